@@ -1,0 +1,50 @@
+"""A grounded research assistant: answers from a corpus of news and policy documents, every sentence cited.
+
+    >>> from assistant import ask
+    >>> a = ask("When is the deadline for the negotiations?")
+    >>> a.text, a.citations[0].quote
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
+
+from .documents import Answer, Citation
+from .errors import (AssistantError, CitationError, EmptyCorpusError, IndexError_, IndexLockedError,
+                     IndexMismatchError, QuestionError, SkipFile)
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .ingest import IngestReport
+
+__all__ = ["ask", "ask_stream", "ingest", "Answer", "Citation", "Settings", "AssistantError", "QuestionError",
+           "IndexError_", "IndexMismatchError", "IndexLockedError", "EmptyCorpusError", "CitationError", "SkipFile"]
+
+
+def ask(question: str, history: Sequence[Mapping[str, str]] | None = None, *,
+        settings: Settings | None = None) -> Answer:
+    """Answer ``question`` from the corpus with inline citations [n] to verified quotes.
+
+    ``history`` is the conversation so far, as {"role": "user"|"assistant", "content": str} messages.
+    Builds the index from the corpus folder on first use. Raises QuestionError (a ValueError) for an empty,
+    whitespace-only or over-long question.
+    """
+    from .engine import get_assistant
+
+    return get_assistant(settings).ask(question, history)
+
+
+def ask_stream(question: str, history: Sequence[Mapping[str, str]] | None = None, *,
+               settings: Settings | None = None) -> Iterator[str | Answer]:
+    """Like ``ask``, but yields the growing answer text first and the final Answer last."""
+    from .engine import get_assistant
+
+    return get_assistant(settings).ask_stream(question, history)
+
+
+def ingest(paths: Sequence[str] | None = None, *, settings: Settings | None = None, rebuild: bool = False,
+           progress: bool = False) -> "IngestReport":
+    """Index the corpus folder (or ``paths``): new and edited files are added, deleted ones removed."""
+    from .ingest import ingest as _ingest
+
+    return _ingest(paths, settings, rebuild=rebuild, progress=progress)

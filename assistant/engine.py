@@ -1,0 +1,132 @@
+"""The pipeline behind ``ask``: validate → condense → retrieve → answer → cite. One Assistant per settings."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from typing import Iterator, Mapping, Sequence
+
+from .citations import render
+from .condense import condense
+from .documents import Answer, Document
+from .embeddings import dimension, get_embeddings
+from .errors import EmptyCorpusError, QuestionError
+from .extractive import ExtractiveAnswerer
+from .question import analyse
+from .retrieve import HybridRetriever
+from .settings import Settings
+from .store import DocumentRecord, IndexStore
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+History = Sequence[Mapping[str, str]]
+
+
+def clean_question(question: object, limit: int) -> str:
+    """The question without control characters, or QuestionError naming what is wrong with it."""
+    if not isinstance(question, str):
+        raise QuestionError(f"the question must be text, not {type(question).__name__}")
+    cleaned = " ".join(_CONTROL.sub(" ", question).split())
+    if not cleaned:
+        raise QuestionError("the question is empty")
+    if len(cleaned) > limit:
+        raise QuestionError(f"the question is {len(cleaned):,} characters long; the limit is {limit:,}")
+    return cleaned
+
+
+def clean_history(history: object) -> list[dict[str, str]]:
+    """A list of {"role": "user"|"assistant", "content": str} messages, or QuestionError."""
+    if history is None:
+        return []
+    if not isinstance(history, (list, tuple)):
+        raise QuestionError("history must be a list of {'role', 'content'} messages")
+    out = []
+    for i, message in enumerate(history):
+        if not isinstance(message, Mapping) or message.get("role") not in ("user", "assistant") \
+                or not isinstance(message.get("content"), str):
+            raise QuestionError(f"history message {i} needs a role of 'user' or 'assistant' and text content")
+        out.append({"role": str(message["role"]), "content": str(message["content"])})
+    return out
+
+
+class Assistant:
+    """Answers questions from one index. Safe to share between threads."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.embeddings = get_embeddings(self.settings.embedding_model)
+        self.store = IndexStore(self.settings, self.embeddings, dimension(self.embeddings))
+        if not self.store.documents():
+            self._build()
+        self.retriever = HybridRetriever(self.store, self.settings)
+        self._documents: dict[str, tuple[str, Document]] = {}
+        self._lock = threading.Lock()
+
+    def _build(self) -> None:
+        from .ingest import ingest
+
+        report = ingest(settings=self.settings, progress=False)
+        if not report.documents:
+            raise EmptyCorpusError(f"no readable documents in {self.settings.corpus_dir}; add .md, .txt, .html "
+                                   "or .pdf files and run `assistant ingest`")
+
+    def sources(self) -> list[DocumentRecord]:
+        """Every indexed document with its metadata and chunk count."""
+        return sorted(self.store.documents().values(), key=lambda r: r.source)
+
+    def document(self, source: str) -> Document | None:
+        """A stored document, cached until its fingerprint changes."""
+        records = self.store.documents()
+        record = records.get(source)
+        if record is None:
+            return None
+        with self._lock:
+            cached = self._documents.get(source)
+            if cached and cached[0] == record.fingerprint:
+                return cached[1]
+        doc = self.store.document(source)
+        if doc is not None:
+            with self._lock:
+                self._documents[source] = (record.fingerprint, doc)
+        return doc
+
+    def ask(self, question: str, history: History | None = None) -> Answer:
+        """A cited, verified answer to ``question`` (with the conversation so far in ``history``)."""
+        started = time.perf_counter()
+        question = clean_question(question, self.settings.max_question_chars)
+        turns = clean_history(history)
+        query = condense(question, turns)
+        intent = analyse(question, query)
+        retrieval = self.retriever.search(query)
+        documents = {s: d for s in {c.chunk.source for c in retrieval.chunks} if (d := self.document(s))}
+        answerer = ExtractiveAnswerer(self.retriever.keyword_index(), self.embeddings.embed_documents,
+                                      self.settings.min_similarity)
+        draft = answerer.answer(intent, retrieval, documents)
+        meta = {"answerer": self.settings.answerer, "kind": intent.kind,
+                "retrieved": [{"source": c.chunk.source, "start": c.chunk.start, "end": c.chunk.end,
+                               "score": round(c.score, 5)} for c in retrieval.chunks],
+                "seconds": round(time.perf_counter() - started, 3)}
+        return render(draft, documents, query, meta)
+
+    def ask_stream(self, question: str, history: History | None = None) -> Iterator[str | Answer]:
+        """Yield the answer text as it grows (line by line, each line already verified), then the Answer."""
+        answer = self.ask(question, history)
+        shown = ""
+        for line in answer.text.split("\n"):
+            shown = f"{shown}\n{line}" if shown else line
+            yield shown
+        yield answer
+
+
+_assistants: dict[str, Assistant] = {}
+_assistants_lock = threading.Lock()
+
+
+def get_assistant(settings: Settings | None = None) -> Assistant:
+    """A shared Assistant for these settings (built once per process)."""
+    settings = settings or Settings()
+    key = settings.model_dump_json()
+    with _assistants_lock:
+        if key not in _assistants:
+            _assistants[key] = Assistant(settings)
+        return _assistants[key]

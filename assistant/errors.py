@@ -1,0 +1,40 @@
+"""The assistant's own exceptions; third-party errors are translated into these at the boundary."""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base class: every error the assistant raises on purpose. ``str(err)`` is one line for the user."""
+
+
+class QuestionError(AssistantError, ValueError):
+    """The question is empty, whitespace only, or too long."""
+
+
+class SkipFile(AssistantError):
+    """A file cannot be ingested (unreadable, empty, binary, too large, outside the roots). Holds the reason."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class IndexError_(AssistantError):
+    """The index cannot be opened or written."""
+
+
+class IndexMismatchError(IndexError_):
+    """The index was built with another embedding model or dimension."""
+
+
+class IndexLockedError(IndexError_):
+    """Another process holds the index's write lock."""
+
+
+class EmptyCorpusError(AssistantError):
+    """There is nothing to answer from: no readable documents."""
+
+
+class CitationError(AssistantError):
+    """A citation failed verification (its quote is not at its offsets). Never reaches the user as an answer."""

@@ -1,0 +1,354 @@
+"""The default answerer: no language model. It quotes the sentences that answer the question, leads with the
+short answer when one is asked for, abstains when the evidence lacks the kind of thing asked, and reports
+disagreements between sources.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from . import facts
+from .citations import Draft, Quote, Segment
+from .documents import Document
+from .facts import Value
+from .keyword import KeywordIndex
+from .question import KIND_PHRASES, Intent
+from .retrieve import Retrieval
+from .text import sentence_spans, terms, words
+
+_NO_KNOWLEDGE = re.compile(
+    r"\b(not (?:been )?(?:found|published|given|disclosed|specified|announced|confirmed|known)|could not be "
+    r"(?:found|confirmed)|unverified|unconfirmed|no specific|were not announced|was not announced)\b", re.I)
+_DISAGREE_WORDS = ("differ", "disagree", "contradict", "but the", "not ", "wrong", "incorrect", "misspell", "instead")
+_ACRONYM_WORD = re.compile(r"\b[A-Z][a-z]+")
+
+
+@dataclass
+class Sentence:
+    """A candidate sentence of a retrieved chunk, with how well it matches the question."""
+
+    doc: Document
+    start: int
+    end: int
+    rank: int
+    window: str  # the paragraph around it, with the section heading: what anchors are checked against
+    coverage: float = 0.0
+    similarity: float = 0.0
+    score: float = 0.0
+    tokens: list[tuple[str, int, int]] = field(default_factory=list)  # stemmed term, start, end (relative)
+
+    @property
+    def text(self) -> str:
+        return self.doc.text[self.start:self.end]
+
+    @property
+    def quote(self) -> Quote:
+        return Quote(self.doc.source, self.start, self.end)
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A value chosen from a sentence as the answer, with how strongly the question's terms surround it."""
+
+    sentence: Sentence
+    value: Value
+    strength: float
+
+
+class ExtractiveAnswerer:
+    """Answers from retrieved chunks by selecting and quoting sentences; every claim carries a citation."""
+
+    def __init__(self, keyword: KeywordIndex, embed: Callable[[list[str]], list[list[float]]],
+                 min_similarity: float) -> None:
+        self.keyword = keyword
+        self.embed = embed
+        self.min_similarity = min_similarity
+
+    # -- entry point ------------------------------------------------------------------------------------------------
+    def answer(self, intent: Intent, retrieval: Retrieval, documents: dict[str, Document]) -> Draft:
+        """A Draft answer (segments with quotes), or an abstention."""
+        sentences = self._candidates(retrieval, documents)
+        if not sentences:
+            return _abstain("The sources don't say anything about this: no passage matches the question.")
+        self._score(sentences, intent, retrieval.query_vector)
+        ranked = sorted(sentences, key=lambda s: -s.score)
+        best = ranked[0]
+        unknown = [t for t in intent.focus_terms if not self.keyword.known(t) and len(t) > 2
+                   and not t[0].isdigit()]
+        if best.similarity < self.min_similarity and best.coverage < 0.5:
+            return _abstain("The sources don't say anything about this: nothing in them matches the question.")
+        if unknown and best.similarity < 0.55 and best.coverage < 0.75:
+            shown = [w for w in words(intent.text) if terms(w) and terms(w)[0] in unknown] or unknown
+            return _abstain(f"The sources don't say: they never mention {_quote_list(shown)}.")
+        pool = [s for s in ranked[:15] if s.score >= 0.6 * best.score]
+        missing = self._missing_anchors(intent, pool)
+        if missing:
+            return _abstain(f"The sources don't say: the passages about this never mention {_quote_list(missing)}.",
+                            partial=[best])
+        pool = [s for s in pool if not self._missing_anchors(intent, [s])]
+        if intent.factoid:
+            return self._factoid(intent, pool)
+        return self._passages(intent, pool)
+
+    # -- candidates and scoring -----------------------------------------------------------------------------------
+    def _candidates(self, retrieval: Retrieval, documents: dict[str, Document]) -> list[Sentence]:
+        seen: set[tuple[str, int]] = set()
+        out: list[Sentence] = []
+        for rank, hit in enumerate(retrieval.chunks, start=1):
+            doc = documents.get(hit.chunk.source)
+            if doc is None:
+                continue
+            for start, end in _sentences(doc):
+                if end <= hit.chunk.start or start >= hit.chunk.end or (doc.source, start) in seen:
+                    continue
+                line_start = doc.text.rfind("\n", 0, start) + 1
+                if doc.text[line_start:start].lstrip().startswith("#") or len(words(doc.text[start:end])) < 4:
+                    continue  # headings and fragments are context, not evidence
+                seen.add((doc.source, start))
+                out.append(Sentence(doc=doc, start=start, end=end, rank=rank, window=_window(doc, start, end)))
+        return out
+
+    def _score(self, sentences: list[Sentence], intent: Intent, query_vector: Sequence[float]) -> None:
+        weights = {t: self.keyword.idf(t) for t in intent.focus_terms}
+        for t in intent.context_terms:
+            weights.setdefault(t, 0.5 * self.keyword.idf(t))
+        total = sum(weights.values()) or 1.0
+        vectors = self.embed([s.text for s in sentences])
+        for sentence, vector in zip(sentences, vectors):
+            sentence.tokens = _positions(sentence.text)
+            present = {t for t, _, _ in sentence.tokens}
+            sentence.coverage = sum(w for t, w in weights.items() if _matches_any(t, present)) / total
+            sentence.similarity = float(sum(a * b for a, b in zip(vector, query_vector)))
+            sentence.score = 0.5 * sentence.coverage + 0.5 * sentence.similarity + 0.02 / sentence.rank
+
+    def _missing_anchors(self, intent: Intent, pool: Sequence[Sentence]) -> list[str]:
+        """Anchors (names, years) of the question that no sentence of the pool has in its paragraph."""
+        return [a for a in intent.anchors if not any(_has_anchor(s.window, a) for s in pool)]
+
+    # -- factoid questions -------------------------------------------------------------------------------------------
+    def _factoid(self, intent: Intent, pool: list[Sentence]) -> Draft:
+        picks = [p for p in (self._pick(intent, s) for s in pool) if p is not None]
+        if not picks:
+            what = KIND_PHRASES[intent.kind]
+            return _abstain(f"The sources don't give {what} for this.", partial=pool[:1])
+        chosen = max(picks, key=lambda p: p.sentence.score + 0.15 * min(p.strength, 1.0))
+        if _NO_KNOWLEDGE.search(chosen.sentence.text):
+            return _abstain("The sources don't give it; they say it is not known.", partial=[chosen.sentence])
+        agree, disagree = [], []
+        for pick in picks:
+            if pick.sentence is chosen.sentence or pick.sentence.score < 0.75 * chosen.sentence.score:
+                continue
+            same = any(_same_value(v, chosen.value) for v in self._values(intent, pick.sentence))
+            if same:
+                agree.append(pick)
+            elif pick.strength >= 0.5 * chosen.strength and _comparable(intent, pick, chosen):
+                disagree.append(pick)
+        support = [chosen.sentence] + [p.sentence for p in _distinct(agree)][:1]
+        if disagree:
+            other = _distinct(disagree)[0]
+            lead = [Segment("The sources differ. "),
+                    Segment(f"{_label(chosen.sentence.doc)} gives {_display(chosen.value, chosen.sentence.doc)}",
+                            [chosen.sentence.quote]),
+                    Segment(f"; {_label(other.sentence.doc)} gives {_display(other.value, other.sentence.doc)}",
+                            [other.sentence.quote]),
+                    Segment(".")]
+            return Draft(lead=lead, evidence=[s.quote for s in [chosen.sentence, other.sentence] + support[1:]],
+                         conflict=True, kind=intent.kind)
+        lead = [Segment(_display(chosen.value, chosen.sentence.doc), [s.quote for s in support]), Segment(".")]
+        return Draft(lead=lead, evidence=[s.quote for s in support], kind=intent.kind)
+
+    def _values(self, intent: Intent, sentence: Sentence) -> list[Value]:
+        kind = "month" if intent.kind == "date" else intent.kind
+        published = facts.parse_date(sentence.doc.metadata.get("date"))
+        found = facts.values(kind, sentence.text, published)
+        if intent.kind in ("count", "duration") and not found:
+            found = facts.values("duration" if intent.kind == "count" else "count", sentence.text, published)
+        asked = set(intent.numbers)
+        return [v for v in found if not (set(re.findall(r"\d+(?:\.\d+)?", v.surface)) & asked)
+                and not _is_question_name(v, intent)]
+
+    def _pick(self, intent: Intent, sentence: Sentence) -> Pick | None:
+        """The value of the asked kind in ``sentence`` that sits closest to the question's terms."""
+        candidates = self._values(intent, sentence)
+        if not candidates:
+            return None
+        weights = {t: self.keyword.idf(t) for t in intent.focus_terms}
+        for t in intent.context_terms:
+            weights.setdefault(t, 0.5 * self.keyword.idf(t))
+        total = sum(weights.values()) or 1.0
+        best: Pick | None = None
+        for value in candidates:
+            strength = 0.0
+            for term, weight in weights.items():
+                distances = [_distance(value, s, e) for t, s, e in sentence.tokens if _match(term, t)]
+                if distances:
+                    strength += weight / (1.0 + min(distances) / 3.0)
+            strength /= total
+            if intent.kind == "name":
+                strength += _role_adjacency(value, sentence, weights)
+            if intent.kind == "date" and value.kind == "date":
+                strength += 0.1
+            if intent.kind == "count" and _counted_noun(value, sentence, weights):
+                strength += 0.3
+            if best is None or strength > best.strength:
+                best = Pick(sentence, value, strength)
+        return best
+
+    # -- explanations, lists and the rest ----------------------------------------------------------------------------------
+    def _passages(self, intent: Intent, pool: list[Sentence]) -> Draft:
+        best = pool[0]
+        limit = 3 if intent.kind in ("list", "explain") else 2
+        chosen = [best]
+        for s in pool[1:]:
+            if len(chosen) >= limit:
+                break
+            if s.score >= 0.8 * best.score and not any(_near_duplicate(s, c) for c in chosen):
+                chosen.append(s)
+        return Draft(lead=[], evidence=[s.quote for s in chosen], kind=intent.kind)
+
+
+# -- helpers ------------------------------------------------------------------------------------------------------------
+_SENTENCE_CACHE: dict[tuple[str, int], list[tuple[int, int]]] = {}
+
+
+def _sentences(doc: Document) -> list[tuple[int, int]]:
+    key = (doc.source, hash(doc.text))
+    if key not in _SENTENCE_CACHE:
+        if len(_SENTENCE_CACHE) > 256:
+            _SENTENCE_CACHE.clear()
+        _SENTENCE_CACHE[key] = sentence_spans(doc.text)
+    return _SENTENCE_CACHE[key]
+
+
+def _window(doc: Document, start: int, end: int) -> str:
+    """The paragraph holding a sentence, plus the nearest heading above it."""
+    text = doc.text
+    para_start = text.rfind("\n\n", 0, start)
+    para_end = text.find("\n\n", end)
+    para = text[para_start + 2 if para_start >= 0 else 0: para_end if para_end >= 0 else len(text)]
+    heading = re.findall(r"^#{1,6}\s+(.+)$", text[:start], re.M)
+    return (heading[-1] + "\n" if heading else "") + para + "\n" + doc.title
+
+
+def _positions(text: str) -> list[tuple[str, int, int]]:
+    out = []
+    for m in re.finditer(r"\$?\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:'[^\W\d_]+)?", text):
+        stemmed = terms(m.group(0))
+        if stemmed:
+            out.append((stemmed[0], m.start(), m.end()))
+    return out
+
+
+def _match(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 5 or not (a[0].isalpha() and b[0].isalpha()):
+        return False
+    common = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        common += 1
+    return common >= 5 and common >= 0.75 * min(len(a), len(b))
+
+
+def _matches_any(term: str, present: set[str]) -> bool:
+    return term in present or any(_match(term, p) for p in present)
+
+
+def _has_anchor(window: str, anchor: str) -> bool:
+    if anchor.isdigit():
+        return re.search(rf"(?<![\d.]){anchor}(?![\d])", window) is not None
+    low = window.lower()
+    stem = anchor.lower()[: max(4, min(len(anchor), 6))]
+    if re.search(rf"\b{re.escape(stem)}", low):
+        return True
+    if anchor.isupper() and len(anchor) >= 2:  # an acronym: IEA = International Energy Agency
+        letters = "".join(w[0] for w in _ACRONYM_WORD.findall(window))
+        return anchor in letters
+    return False
+
+
+def _distance(value: Value, start: int, end: int) -> int:
+    """Rough distance in words between a value and a term occurrence (by characters / 6)."""
+    if end <= value.start:
+        return (value.start - end) // 6
+    if start >= value.end:
+        return (start - value.end) // 6
+    return 0
+
+
+def _role_adjacency(value: Value, sentence: Sentence, weights: dict[str, float]) -> float:
+    """A name right after a role word of the question ("Secretary of Commerce Howard Lutnick") or right before it
+    ("Jamieson Greer, the U.S. Trade Representative") is the one asked about."""
+    text = sentence.text
+    before = terms(text[max(0, value.start - 40):value.start])[-3:]
+    after_text = text[value.end:value.end + 45]
+    after = terms(after_text)[:4] if re.match(r"\s*(,|\(|is\b|was\b|as\b|who\b|the\b)", after_text) else []
+    role_hits = [t for t in before + after if any(_match(t, q) for q in weights)]
+    return 0.6 if role_hits else 0.0
+
+
+def _counted_noun(value: Value, sentence: Sentence, weights: dict[str, float]) -> bool:
+    following = terms(sentence.text[value.end:value.end + 30])[:2]
+    return any(_match(t, q) for t in following for q in weights)
+
+
+def _is_question_name(value: Value, intent: Intent) -> bool:
+    return value.kind == "name" and any(_match(value.norm, t) for t in intent.focus_terms)
+
+
+def _same_value(a: Value, b: Value) -> bool:
+    if a.norm == b.norm:
+        return True
+    if a.kind in ("date", "month") and b.kind in ("date", "month"):
+        return a.norm.startswith(b.norm) or b.norm.startswith(a.norm)
+    return False
+
+
+def _comparable(intent: Intent, pick: Pick, chosen: Pick) -> bool:
+    """Only values that answer the same question conflict: for names, both must sit beside the asked role."""
+    if intent.kind == "name":
+        return pick.strength >= 0.6 and chosen.strength >= 0.6
+    if intent.kind == "date":
+        return pick.value.kind == chosen.value.kind == "date"
+    return True
+
+
+def _distinct(picks: list[Pick]) -> list[Pick]:
+    seen: set[str] = set()
+    out = []
+    for p in sorted(picks, key=lambda p: -p.sentence.score):
+        if p.sentence.doc.source not in seen:
+            seen.add(p.sentence.doc.source)
+            out.append(p)
+    return out
+
+
+def _near_duplicate(a: Sentence, b: Sentence) -> bool:
+    ta, tb = {t for t, _, _ in a.tokens}, {t for t, _, _ in b.tokens}
+    return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.7
+
+
+def _label(doc: Document) -> str:
+    title = doc.title if len(doc.title) <= 70 else doc.title[:67].rstrip() + "..."
+    return f"\u201c{title}\u201d"
+
+
+def _display(value: Value, doc: Document) -> str:
+    if value.resolved_from and value.resolved_from != value.display:
+        date = doc.metadata.get("date")
+        when = f" in a text dated {date}" if date else ""
+        return f"{value.display} (written \u201c{value.resolved_from}\u201d{when})"
+    return value.display
+
+
+def _quote_list(items: Sequence[str]) -> str:
+    shown = [f"\u201c{i}\u201d" for i in dict.fromkeys(items)]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
+def _abstain(message: str, partial: Sequence[Sentence] = ()) -> Draft:
+    return Draft(lead=[Segment(message)], evidence=[s.quote for s in partial], abstained=True, kind="abstain")

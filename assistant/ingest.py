@@ -1,0 +1,153 @@
+"""Bring the index in line with the files: add new and edited documents, drop deleted ones, skip bad input.
+
+Idempotent: chunk ids are content-derived and each document's fingerprint (text, metadata, chunking settings)
+is stored, so an unchanged corpus writes nothing. A file that fails to load keeps whatever the index had of it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .chunking import split
+from .documents import Chunk, Document, sha256
+from .embeddings import dimension, get_embeddings
+from .errors import SkipFile
+from .loaders import SourceFile, discover, load
+from .settings import Settings
+from .store import IndexStore, drop
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did."""
+
+    documents: int = 0  # documents in the index afterwards
+    added: int = 0  # chunks written
+    removed: int = 0  # chunks deleted
+    unchanged: int = 0  # chunks kept as they were
+    new_documents: list[str] = field(default_factory=list)
+    updated_documents: list[str] = field(default_factory=list)
+    deleted_documents: list[str] = field(default_factory=list)
+    skipped: list[SkipFile] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed or self.deleted_documents)
+
+    def summary(self) -> str:
+        """One line for the terminal."""
+        head = "indexed" if self.changed else "index up to date, nothing written"
+        return (f"{head}: {self.documents} documents, chunks {self.added} added / {self.removed} removed / "
+                f"{self.unchanged} unchanged, {len(self.skipped)} files skipped, {self.seconds:.1f} s")
+
+
+def fingerprint(document: Document, settings: Settings) -> str:
+    """Changes whenever the document or the settings that shape its chunks change."""
+    return sha256(f"{document.fingerprint}\0{settings.chunk_size}\0{settings.chunk_overlap}")
+
+
+def ingest(paths: Sequence[Path | str] | None = None, settings: Settings | None = None, *, rebuild: bool = False,
+           progress: bool = True, on_skip: Callable[[SkipFile], None] | None = None) -> IngestReport:
+    """Index the files under ``paths`` (default: the corpus folder). Returns what changed."""
+    settings = settings or Settings()
+    started = time.perf_counter()
+    report = IngestReport()
+    roots = [Path(p) for p in paths] if paths else [Path(settings.corpus_dir)]
+    files, skipped = discover(roots, Path(settings.corpus_dir))
+    loaded: list[tuple[SourceFile, Document]] = []
+    for skip in skipped:
+        _skip(report, skip, on_skip)
+    for file in files:
+        try:
+            loaded.append((file, load(file, settings.max_file_bytes)))
+        except SkipFile as skip:
+            _skip(report, skip, on_skip)
+
+    embeddings = get_embeddings(settings.embedding_model)
+    store_ = None
+    if rebuild:
+        drop(settings)
+    store_ = IndexStore(settings, embeddings, dimension(embeddings))
+    with store_.write_lock():
+        records = store_.documents()
+        present = {f.source for f in files}
+        _remove_orphans(store_, set(records), present, report)
+        to_embed: list[tuple[Document, list[Chunk], set[str], str]] = []
+        for file, doc in loaded:
+            fp = fingerprint(doc, settings)
+            record = records.get(doc.source)
+            if record and record.fingerprint == fp:
+                report.unchanged += record.n_chunks
+                continue
+            chunks = split(doc, settings.chunk_size, settings.chunk_overlap)
+            existing = store_.chunk_ids(doc.source)
+            to_embed.append((doc, chunks, existing, fp))
+            (report.updated_documents if record else report.new_documents).append(doc.source)
+        _write(store_, to_embed, embeddings, settings, report, progress)
+        for source, record in records.items():
+            if source in present or not _in_scope(source, roots, Path(settings.corpus_dir)):
+                continue
+            report.removed += store_.delete_document(source)
+            report.deleted_documents.append(source)
+        report.documents = len(store_.documents())
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _skip(report: IngestReport, skip: SkipFile, on_skip: Callable[[SkipFile], None] | None) -> None:
+    report.skipped.append(skip)
+    if on_skip:
+        on_skip(skip)
+
+
+def _write(store_: IndexStore, work: list[tuple[Document, list[Chunk], set[str], str]], embeddings,
+           settings: Settings, report: IngestReport, progress: bool) -> None:
+    """Embed the new chunks of each changed document, store them, drop its stale chunks, then commit its record."""
+    from tqdm import tqdm
+
+    total = sum(1 for _, chunks, existing, _ in work for c in chunks if c.id not in existing)
+    bar = tqdm(total=total, desc="embedding", unit="chunk", disable=not progress or total == 0, file=sys.stderr,
+               leave=False)
+    try:
+        for doc, chunks, existing, fp in work:
+            new = [c for c in chunks if c.id not in existing]
+            for i in range(0, len(new), settings.embedding_batch_size):
+                part = new[i:i + settings.embedding_batch_size]
+                vectors = embeddings.embed_documents([c.text for c in part])
+                store_.add_chunks(part, vectors)
+                bar.update(len(part))
+            stale = existing - {c.id for c in chunks}
+            store_.delete_chunks(sorted(stale))
+            store_.put_document(doc, len(chunks), fp)
+            report.added += len(new)
+            report.removed += len(stale)
+            report.unchanged += len(chunks) - len(new)
+    finally:
+        bar.close()
+
+
+def _remove_orphans(store_: IndexStore, recorded: set[str], present: set[str], report: IngestReport) -> None:
+    """Chunks left by an interrupted ingest (no document record, no file any more) are removed."""
+    orphans = [cid for cid, source in store_.chunk_sources().items() if source not in recorded and source not in present]
+    if orphans:
+        store_.delete_chunks(orphans)
+        report.removed += len(orphans)
+
+
+def _in_scope(source: str, roots: Sequence[Path], corpus_dir: Path) -> bool:
+    """Whether a stored source would have been found under ``roots`` had its file still existed."""
+    corpus = corpus_dir.resolve()
+    for root in roots:
+        root = root.resolve()
+        if root == corpus:
+            return True
+        if corpus in root.parents:
+            rel = root.relative_to(corpus).as_posix()
+            if source == rel or source.startswith(rel + "/"):
+                return True
+    return False

@@ -1,0 +1,64 @@
+"""Hybrid retrieval: dense vectors from the vector store and BM25 keywords, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from .documents import RetrievedChunk
+from .keyword import KeywordIndex
+from .settings import Settings
+from .store import IndexStore, chunk_from_langchain
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What a search returned, with the query vector (reused by the answerer)."""
+
+    query: str
+    chunks: list[RetrievedChunk]
+    query_vector: list[float]
+
+    @property
+    def best_similarity(self) -> float:
+        sims = [c.similarity for c in self.chunks if c.similarity is not None]
+        return max(sims) if sims else 0.0
+
+
+class HybridRetriever:
+    """Vector search plus keyword search over one IndexStore, fused with reciprocal rank fusion (RRF)."""
+
+    def __init__(self, store: IndexStore, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self._vectorstore = store.vectorstore()
+        self._keyword: KeywordIndex | None = None
+        self._signature: object = None
+        self._lock = threading.Lock()
+
+    def keyword_index(self) -> KeywordIndex:
+        """The BM25 index, rebuilt when the stored documents changed since it was built."""
+        signature = tuple(sorted((r.source, r.fingerprint) for r in self.store.documents().values()))
+        with self._lock:
+            if self._keyword is None or signature != self._signature:
+                self._keyword = KeywordIndex(self.store.all_chunks())
+                self._signature = signature
+            return self._keyword
+
+    def search(self, query: str, k: int | None = None) -> Retrieval:
+        """The ``k`` best chunks for ``query`` (default ``settings.top_k``)."""
+        k = k or self.settings.top_k
+        vector = self.store.embeddings.embed_query(query)
+        fused: dict[str, dict] = {}
+        dense = self._vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=self.settings.fetch_k)
+        for rank, (doc, distance) in enumerate(dense, start=1):
+            chunk = chunk_from_langchain(doc)
+            entry = fused.setdefault(chunk.id, {"chunk": chunk, "score": 0.0})
+            entry.update(similarity=1.0 - float(distance), dense_rank=rank)
+            entry["score"] += 1.0 / (self.settings.rrf_k + rank)
+        for rank, (chunk, _score) in enumerate(self.keyword_index().search(query, self.settings.fetch_k), start=1):
+            entry = fused.setdefault(chunk.id, {"chunk": chunk, "score": 0.0})
+            entry["keyword_rank"] = rank
+            entry["score"] += 1.0 / (self.settings.rrf_k + rank)
+        ranked = sorted(fused.values(), key=lambda e: (-e["score"], e["chunk"].source, e["chunk"].start))[:k]
+        return Retrieval(query=query, chunks=[RetrievedChunk(**e) for e in ranked], query_vector=list(vector))

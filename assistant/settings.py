@@ -1,0 +1,50 @@
+"""One settings object for the whole assistant: environment variables (``ASSISTANT_*``) plus arguments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+
+
+def _default_dir(name: str) -> Path:
+    """``./name`` when the working directory has a corpus, else the folder beside the package (a source checkout)."""
+    if (Path.cwd() / "corpus").is_dir():
+        return Path.cwd() / name
+    return PROJECT_ROOT / name
+
+
+class Settings(BaseSettings):
+    """Everything that can be configured. Each field reads ``ASSISTANT_<FIELD>`` from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore", frozen=True)
+
+    corpus_dir: Path = Field(default_factory=lambda: _default_dir("corpus"),
+                             description="Folder of source documents (.md, .txt, .html, .pdf).")
+    index_dir: Path = Field(default_factory=lambda: _default_dir("index"),
+                            description="Folder of the embedded Chroma store (ignored with chroma_url).")
+    chroma_url: str | None = Field(None, description="http://host:port of a Chroma server instead of the embedded store.")
+    collection: str = Field("corpus", description="Chroma collection name for chunks.")
+
+    embedding_model: str = Field(DEFAULT_EMBEDDING_MODEL,
+                                 description="Sentence-transformers model: the packaged name or a local folder.")
+    embedding_batch_size: int = Field(32, ge=1, le=1024, description="Chunks encoded per batch at ingest.")
+
+    chunk_size: int = Field(800, ge=100, le=8000, description="Maximum characters per chunk.")
+    chunk_overlap: int = Field(120, ge=0, le=2000, description="Characters shared by neighbouring chunks.")
+    max_file_bytes: int = Field(20_000_000, ge=1, description="Files larger than this are skipped at ingest.")
+
+    top_k: int = Field(6, ge=1, le=50, description="Chunks handed to the answerer after fusion.")
+    fetch_k: int = Field(20, ge=1, le=200, description="Candidates each retriever (vector, keyword) returns.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+
+    min_similarity: float = Field(0.22, ge=-1, le=1,
+                                  description="Below this best cosine similarity and with weak keyword overlap, abstain as off-topic.")
+    max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused.")
+    answerer: Literal["extractive"] = Field("extractive", description="How answers are written (LLM backends: later).")
+    lock_timeout: float = Field(30.0, ge=0, description="Seconds a writer waits for another writer's lock on the index.")

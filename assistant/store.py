@@ -1,0 +1,239 @@
+"""The persisted index: Chroma (embedded in ``index/`` or a server) holding chunks and whole documents.
+
+Two collections: ``<name>`` holds one vector per chunk (cosine space; the embedding model and dimension are
+recorded in its metadata), ``<name>__documents`` holds one record per document (its full text, metadata and
+fingerprint). A document's record is written after its chunks, so a record always describes complete chunks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from urllib.parse import urlparse
+
+from .documents import Chunk, Document
+from .errors import IndexError_, IndexLockedError, IndexMismatchError
+from .settings import Settings
+
+if TYPE_CHECKING:
+    import chromadb
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.vectorstores import VectorStore
+
+SCHEMA_VERSION = 1
+_DOC_FIELDS = ("title", "date", "publisher", "url", "kind", "date_note")
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """What the index knows about one stored document."""
+
+    source: str
+    fingerprint: str
+    n_chunks: int
+    metadata: dict[str, Any]
+
+
+def open_client(settings: Settings) -> "chromadb.ClientAPI":
+    """An embedded PersistentClient at ``index_dir``, or an HttpClient when ``chroma_url`` is set."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if settings.chroma_url:
+            url = urlparse(settings.chroma_url)
+            if not url.hostname:
+                raise IndexError_(f"ASSISTANT_CHROMA_URL is not a URL: {settings.chroma_url!r}")
+            return chromadb.HttpClient(host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https",
+                                       settings=chroma_settings)
+        return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+    except IndexError_:
+        raise
+    except Exception as exc:  # chromadb raises bare Exception/ValueError subclasses for connection and disk errors
+        where = settings.chroma_url or settings.index_dir
+        raise IndexError_(f"cannot open the index at {where}: {_one_line(exc)}") from exc
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+class IndexStore:
+    """Chunks and documents of one corpus in Chroma, checked against the embedding model that built them."""
+
+    def __init__(self, settings: Settings, embeddings: "Embeddings", embedding_dim: int) -> None:
+        self.settings = settings
+        self.embeddings = embeddings
+        self.embedding_dim = embedding_dim
+        self.client = open_client(settings)
+        self._chunks = self._open_chunks()
+        self._documents = self.client.get_or_create_collection(
+            f"{settings.collection}__documents", metadata={"schema": SCHEMA_VERSION},
+            configuration={"hnsw": {"space": "cosine"}})
+
+    # -- opening and checking --------------------------------------------------------------------------
+    def _open_chunks(self) -> "chromadb.Collection":
+        wanted = {"embedding_model": self.settings.embedding_model, "embedding_dim": self.embedding_dim,
+                  "schema": SCHEMA_VERSION}
+        try:
+            collection = self.client.get_or_create_collection(
+                self.settings.collection, metadata=wanted, configuration={"hnsw": {"space": "cosine"}})
+        except Exception as exc:
+            raise IndexError_(f"cannot open collection {self.settings.collection!r}: {_one_line(exc)}") from exc
+        have = collection.metadata or {}
+        if have.get("embedding_model") != wanted["embedding_model"] or have.get("embedding_dim") != wanted["embedding_dim"]:
+            raise IndexMismatchError(
+                f"the index at {self.location} was built with embedding model {have.get('embedding_model')!r} "
+                f"(dimension {have.get('embedding_dim')}), but the settings ask for {wanted['embedding_model']!r} "
+                f"(dimension {wanted['embedding_dim']}); use the same model or rebuild with `assistant ingest --rebuild`")
+        return collection
+
+    @property
+    def location(self) -> str:
+        return self.settings.chroma_url or str(self.settings.index_dir)
+
+    def vectorstore(self) -> "VectorStore":
+        """The chunk collection as a LangChain VectorStore (search side)."""
+        from langchain_chroma import Chroma
+
+        return Chroma(client=self.client, collection_name=self.settings.collection,
+                      embedding_function=self.embeddings, create_collection_if_not_exists=False)
+
+    @contextlib.contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """One writer at a time for the embedded store (Chroma's embedded mode is not process-safe)."""
+        if self.settings.chroma_url:
+            yield
+            return
+        from filelock import FileLock, Timeout
+
+        Path(self.settings.index_dir).mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(Path(self.settings.index_dir) / ".write.lock"))
+        try:
+            lock.acquire(timeout=self.settings.lock_timeout)
+        except Timeout as exc:
+            raise IndexLockedError(
+                f"another process is writing the index at {self.settings.index_dir} "
+                f"(waited {self.settings.lock_timeout:g} s); try again when it finishes") from exc
+        try:
+            yield
+        finally:
+            lock.release()
+
+    # -- reading -----------------------------------------------------------------------------------------
+    def documents(self) -> dict[str, DocumentRecord]:
+        """Every stored document's record, by source."""
+        got = self._documents.get(include=["metadatas"])
+        out: dict[str, DocumentRecord] = {}
+        for meta in got["metadatas"] or []:
+            meta = dict(meta or {})
+            out[meta["source"]] = DocumentRecord(
+                source=meta["source"], fingerprint=meta["fingerprint"], n_chunks=int(meta.get("n_chunks", 0)),
+                metadata={k: meta[k] for k in _DOC_FIELDS if k in meta}
+                | ({"sources": json.loads(meta["sources"])} if meta.get("sources") else {}))
+        return out
+
+    def document(self, source: str) -> Document | None:
+        """The stored document (full text and metadata), or None."""
+        got = self._documents.get(ids=[_doc_id(source)], include=["documents", "metadatas"])
+        if not got["ids"]:
+            return None
+        meta = dict(got["metadatas"][0] or {})
+        metadata = {k: meta[k] for k in _DOC_FIELDS if k in meta}
+        if meta.get("sources"):
+            metadata["sources"] = json.loads(meta["sources"])
+        return Document(source=source, text=got["documents"][0] or "", metadata=metadata)
+
+    def chunk_ids(self, source: str | None = None) -> set[str]:
+        """Ids of the stored chunks of ``source`` (or of every source)."""
+        got = self._chunks.get(where={"source": source} if source else None, include=[])
+        return set(got["ids"])
+
+    def chunk_sources(self) -> dict[str, str]:
+        """Every stored chunk id with the source it belongs to."""
+        got = self._chunks.get(include=["metadatas"])
+        return {cid: str((meta or {}).get("source")) for cid, meta in zip(got["ids"], got["metadatas"] or [])}
+
+    def all_chunks(self) -> list[Chunk]:
+        """Every stored chunk (for the keyword index), in a stable order."""
+        chunks: list[Chunk] = []
+        batch = 5000
+        offset = 0
+        while True:
+            got = self._chunks.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+            for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or []):
+                chunks.append(_chunk_from(cid, text, meta))
+            if len(got["ids"]) < batch:
+                break
+            offset += batch
+        chunks.sort(key=lambda c: (c.source, c.start))
+        return chunks
+
+    def count(self) -> int:
+        return self._chunks.count()
+
+    # -- writing (callers hold write_lock) --------------------------------------------------------------------
+    def add_chunks(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        """Store chunks with their vectors, in batches the client accepts."""
+        step = max(1, min(self.client.get_max_batch_size(), 1000))
+        for i in range(0, len(chunks), step):
+            part = chunks[i:i + step]
+            self._chunks.upsert(
+                ids=[c.id for c in part],
+                embeddings=[list(v) for v in vectors[i:i + step]],
+                documents=[c.text for c in part],
+                metadatas=[{"source": c.source, "start": c.start, "end": c.end, **c.metadata} for c in part])
+
+    def delete_chunks(self, ids: Sequence[str]) -> None:
+        step = max(1, min(self.client.get_max_batch_size(), 1000))
+        ids = list(ids)
+        for i in range(0, len(ids), step):
+            self._chunks.delete(ids=ids[i:i + step])
+
+    def put_document(self, document: Document, n_chunks: int, fingerprint: str) -> None:
+        """Write (or replace) a document's record: the commit point of its ingest."""
+        meta: dict[str, Any] = {"source": document.source, "fingerprint": fingerprint, "n_chunks": n_chunks}
+        for key in _DOC_FIELDS:
+            if document.metadata.get(key):
+                meta[key] = str(document.metadata[key])
+        if document.metadata.get("sources"):
+            meta["sources"] = json.dumps(document.metadata["sources"])
+        self._documents.upsert(ids=[_doc_id(document.source)], embeddings=[[1.0]], documents=[document.text],
+                               metadatas=[meta])
+
+    def delete_document(self, source: str) -> int:
+        """Remove a document's chunks, then its record. Returns how many chunks went."""
+        ids = self.chunk_ids(source)
+        self.delete_chunks(sorted(ids))
+        self._documents.delete(ids=[_doc_id(source)])
+        return len(ids)
+
+def drop(settings: Settings) -> None:
+    """Delete both collections (for ``ingest --rebuild``), whatever model built them."""
+    client = open_client(settings)
+    existing = {getattr(c, "name", c) for c in client.list_collections()}
+    for name in (settings.collection, f"{settings.collection}__documents"):
+        if name in existing:
+            client.delete_collection(name)
+
+
+def _doc_id(source: str) -> str:
+    return f"doc:{source}"
+
+
+def _chunk_from(cid: str, text: str | None, meta: Any) -> Chunk:
+    meta = dict(meta or {})
+    source = meta.pop("source")
+    start = int(meta.pop("start"))
+    end = int(meta.pop("end"))
+    return Chunk(id=cid, source=source, text=text or "", start=start, end=end, metadata=meta)
+
+
+def chunk_from_langchain(doc: Any) -> Chunk:
+    """A Chunk from a LangChain ``Document`` returned by the vector store."""
+    return _chunk_from(doc.id, doc.page_content, doc.metadata)
