@@ -8,7 +8,7 @@ from typing import Mapping, Sequence
 from .text import terms, words
 
 _FOLLOW_UP = re.compile(r"^\s*(and|but|also|so|then|what about|how about|and what about|what of|same for)\b", re.I)
-_PRONOUNS = frozenset("it its they them their theirs this that these those he him his she her there the rest others "
+_PRONOUNS = frozenset("it its they them their theirs this that these those he him his she her there rest others "
                       "other".split())
 _MARKERS = re.compile(r"\s*\[\d+\]")
 
@@ -16,7 +16,7 @@ _MARKERS = re.compile(r"\s*\[\d+\]")
 def is_follow_up(question: str) -> bool:
     """Short, pronoun-led or elliptical questions lean on the conversation."""
     tokens = words(question)
-    return bool(_FOLLOW_UP.match(question)) or any(t in _PRONOUNS for t in tokens) or len(terms(question)) <= 2
+    return bool(_FOLLOW_UP.match(question)) or any(t in _PRONOUNS for t in tokens) or len(terms(question)) <= 1
 
 
 def condense(question: str, history: Sequence[Mapping[str, str]] | None) -> str:

@@ -36,7 +36,12 @@ def get_embeddings(name: str) -> "Embeddings":
     path = model_path(name)
     os.environ["HF_HUB_OFFLINE"] = "1"  # never reach for a model hub
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     with _lock:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
         from langchain_huggingface import HuggingFaceEmbeddings
 
         return HuggingFaceEmbeddings(

@@ -5,6 +5,7 @@ disagreements between sources.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -21,7 +22,8 @@ from .text import sentence_spans, terms, words
 _NO_KNOWLEDGE = re.compile(
     r"\b(not (?:been )?(?:found|published|given|disclosed|specified|announced|confirmed|known)|could not be "
     r"(?:found|confirmed)|unverified|unconfirmed|no specific|were not announced|was not announced)\b", re.I)
-_DISAGREE_WORDS = ("differ", "disagree", "contradict", "but the", "not ", "wrong", "incorrect", "misspell", "instead")
+_CONDITIONAL_QUESTION = re.compile(r"\bwhat (happens|would happen|will happen)\b.*\b(if|when|unless)\b", re.I)
+_CONDITIONAL = re.compile(r"\b(if|unless|otherwise|fail\w*)\b", re.I)
 _ACRONYM_WORD = re.compile(r"\b[A-Z][a-z]+")
 
 
@@ -79,7 +81,7 @@ class ExtractiveAnswerer:
                    and not t[0].isdigit()]
         if best.similarity < self.min_similarity and best.coverage < 0.5:
             return _abstain("The sources don't say anything about this: nothing in them matches the question.")
-        if unknown and best.similarity < 0.55 and best.coverage < 0.75:
+        if unknown and best.similarity < 0.45 and best.coverage < 0.5:
             shown = [w for w in words(intent.text) if terms(w) and terms(w)[0] in unknown] or unknown
             return _abstain(f"The sources don't say: they never mention {_quote_list(shown)}.")
         pool = [s for s in ranked[:15] if s.score >= 0.6 * best.score]
@@ -89,8 +91,8 @@ class ExtractiveAnswerer:
                             partial=[best])
         pool = [s for s in pool if not self._missing_anchors(intent, [s])]
         if intent.factoid:
-            return self._factoid(intent, pool)
-        return self._passages(intent, pool)
+            return self._factoid(intent, pool, ranked)
+        return self._passages(intent, pool, ranked)
 
     # -- candidates and scoring -----------------------------------------------------------------------------------
     def _candidates(self, retrieval: Retrieval, documents: dict[str, Document]) -> list[Sentence]:
@@ -128,30 +130,43 @@ class ExtractiveAnswerer:
         return [a for a in intent.anchors if not any(_has_anchor(s.window, a) for s in pool)]
 
     # -- factoid questions -------------------------------------------------------------------------------------------
-    def _factoid(self, intent: Intent, pool: list[Sentence]) -> Draft:
+    def _factoid(self, intent: Intent, pool: list[Sentence], ranked: list[Sentence]) -> Draft:
         picks = [p for p in (self._pick(intent, s) for s in pool) if p is not None]
         if not picks:
             what = KIND_PHRASES[intent.kind]
             return _abstain(f"The sources don't give {what} for this.", partial=pool[:1])
-        chosen = max(picks, key=lambda p: p.sentence.score + 0.15 * min(p.strength, 1.0))
+        chosen = max(picks, key=lambda p: p.sentence.score + 0.3 * min(p.strength, 1.0))
         if _NO_KNOWLEDGE.search(chosen.sentence.text):
             return _abstain("The sources don't give it; they say it is not known.", partial=[chosen.sentence])
         agree, disagree = [], []
         for pick in picks:
-            if pick.sentence is chosen.sentence or pick.sentence.score < 0.75 * chosen.sentence.score:
+            if pick.sentence is chosen.sentence or pick.sentence.score < 0.6 * chosen.sentence.score:
                 continue
-            same = any(_same_value(v, chosen.value) for v in self._values(intent, pick.sentence))
-            if same:
+            if any(_same_value(v, chosen.value) for v in self._values(intent, pick.sentence)):
                 agree.append(pick)
-            elif pick.strength >= 0.5 * chosen.strength and _comparable(intent, pick, chosen):
+            elif (pick.sentence.score >= 0.8 * chosen.sentence.score or intent.kind == "name") \
+                    and pick.strength >= 0.8 * chosen.strength and _comparable(intent, pick, chosen):
                 disagree.append(pick)
-        support = [chosen.sentence] + [p.sentence for p in _distinct(agree)][:1]
+        in_pool = {id(p.sentence) for p in picks}
+        for sentence in ranked[:40]:  # support may sit below the pool: any sentence with the same value counts
+            if id(sentence) in in_pool or sentence.score < 0.4 * chosen.sentence.score:
+                continue
+            if self._missing_anchors(intent, [sentence]):
+                continue
+            if any(_same_value(v, chosen.value) for v in self._values(intent, sentence)):
+                agree.append(Pick(sentence, chosen.value, 0.0))
+        agreeing_docs = {p.sentence.doc.source for p in agree} | {chosen.sentence.doc.source}
+        disagree = [p for p in disagree if p.sentence.doc.source not in agreeing_docs or intent.kind == "name"]
+        disagree.sort(key=lambda p: (p.sentence.doc.source == chosen.sentence.doc.source, -p.sentence.score))
+        # Prefer support from another document, and one that writes the value out in full.
+        agree.sort(key=lambda p: (p.sentence.doc.source == chosen.sentence.doc.source, -p.sentence.score))
+        support = [chosen.sentence] + [p.sentence for p in agree[:1]]
         if disagree:
-            other = _distinct(disagree)[0]
+            other = disagree[0]
             lead = [Segment("The sources differ. "),
-                    Segment(f"{_label(chosen.sentence.doc)} gives {_display(chosen.value, chosen.sentence.doc)}",
+                    Segment(f"{_label(chosen.sentence.doc)} says {_display(chosen.value, chosen.sentence.doc)}",
                             [chosen.sentence.quote]),
-                    Segment(f"; {_label(other.sentence.doc)} gives {_display(other.value, other.sentence.doc)}",
+                    Segment(f"; {_label(other.sentence.doc)} says {_display(other.value, other.sentence.doc)}",
                             [other.sentence.quote]),
                     Segment(".")]
             return Draft(lead=lead, evidence=[s.quote for s in [chosen.sentence, other.sentence] + support[1:]],
@@ -165,9 +180,10 @@ class ExtractiveAnswerer:
         found = facts.values(kind, sentence.text, published)
         if intent.kind in ("count", "duration") and not found:
             found = facts.values("duration" if intent.kind == "count" else "count", sentence.text, published)
-        asked = set(intent.numbers)
-        return [v for v in found if not (set(re.findall(r"\d+(?:\.\d+)?", v.surface)) & asked)
-                and not _is_question_name(v, intent)]
+        asked = {v.norm for v in facts.values(kind, intent.text, published)}
+        if intent.kind == "count":
+            asked |= set(intent.numbers)
+        return [v for v in found if v.norm not in asked and not _is_question_name(v, intent)]
 
     def _pick(self, intent: Intent, sentence: Sentence) -> Pick | None:
         """The value of the asked kind in ``sentence`` that sits closest to the question's terms."""
@@ -177,28 +193,50 @@ class ExtractiveAnswerer:
         weights = {t: self.keyword.idf(t) for t in intent.focus_terms}
         for t in intent.context_terms:
             weights.setdefault(t, 0.5 * self.keyword.idf(t))
+        present = {t for t, _, _ in sentence.tokens}
+        words_here = [t for t in intent.focus_terms if not t[0].isdigit() and _matches_any(t, present)]
+        if words_here:  # the most specific word of the question decides between values of one sentence
+            key = max(words_here, key=lambda t: weights.get(t, 0.0))
+            weights[key] = weights[key] * 3.0
         total = sum(weights.values()) or 1.0
         best: Pick | None = None
         for value in candidates:
             strength = 0.0
             for term, weight in weights.items():
-                distances = [_distance(value, s, e) for t, s, e in sentence.tokens if _match(term, t)]
-                if distances:
-                    strength += weight / (1.0 + min(distances) / 3.0)
+                occurrences = [(s, e) for t, s, e in sentence.tokens if _match(term, t)]
+                if not occurrences:
+                    continue
+                mine = min(_distance(value, s, e) for s, e in occurrences)
+                # Each occurrence of a question term speaks for the value nearest to it; a term that sits
+                # closer to another value of the sentence says little about this one.
+                rivals = [min(_distance(other, s, e) for s, e in occurrences) for other in candidates
+                          if other is not value]
+                share = 1.0 if not rivals or mine <= min(rivals) else 0.25
+                strength += weight * share * math.exp(-mine / 3.0)
             strength /= total
             if intent.kind == "name":
                 strength += _role_adjacency(value, sentence, weights)
             if intent.kind == "date" and value.kind == "date":
                 strength += 0.1
-            if intent.kind == "count" and _counted_noun(value, sentence, weights):
+            if intent.counted:
+                if not _counted_noun(value, sentence, {t: 1.0 for t in intent.counted}):
+                    continue  # "how many staff": a number of something else is no answer
                 strength += 0.3
             if best is None or strength > best.strength:
                 best = Pick(sentence, value, strength)
         return best
 
     # -- explanations, lists and the rest ----------------------------------------------------------------------------------
-    def _passages(self, intent: Intent, pool: list[Sentence]) -> Draft:
+    def _passages(self, intent: Intent, pool: list[Sentence], ranked: list[Sentence]) -> Draft:
+        if _CONDITIONAL_QUESTION.search(intent.text):
+            # "What happens if ...?" is answered by a conditional sentence ("If no agreement is reached, ...").
+            for sentence in ranked:
+                if _CONDITIONAL.search(sentence.text):
+                    sentence.score += 0.1
+            pool = sorted(pool, key=lambda s: -s.score)
         best = pool[0]
+        if _NO_KNOWLEDGE.search(best.text):
+            return _abstain("The sources don't give it; they say it is not known.", partial=[best])
         limit = 3 if intent.kind in ("list", "explain") else 2
         chosen = [best]
         for s in pool[1:]:
@@ -206,7 +244,14 @@ class ExtractiveAnswerer:
                 break
             if s.score >= 0.8 * best.score and not any(_near_duplicate(s, c) for c in chosen):
                 chosen.append(s)
-        return Draft(lead=[], evidence=[s.quote for s in chosen], kind=intent.kind)
+        if intent.kind in ("explain", "list"):
+            # The sentence right after a chosen one often finishes the thought (same paragraph or line run).
+            for sentence in list(chosen):
+                nxt = next((s for s in ranked if s.doc is sentence.doc and s.start > sentence.end
+                            and len(s.doc.text[sentence.end:s.start]) < 4), None)
+                if nxt is not None and nxt not in chosen and nxt.score >= 0.5 * best.score:
+                    chosen.insert(chosen.index(sentence) + 1, nxt)
+        return Draft(lead=[], evidence=[s.quote for s in chosen[:4]], kind=intent.kind)
 
 
 # -- helpers ------------------------------------------------------------------------------------------------------------
@@ -223,11 +268,11 @@ def _sentences(doc: Document) -> list[tuple[int, int]]:
 
 
 def _window(doc: Document, start: int, end: int) -> str:
-    """The paragraph holding a sentence, plus the nearest heading above it."""
+    """The paragraph (line) holding a sentence, plus the nearest heading above it and the document title."""
     text = doc.text
-    para_start = text.rfind("\n\n", 0, start)
-    para_end = text.find("\n\n", end)
-    para = text[para_start + 2 if para_start >= 0 else 0: para_end if para_end >= 0 else len(text)]
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    para = text[line_start: line_end if line_end >= 0 else len(text)]
     heading = re.findall(r"^#{1,6}\s+(.+)$", text[:start], re.M)
     return (heading[-1] + "\n" if heading else "") + para + "\n" + doc.title
 
@@ -315,16 +360,6 @@ def _comparable(intent: Intent, pick: Pick, chosen: Pick) -> bool:
     if intent.kind == "date":
         return pick.value.kind == chosen.value.kind == "date"
     return True
-
-
-def _distinct(picks: list[Pick]) -> list[Pick]:
-    seen: set[str] = set()
-    out = []
-    for p in sorted(picks, key=lambda p: -p.sentence.score):
-        if p.sentence.doc.source not in seen:
-            seen.add(p.sentence.doc.source)
-            out.append(p)
-    return out
 
 
 def _near_duplicate(a: Sentence, b: Sentence) -> bool:

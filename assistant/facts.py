@@ -28,6 +28,7 @@ _DATE_PATTERNS = [
     ("md_rel", re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\s+(this|last|next)\s+year\b")),
     ("md", re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s+\d{{4}})")),
     ("my", re.compile(rf"\b({_MONTH})\s+(\d{{4}})\b")),
+    ("day_rel", re.compile(r"\b[Oo]n the (\d{1,2})(?:st|nd|rd|th)\b")),
     ("rel_month", re.compile(rf"\b([Ll]ast|[Tt]his|[Nn]ext)\s+({_MONTH})\b")),
 ]
 _YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
@@ -102,12 +103,20 @@ def dates(text: str, published: dt.date | None = None) -> list[Value]:
                     month, day = _month(m.group(1)), int(m.group(2))
                     if published is None or day > 31:
                         continue
-                    # A bare "January 13" in a news article means the publication year (or the year before,
-                    # for a month later than the publication month).
-                    year = published.year if month <= published.month else published.year - 1
+                    # A bare "January 13" in a news article means the publication year when that month has
+                    # begun; a later month could be last year's or this year's, so it is left unresolved.
+                    if month > published.month:
+                        continue
+                    year = published.year
                     rel = m.group(0)
                 elif kind == "my":
                     month, year = _month(m.group(1)), int(m.group(2))
+                elif kind == "day_rel":
+                    day = int(m.group(1))
+                    if published is None or day > published.day:
+                        continue
+                    year, month = published.year, published.month  # "on the 12th" of the month of publication
+                    rel = m.group(0)
                 elif kind == "rel_month":
                     month = _month(m.group(2))
                     if published is None:
@@ -165,7 +174,7 @@ def counts(text: str) -> list[Value]:
     for m in _COUNT.finditer(text):
         if any(s <= m.start() < e for s, e in blocked):
             continue
-        before = text[max(0, m.start() - 12):m.start()].lower()
+        before = text[max(0, m.start() - 20):m.start()].lower()
         if re.search(r"(section|no\.|nos\.|§|fr|order|proclamation|u\.s\.c\.|article|announcement|para\.?)\s*$", before):
             continue
         raw = (m.group(1) or m.group(2)).lower()

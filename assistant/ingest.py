@@ -18,7 +18,7 @@ from .embeddings import dimension, get_embeddings
 from .errors import SkipFile
 from .loaders import SourceFile, discover, load
 from .settings import Settings
-from .store import IndexStore, drop
+from .store import IndexStore, drop, write_lock
 
 
 @dataclass
@@ -69,11 +69,10 @@ def ingest(paths: Sequence[Path | str] | None = None, settings: Settings | None 
             _skip(report, skip, on_skip)
 
     embeddings = get_embeddings(settings.embedding_model)
-    store_ = None
-    if rebuild:
-        drop(settings)
-    store_ = IndexStore(settings, embeddings, dimension(embeddings))
-    with store_.write_lock():
+    with write_lock(settings):
+        if rebuild:
+            drop(settings)
+        store_ = IndexStore(settings, embeddings, dimension(embeddings))
         records = store_.documents()
         present = {f.source for f in files}
         _remove_orphans(store_, set(records), present, report)

@@ -15,13 +15,13 @@ KIND_PHRASES = {
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("explain", re.compile(r"^(why|how (do|does|did|will|would|can|could)|explain|describe)\b|\bwhat (happens|would happen|will happen|happened)\b|\bwhat (did|does|do) .{0,80}\b(say|said|claim|boast|report|state|mean)\b|\bwhat kind\b|^did\b|^does\b|^is\b|^was\b|^were\b|^are\b|^has\b")),
     ("money", re.compile(r"\bhow much (money|funding|investment)\b|\bhow much .{0,60}\b(spend|spent|cost|pay|paid|worth|invest\w*|commit\w*|fund\w*)\b|\bdollars?\b|\$|\bamount of money\b|\bwhat (minimum |maximum )?price\b|\bprice (floor )?level\b|\bdollar price\b")),
-    ("percent", re.compile(r"\b(percent|percentage|share|proportion|fraction|portion)\b|%|\brate\b")),
     ("duration", re.compile(r"\bhow long\b|\bhow many (days|weeks|months|years)\b")),
-    ("count", re.compile(r"\bhow many\b|\bhow much\b|\bwhat (is the )?number\b|\bwhich page\b|\bwhat page\b|\bpage number\b|\bvote\b")),
+    ("count", re.compile(r"\bhow many\b|\bhow much\b(?! of\b)|\bwhat (is the )?number\b|\bpage\b|\bvote\b")),
+    ("percent", re.compile(r"\b(percent|percentage|share|proportion|fraction|portion)\b|%|\brate\b")),
     ("year", re.compile(r"\b(what|which) year\b")),
-    ("date", re.compile(r"^when\b|\bwhen (was|did|is|were|does|do|will|are)\b|\b(what|which) (date|day)\b|\bdeadline\b|\buntil when\b|\bby when\b|\bexact date\b")),
-    ("list", re.compile(r"^(which|what)( \w+){0,3} (countries|sectors|minerals|elements|rare earths|parties|ministers|plans|deadlines|measures|steps|companies|nations|items|products|examples|projects|figures|commodities|others|rest)\b|\blist\b|\bother countries\b")),
+    ("list", re.compile(r"\b(which|what)( \w+){0,3} (countries|sectors|minerals|elements|rare earths|parties|ministers|plans|deadlines|measures|steps|companies|nations|items|products|examples|projects|figures|commodities|others|rest)\b|\blist\b|\bother countries\b")),
     ("name", re.compile(r"^who\b|\bwho\b|\bwhose\b|\bwhat is (his|her|their) (actual |real |full )?name\b|\bname of the\b|^which (\w+ ){0,3}(secretary|spokesperson|spokesman|minister|official|representative|person|president|chair)\b")),
+    ("date", re.compile(r"^when\b|\bwhen (was|did|is|were|does|do|will|are)\b|\b(what|which) (date|day)\b|\bdeadline\b|\buntil when\b|\bby when\b|\bexact date\b")),
 ]
 # Capitalised words that describe roles and institutions rather than pin a question to one entity.
 _GENERIC_CAPS = frozenset("""
@@ -43,6 +43,7 @@ class Intent:
     context_terms: list[str] = field(default_factory=list)  # terms added from the conversation
     anchors: list[str] = field(default_factory=list)  # named entities and years the evidence must mention
     numbers: list[str] = field(default_factory=list)  # numbers written in the question (never "the answer")
+    counted: list[str] = field(default_factory=list)  # for "how many X": the terms of X
 
     @property
     def factoid(self) -> bool:
@@ -61,7 +62,7 @@ def classify(question: str) -> str:
 def analyse(question: str, standalone: str | None = None) -> Intent:
     """An Intent for ``question``; terms of ``standalone`` not in the question count as conversational context."""
     kind = classify(question)
-    if kind in ("other", "explain", "list") and standalone and standalone != question:
+    if kind == "other" and standalone and standalone != question:
         # "And the trade representative?" takes its kind from the conversation it continues.
         parts = standalone.split(" | ")
         inherited = classify(parts[1]) if len(parts) > 1 else "other"
@@ -70,11 +71,13 @@ def analyse(question: str, standalone: str | None = None) -> Intent:
     context = [t for t in terms(standalone or "") if t not in focus]
     without_dates = _QUESTION_DATE.sub(" ", question)
     anchors = []
-    for i, word in enumerate(re.findall(r"[A-Za-z][\w'-]*|\d{4}", without_dates)):
+    for i, word in enumerate(re.findall(r"[A-Za-z][\w'-]*|\d+", without_dates)):
         bare = word.lower().removesuffix("'s")
-        if word.isdigit() and len(word) == 4:
-            anchors.append(word)
+        if word.isdigit():
+            if len(word) >= 3:
+                anchors.append(word)
         elif i > 0 and word[0].isupper() and bare not in _GENERIC_CAPS:
             anchors.append(word.removesuffix("'s"))
     numbers = re.findall(r"\d+(?:\.\d+)?", question)
-    return Intent(kind=kind, text=question, focus_terms=focus, context_terms=context, anchors=anchors, numbers=numbers)
+    counted = re.search(r"\bhow many ((?:[a-z-]+ ){0,1}[a-z-]+)", question.lower())
+    return Intent(counted=terms(counted.group(1)) if counted and kind == "count" else [], kind=kind, text=question, focus_terms=focus, context_terms=context, anchors=anchors, numbers=numbers)

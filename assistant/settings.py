@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(120, ge=0, le=2000, description="Characters shared by neighbouring chunks.")
     max_file_bytes: int = Field(20_000_000, ge=1, description="Files larger than this are skipped at ingest.")
 
-    top_k: int = Field(6, ge=1, le=50, description="Chunks handed to the answerer after fusion.")
+    top_k: int = Field(8, ge=1, le=50, description="Chunks handed to the answerer after fusion.")
     fetch_k: int = Field(20, ge=1, le=200, description="Candidates each retriever (vector, keyword) returns.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
 

@@ -58,6 +58,28 @@ def open_client(settings: Settings) -> "chromadb.ClientAPI":
         raise IndexError_(f"cannot open the index at {where}: {_one_line(exc)}") from exc
 
 
+@contextlib.contextmanager
+def write_lock(settings: Settings) -> Iterator[None]:
+    """One writer at a time for the embedded store (Chroma's embedded mode is not process-safe)."""
+    if settings.chroma_url:
+        yield
+        return
+    from filelock import FileLock, Timeout
+
+    Path(settings.index_dir).mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(Path(settings.index_dir) / ".write.lock"))
+    try:
+        lock.acquire(timeout=settings.lock_timeout)
+    except Timeout as exc:
+        raise IndexLockedError(
+            f"another process is writing the index at {settings.index_dir} "
+            f"(waited {settings.lock_timeout:g} s); try again when it finishes") from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
@@ -103,27 +125,6 @@ class IndexStore:
 
         return Chroma(client=self.client, collection_name=self.settings.collection,
                       embedding_function=self.embeddings, create_collection_if_not_exists=False)
-
-    @contextlib.contextmanager
-    def write_lock(self) -> Iterator[None]:
-        """One writer at a time for the embedded store (Chroma's embedded mode is not process-safe)."""
-        if self.settings.chroma_url:
-            yield
-            return
-        from filelock import FileLock, Timeout
-
-        Path(self.settings.index_dir).mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(Path(self.settings.index_dir) / ".write.lock"))
-        try:
-            lock.acquire(timeout=self.settings.lock_timeout)
-        except Timeout as exc:
-            raise IndexLockedError(
-                f"another process is writing the index at {self.settings.index_dir} "
-                f"(waited {self.settings.lock_timeout:g} s); try again when it finishes") from exc
-        try:
-            yield
-        finally:
-            lock.release()
 
     # -- reading -----------------------------------------------------------------------------------------
     def documents(self) -> dict[str, DocumentRecord]:

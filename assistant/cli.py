@@ -1,0 +1,185 @@
+"""The ``assistant`` command: ingest, ask, sources, chat, eval. Errors print one line and exit non-zero."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import AssistantError
+
+
+def _settings(ctx: click.Context) -> Any:
+    from pydantic import ValidationError
+
+    from .settings import Settings
+
+    overrides = {k: v for k, v in (ctx.obj or {}).items() if v is not None}
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise AssistantError(f"invalid setting {field} (ASSISTANT_{field.upper()}): {first['msg']}") from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--corpus-dir", type=click.Path(path_type=Path), help="Source documents (default: ./corpus).")
+@click.option("--index-dir", type=click.Path(path_type=Path), help="Embedded Chroma index (default: ./index).")
+@click.pass_context
+def cli(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None) -> None:
+    """A grounded research assistant: cited, verified answers from a corpus of news and policy documents.
+
+    \b
+    Examples:
+      assistant ingest                      # index ./corpus (only changes are written)
+      assistant ask "When is the deadline for the negotiations?"
+      assistant ask --json "Who is the Secretary of Commerce?"
+      assistant sources                     # documents and chunk counts
+      assistant chat                        # the Gradio chat on http://127.0.0.1:7860
+      assistant eval                        # the eval suite, with a report in evals/
+
+    Settings come from ASSISTANT_* environment variables (see the README).
+    """
+    ctx.obj = {"corpus_dir": corpus_dir, "index_dir": index_dir}
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--rebuild", is_flag=True, help="Drop the index and build it again from scratch.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, quiet: bool) -> None:
+    """Index PATHS (files or folders; default: the corpus folder).
+
+    New and edited files are embedded, deleted files' chunks are removed, an unchanged corpus writes nothing.
+    Unreadable, empty, binary, oversized or out-of-root files are skipped with a one-line reason.
+    """
+    from .ingest import ingest as run_ingest
+
+    settings = _settings(ctx)
+
+    def report_skip(skip: AssistantError) -> None:
+        click.echo(f"skipped {skip}", err=True)
+
+    report = run_ingest(list(paths) or None, settings, rebuild=rebuild, progress=not quiet, on_skip=report_skip)
+    click.echo(report.summary())
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
+@click.option("--history", type=click.File("r"), help="A JSON file with the conversation so far: "
+              '[{"role": "user"|"assistant", "content": "..."}].')
+@click.pass_context
+def ask(ctx: click.Context, question: str, as_json: bool, history: Any) -> None:
+    """Answer QUESTION from the corpus, with numbered citations to exact quotes."""
+    from .engine import get_assistant
+
+    turns = None
+    if history is not None:
+        try:
+            turns = json.load(history)
+        except json.JSONDecodeError as exc:
+            raise AssistantError(f"--history is not JSON: {exc.msg} at line {exc.lineno}") from exc
+    answer = get_assistant(_settings(ctx)).ask(question, turns)
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        return
+    click.echo(answer.text)
+    if answer.citations:
+        click.echo("\nSources:")
+        for c in answer.citations:
+            when = f", {c.date}" if c.date else ""
+            click.echo(f"  [{c.marker}] {c.title} ({c.source}{when}), characters {c.start}-{c.end}")
+    click.echo(f"\nSearched for: {answer.query}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def sources(ctx: click.Context, as_json: bool) -> None:
+    """List the indexed documents with their chunk counts."""
+    from .engine import get_assistant
+
+    records = get_assistant(_settings(ctx)).sources()
+    if as_json:
+        click.echo(json.dumps([{"source": r.source, "chunks": r.n_chunks, **r.metadata} for r in records], indent=2))
+        return
+    for r in records:
+        date = r.metadata.get("date", "")
+        click.echo(f"{r.source:40} {r.n_chunks:5} chunks  {date:10}  {r.metadata.get('title', '')}")
+    click.echo(f"{len(records)} documents, {sum(r.n_chunks for r in records)} chunks")
+
+
+@cli.command()
+@click.option("--port", type=int, default=None, help="Port (default 7860, or ASSISTANT_UI_PORT).")
+@click.pass_context
+def chat(ctx: click.Context, port: int | None) -> None:
+    """Start the Gradio chat on 127.0.0.1."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    try:
+        import ui
+    except ImportError as exc:
+        raise AssistantError("the chat needs ui.py from the project folder (run from a source checkout)") from exc
+    if port:
+        os.environ["ASSISTANT_UI_PORT"] = str(port)
+    ui.main(_settings(ctx))
+
+
+@cli.command(name="eval")
+@click.option("--cases", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="Cases file (JSON lines).")
+@click.option("--category", multiple=True, help="Only these categories (repeatable).")
+@click.option("--report", "report_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder for report.md and results.json (default: evals/).")
+@click.option("--min-accuracy", type=float, default=None, help="Exit 1 below this overall pass rate (0-1).")
+@click.pass_context
+def eval_(ctx: click.Context, cases: Path | None, category: tuple[str, ...], report_dir: Path | None,
+          min_accuracy: float | None) -> None:
+    """Run the eval suite: every case asked and scored; a table per category and a report."""
+    from . import evals
+    from .engine import get_assistant
+
+    try:
+        selected = evals.load_cases(cases or evals.DEFAULT_CASES)
+    except (OSError, ValueError) as exc:
+        raise AssistantError(str(exc)) from exc
+    if category:
+        selected = [c for c in selected if c.category in category]
+    if not selected:
+        raise AssistantError("no eval cases selected")
+    assistant = get_assistant(_settings(ctx))
+    results = evals.run(selected, assistant.ask)
+    stats = evals.summary(results)
+    click.echo(evals.table(stats))
+    path = evals.write_report(results, report_dir or evals.DEFAULT_CASES.parent)
+    click.echo(f"report: {path}")
+    if min_accuracy is not None and stats["all"]["accuracy"] < min_accuracy:
+        failed = ", ".join(r.case.id for r in results if not r.passed)
+        raise AssistantError(f"accuracy {stats['all']['accuracy']:.1%} is below {min_accuracy:.1%}; failed: {failed}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning errors into one line on stderr."""
+    try:
+        cli.main(args=argv, prog_name="assistant", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        click.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except AssistantError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:  # a bug: still one line, unless debugging
+        if os.environ.get("ASSISTANT_DEBUG"):
+            raise
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        click.echo(f"error: internal {type(exc).__name__}: {message} (set ASSISTANT_DEBUG=1 for a traceback)",
+                   err=True)
+        sys.exit(1)

@@ -1,0 +1,100 @@
+"""Fast checks of the pure helpers: question kinds, values in text, sentences, condensing, citation checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from assistant import facts
+from assistant.citations import Draft, Quote, Segment, render, verify
+from assistant.condense import condense
+from assistant.documents import Answer, Citation, Document
+from assistant.errors import CitationError
+from assistant.question import analyse, classify
+from assistant.text import sentence_spans, terms
+
+PUBLISHED = dt.date(2026, 1, 15)
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("When is the deadline for the negotiations?", "date"),
+    ("How many critical minerals does the US import completely?", "count"),
+    ("How long do partners have?", "duration"),
+    ("What share of processing does China control?", "percent"),
+    ("How much money is committed under the framework?", "money"),
+    ("Who is the Secretary of Commerce?", "name"),
+    ("Which countries has the US turned to?", "list"),
+    ("Why did the US issue the proclamation?", "explain"),
+    ("What happens if the deadline is missed?", "explain"),
+    ("In what year did the investigation start?", "year"),
+])
+def test_question_kinds(question, kind):
+    assert classify(question) == kind
+
+
+def test_relative_dates_resolve_against_publication():
+    found = facts.dates("a deadline of July 13 this year; last October; on January 14 local time", PUBLISHED)
+    assert [v.norm for v in found] == ["2026-07-13", "2025-10", "2026-01-14"]
+    assert found[0].display == "July 13, 2026" and found[0].resolved_from == "July 13 this year"
+
+
+def test_relative_dates_need_a_publication_date():
+    assert [v.norm for v in facts.dates("July 13 this year and July 13, 2026")] == ["2026-07-13"]
+
+
+def test_values_of_each_kind():
+    text = "over 60% of output, US$8.5B, $110/kg, 180-day window, 12 critical minerals, Section 232, 45,000 t"
+    assert [v.norm for v in facts.percents(text)] == ["60%"]
+    assert [v.norm for v in facts.money(text)] == ["$8.5 billion", "$110"]
+    assert [v.norm for v in facts.durations(text)] == ["180 day"]
+    assert [v.norm for v in facts.counts(text)] == ["180", "12", "45000"]  # not 232: a section number
+
+
+def test_names_after_titles_and_in_runs():
+    text = "Trump directed U.S. Trade Representative Jacquelyn Gries and Secretary of Commerce Howard Lutnick."
+    assert [v.surface for v in facts.names(text)] == ["Jacquelyn Gries", "Howard Lutnick"]
+    assert [v.surface for v in facts.names("US Treasury Secretary Mnuchin convened")] == ["Mnuchin"]
+
+
+def test_sentences_respect_abbreviations_and_lines():
+    text = "Trump directed U.S. Trade Representative Greer. Announcement No. 18 applies.\nA caption line"
+    spans = [text[s:e] for s, e in sentence_spans(text)]
+    assert spans == ["Trump directed U.S. Trade Representative Greer.", "Announcement No. 18 applies.",
+                     "A caption line"]
+
+
+def test_terms_keep_exact_tokens():
+    assert terms("Section 232's 92 percent, U.S. Lutnick") == ["section", "232", "92%", "usa", "lutnick"]
+
+
+def test_follow_up_is_condensed_with_the_conversation():
+    history = [{"role": "user", "content": "When is the deadline for the negotiations?"},
+               {"role": "assistant", "content": "July 13, 2026 [1].\n\n“...” [1]"}]
+    query = condense("What happens if it is missed?", history)
+    assert query.startswith("What happens if it is missed? | When is the deadline")
+    assert "July 13, 2026" in query and "[1]" not in query
+    assert condense("Who is the Secretary of Commerce?", history) == "Who is the Secretary of Commerce?"
+    assert analyse("And the trade representative?", "And the trade representative? | Who is the Secretary?").kind \
+        == "name"
+
+
+DOCS = {"a.md": Document("a.md", "Alpha beta. The deadline is July 13, 2026.", {"title": "A"})}
+
+
+def test_render_numbers_quotes_and_verifies():
+    quote = Quote("a.md", 12, 42)
+    answer = render(Draft(lead=[Segment("July 13, 2026", [quote]), Segment(".")], evidence=[quote]), DOCS, "q")
+    assert answer.text.startswith("July 13, 2026 [1].")
+    assert answer.citations[0].quote == "The deadline is July 13, 2026."
+    assert (answer.citations[0].start, answer.citations[0].end) == (12, 42)
+
+
+@pytest.mark.parametrize("citation, text", [
+    (Citation(1, "a.md", "A", "The deadline is July 14, 2026.", 12, 42), "x [1]"),  # quote not at offsets
+    (Citation(1, "b.md", "B", "Alpha", 0, 5), "x [1]"),  # unknown source
+    (Citation(1, "a.md", "A", "Alpha", 0, 5), "x [2]"),  # marker without citation
+])
+def test_verify_rejects_bad_citations(citation, text):
+    with pytest.raises(CitationError):
+        verify(Answer(text=text, citations=[citation], abstained=False, query="q"), DOCS)
