@@ -22,6 +22,8 @@ from .text import sentence_spans, terms, words
 _NO_KNOWLEDGE = re.compile(
     r"\b(not (?:been )?(?:found|published|given|disclosed|specified|announced|confirmed|known)|could not be "
     r"(?:found|confirmed)|unverified|unconfirmed|no specific|were not announced|was not announced)\b", re.I)
+MIN_FACT_COVERAGE = 0.35  # share of the question's (weighted) words a sentence must hold to supply a value...
+MIN_FACT_SIMILARITY = 0.6  # ...unless it is this close in meaning
 _CONDITIONAL_QUESTION = re.compile(r"\bwhat (happens|would happen|will happen)\b.*\b(if|when|unless)\b", re.I)
 _CONDITIONAL = re.compile(r"\b(if|unless|otherwise|fail\w*)\b", re.I)
 _ACRONYM_WORD = re.compile(r"\b[A-Z][a-z]+")
@@ -113,9 +115,7 @@ class ExtractiveAnswerer:
         return out
 
     def _score(self, sentences: list[Sentence], intent: Intent, query_vector: Sequence[float]) -> None:
-        weights = {t: self.keyword.idf(t) for t in intent.focus_terms}
-        for t in intent.context_terms:
-            weights.setdefault(t, 0.5 * self.keyword.idf(t))
+        weights = self._weights(intent)
         total = sum(weights.values()) or 1.0
         vectors = self.embed([s.text for s in sentences])
         for sentence, vector in zip(sentences, vectors):
@@ -125,13 +125,22 @@ class ExtractiveAnswerer:
             sentence.similarity = float(sum(a * b for a, b in zip(vector, query_vector)))
             sentence.score = 0.5 * sentence.coverage + 0.5 * sentence.similarity + 0.02 / sentence.rank
 
+    def _weights(self, intent: Intent) -> dict[str, float]:
+        """IDF weight per question term; words added from the conversation count half."""
+        weights = {t: self.keyword.idf(t) for t in intent.focus_terms}
+        for t in intent.context_terms:
+            weights.setdefault(t, 0.5 * self.keyword.idf(t))
+        return weights
+
     def _missing_anchors(self, intent: Intent, pool: Sequence[Sentence]) -> list[str]:
         """Anchors (names, years) of the question that no sentence of the pool has in its paragraph."""
         return [a for a in intent.anchors if not any(_has_anchor(s.window, a) for s in pool)]
 
     # -- factoid questions -------------------------------------------------------------------------------------------
     def _factoid(self, intent: Intent, pool: list[Sentence], ranked: list[Sentence]) -> Draft:
-        picks = [p for p in (self._pick(intent, s) for s in pool) if p is not None]
+        # A value in a sentence that shares little with the question answers another question
+        # ("34% counter-tariff" is no answer to "what tariff rate will be imposed if talks fail").
+        picks = [p for p in (self._pick(intent, s) for s in pool if _relevant_enough(s)) if p is not None]
         if not picks:
             what = KIND_PHRASES[intent.kind]
             return _abstain(f"The sources don't give {what} for this.", partial=pool[:1])
@@ -190,9 +199,7 @@ class ExtractiveAnswerer:
         candidates = self._values(intent, sentence)
         if not candidates:
             return None
-        weights = {t: self.keyword.idf(t) for t in intent.focus_terms}
-        for t in intent.context_terms:
-            weights.setdefault(t, 0.5 * self.keyword.idf(t))
+        weights = self._weights(intent)
         present = {t for t, _, _ in sentence.tokens}
         words_here = [t for t in intent.focus_terms if not t[0].isdigit() and _matches_any(t, present)]
         if words_here:  # the most specific word of the question decides between values of one sentence
@@ -360,6 +367,10 @@ def _comparable(intent: Intent, pick: Pick, chosen: Pick) -> bool:
     if intent.kind == "date":
         return pick.value.kind == chosen.value.kind == "date"
     return True
+
+
+def _relevant_enough(sentence: Sentence) -> bool:
+    return sentence.coverage >= MIN_FACT_COVERAGE or sentence.similarity >= MIN_FACT_SIMILARITY
 
 
 def _near_duplicate(a: Sentence, b: Sentence) -> bool:
