@@ -74,9 +74,9 @@ class Assistant:
         """Every indexed document with its metadata and chunk count."""
         return sorted(self.store.documents().values(), key=lambda r: r.source)
 
-    def document(self, source: str) -> Document | None:
-        """A stored document, cached until its fingerprint changes."""
-        records = self.store.documents()
+    def document(self, source: str, records: Mapping[str, DocumentRecord] | None = None) -> Document | None:
+        """A stored document, cached until its fingerprint changes (``records``: the store's, if just read)."""
+        records = self.store.documents() if records is None else records
         record = records.get(source)
         if record is None:
             return None
@@ -97,9 +97,10 @@ class Assistant:
         turns = clean_history(history)
         query = condense(question, turns)
         intent = analyse(question, query)
-        retrieval = self.retriever.search(query)
-        documents = {s: d for s in {c.chunk.source for c in retrieval.chunks} if (d := self.document(s))}
-        answerer = ExtractiveAnswerer(self.retriever.keyword_index(), self.embeddings.embed_documents,
+        records = self.store.documents()  # read once per question
+        retrieval = self.retriever.search(query, records=records)
+        documents = {s: d for s in {c.chunk.source for c in retrieval.chunks} if (d := self.document(s, records))}
+        answerer = ExtractiveAnswerer(self.retriever.keyword_index(records), self.embeddings.embed_documents,
                                       self.settings.min_similarity)
         draft = answerer.answer(intent, retrieval, documents)
         meta = {"answerer": self.settings.answerer, "kind": intent.kind,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Mapping
 
 from .documents import RetrievedChunk
 from .keyword import KeywordIndex
 from .settings import Settings
-from .store import IndexStore, chunk_from_langchain
+from .store import DocumentRecord, IndexStore, chunk_from_langchain
 
 
 @dataclass(frozen=True)
@@ -36,16 +37,20 @@ class HybridRetriever:
         self._signature: object = None
         self._lock = threading.Lock()
 
-    def keyword_index(self) -> KeywordIndex:
-        """The BM25 index, rebuilt when the stored documents changed since it was built."""
-        signature = tuple(sorted((r.source, r.fingerprint) for r in self.store.documents().values()))
+    def keyword_index(self, records: Mapping[str, DocumentRecord] | None = None) -> KeywordIndex:
+        """The BM25 index, rebuilt when the stored documents changed since it was built.
+
+        ``records`` are the store's document records when the caller has just read them (saves a read)."""
+        records = self.store.documents() if records is None else records
+        signature = tuple(sorted((r.source, r.fingerprint) for r in records.values()))
         with self._lock:
             if self._keyword is None or signature != self._signature:
                 self._keyword = KeywordIndex(self.store.all_chunks())
                 self._signature = signature
             return self._keyword
 
-    def search(self, query: str, k: int | None = None) -> Retrieval:
+    def search(self, query: str, k: int | None = None,
+               records: Mapping[str, DocumentRecord] | None = None) -> Retrieval:
         """The ``k`` best chunks for ``query`` (default ``settings.top_k``)."""
         k = k or self.settings.top_k
         vector = self.store.embeddings.embed_query(query)
@@ -56,7 +61,7 @@ class HybridRetriever:
             entry = fused.setdefault(chunk.id, {"chunk": chunk, "score": 0.0})
             entry.update(similarity=1.0 - float(distance), dense_rank=rank)
             entry["score"] += 1.0 / (self.settings.rrf_k + rank)
-        for rank, (chunk, _score) in enumerate(self.keyword_index().search(query, self.settings.fetch_k), start=1):
+        for rank, (chunk, _score) in enumerate(self.keyword_index(records).search(query, self.settings.fetch_k), start=1):
             entry = fused.setdefault(chunk.id, {"chunk": chunk, "score": 0.0})
             entry["keyword_rank"] = rank
             entry["score"] += 1.0 / (self.settings.rrf_k + rank)
