@@ -37,7 +37,6 @@ class Draft:
     evidence: list[Quote]
     abstained: bool = False
     conflict: bool = False
-    kind: str = ""
 
 
 def render(draft: Draft, documents: Mapping[str, Document], query: str, meta: dict[str, Any] | None = None) -> Answer:

@@ -59,6 +59,7 @@ class Pick:
     sentence: Sentence
     value: Value
     strength: float
+    values: tuple[Value, ...] = ()  # every value of the asked kind in the sentence
 
 
 class ExtractiveAnswerer:
@@ -151,7 +152,7 @@ class ExtractiveAnswerer:
         for pick in picks:
             if pick.sentence is chosen.sentence or pick.sentence.score < 0.6 * chosen.sentence.score:
                 continue
-            if any(_same_value(v, chosen.value) for v in self._values(intent, pick.sentence)):
+            if any(_same_value(v, chosen.value) for v in pick.values):
                 agree.append(pick)
             elif (pick.sentence.score >= 0.8 * chosen.sentence.score or intent.kind == "name") \
                     and pick.strength >= 0.8 * chosen.strength and _comparable(intent, pick, chosen):
@@ -179,9 +180,9 @@ class ExtractiveAnswerer:
                             [other.sentence.quote]),
                     Segment(".")]
             return Draft(lead=lead, evidence=[s.quote for s in [chosen.sentence, other.sentence] + support[1:]],
-                         conflict=True, kind=intent.kind)
+                         conflict=True)
         lead = [Segment(_display(chosen.value, chosen.sentence.doc), [s.quote for s in support]), Segment(".")]
-        return Draft(lead=lead, evidence=[s.quote for s in support], kind=intent.kind)
+        return Draft(lead=lead, evidence=[s.quote for s in support])
 
     def _values(self, intent: Intent, sentence: Sentence) -> list[Value]:
         kind = "month" if intent.kind == "date" else intent.kind
@@ -230,7 +231,7 @@ class ExtractiveAnswerer:
                     continue  # "how many staff": a number of something else is no answer
                 strength += 0.3
             if best is None or strength > best.strength:
-                best = Pick(sentence, value, strength)
+                best = Pick(sentence, value, strength, tuple(candidates))
         return best
 
     # -- explanations, lists and the rest ----------------------------------------------------------------------------------
@@ -258,7 +259,7 @@ class ExtractiveAnswerer:
                             and len(s.doc.text[sentence.end:s.start]) < 4), None)
                 if nxt is not None and nxt not in chosen and nxt.score >= 0.5 * best.score:
                     chosen.insert(chosen.index(sentence) + 1, nxt)
-        return Draft(lead=[], evidence=[s.quote for s in chosen[:4]], kind=intent.kind)
+        return Draft(lead=[], evidence=[s.quote for s in chosen[:4]])
 
 
 # -- helpers ------------------------------------------------------------------------------------------------------------
@@ -397,4 +398,4 @@ def _quote_list(items: Sequence[str]) -> str:
 
 
 def _abstain(message: str, partial: Sequence[Sentence] = ()) -> Draft:
-    return Draft(lead=[Segment(message)], evidence=[s.quote for s in partial], abstained=True, kind="abstain")
+    return Draft(lead=[Segment(message)], evidence=[s.quote for s in partial], abstained=True)

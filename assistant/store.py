@@ -135,8 +135,7 @@ class IndexStore:
             meta = dict(meta or {})
             out[meta["source"]] = DocumentRecord(
                 source=meta["source"], fingerprint=meta["fingerprint"], n_chunks=int(meta.get("n_chunks", 0)),
-                metadata={k: meta[k] for k in _DOC_FIELDS if k in meta}
-                | ({"sources": json.loads(meta["sources"])} if meta.get("sources") else {}))
+                metadata=_document_metadata(meta))
         return out
 
     def document(self, source: str) -> Document | None:
@@ -144,11 +143,8 @@ class IndexStore:
         got = self._documents.get(ids=[_doc_id(source)], include=["documents", "metadatas"])
         if not got["ids"]:
             return None
-        meta = dict(got["metadatas"][0] or {})
-        metadata = {k: meta[k] for k in _DOC_FIELDS if k in meta}
-        if meta.get("sources"):
-            metadata["sources"] = json.loads(meta["sources"])
-        return Document(source=source, text=got["documents"][0] or "", metadata=metadata)
+        return Document(source=source, text=got["documents"][0] or "",
+                        metadata=_document_metadata(got["metadatas"][0]))
 
     def chunk_ids(self, source: str | None = None) -> set[str]:
         """Ids of the stored chunks of ``source`` (or of every source)."""
@@ -221,6 +217,15 @@ def drop(settings: Settings) -> None:
     for name in (settings.collection, f"{settings.collection}__documents"):
         if name in existing:
             client.delete_collection(name)
+
+
+def _document_metadata(stored: Any) -> dict[str, Any]:
+    """A document's metadata as loaded, from its stored record (``sources`` is kept as JSON in Chroma)."""
+    stored = dict(stored or {})
+    metadata = {k: stored[k] for k in _DOC_FIELDS if k in stored}
+    if stored.get("sources"):
+        metadata["sources"] = json.loads(stored["sources"])
+    return metadata
 
 
 def _doc_id(source: str) -> str:
