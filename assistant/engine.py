@@ -103,7 +103,7 @@ class Assistant:
         answerer = ExtractiveAnswerer(self.retriever.keyword_index(records), self.embeddings.embed_documents,
                                       self.settings.min_similarity)
         draft = answerer.answer(intent, retrieval, documents)
-        meta = {"answerer": self.settings.answerer, "kind": intent.kind,
+        meta = {"answerer": self.settings.llm, "kind": intent.kind,
                 "retrieved": [{"source": c.chunk.source, "start": c.chunk.start, "end": c.chunk.end,
                                "score": round(c.score, 5)} for c in retrieval.chunks],
                 "seconds": round(time.perf_counter() - started, 3)}

