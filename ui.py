@@ -46,6 +46,9 @@ DEFAULT_PORT = 7860
 CONCURRENCY = 4  # questions answered at once; the rest wait in the queue
 MAX_QUEUE = 64  # waiting requests beyond this are refused with "queue full"
 ERROR_PREFIX = conversation.ERROR_PREFIX
+# Gradio refuses uploads above this multiple of upload_max_bytes before they reach the disk; smaller files that
+# are still over the limit get the chat's own one-line reason.
+UPLOAD_HARD_LIMIT_FACTOR = 4
 
 # A click on any [n] marker (in an answer or its sources list) is sent to the server through a hidden textbox.
 CLICK_JS = r"""
@@ -338,8 +341,8 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                 files = gr.File(file_count="multiple", label="Files", elem_id="upload-files")
                 upload_btn = gr.Button("Add to the index", variant="primary", elem_id="upload-button")
                 upload_report = gr.Markdown(elem_id="upload-report")
-        cite_target = gr.Textbox(visible="hidden", elem_id="cite-target")
-        last_answer = gr.JSON(visible="hidden")
+        cite_target = gr.Textbox(visible="hidden", elem_id="cite-target", label="Citation (turn:marker)")
+        last_answer = gr.JSON(visible="hidden", label="Answer")
 
         chat_outputs = [chatbot, turns, textbox, last_answer, export_btn, export_path]
         textbox.submit(respond, [textbox, turns, answerer, top_k, export_path], chat_outputs, api_name="chat",
@@ -399,7 +402,7 @@ def launch(app: gr.Blocks, settings: Settings | None = None, *, port: int | None
     app.launch(server_name=HOST, server_port=port, inbrowser=open_browser, ssr_mode=False, show_error=False,
                prevent_thread_lock=prevent_thread_lock, quiet=quiet, css=CSS,
                auth=parse_auth(settings.ui_auth), auth_message="Log in to the research assistant.",
-               max_file_size=settings.upload_max_bytes, footer_links=["api", "settings"])
+               max_file_size=UPLOAD_HARD_LIMIT_FACTOR * settings.upload_max_bytes, footer_links=["api", "settings"])
     return port
 
 
