@@ -272,7 +272,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
         rating = "up" if data.liked else "down"
         record = feedback.feedback_record(turns[turn_no], rating)
         feedback.append(settings.feedback_path, record)
-        note = (f"Thanks: {'👍' if data.liked else '👎'} recorded for answer {turn_no + 1}. "
+        note = (f"Thanks: {'thumbs up' if data.liked else 'thumbs down'} recorded for answer {turn_no + 1}. "
                 "Add a comment below if you like.")
         return note, {"id": record["id"], "turn": turn_no, "rating": rating}, gr.update(visible=True)
 
@@ -280,7 +280,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                      turns: list[dict[str, Any]] | None) -> tuple[str, str]:
         """Append a comment to the last rating given in this session."""
         if not pending or not (turns and 0 <= pending["turn"] < len(turns)):
-            return "Rate an answer with 👍 or 👎 first.", comment
+            return "Rate an answer with thumbs up or down first.", comment
         if not _one_line(comment):
             return "The comment is empty.", comment
         feedback.append(settings.feedback_path, feedback.feedback_record(

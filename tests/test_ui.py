@@ -135,10 +135,37 @@ def test_abstention_is_an_answer_not_an_error(client: Client) -> None:
 
 
 @pytest.mark.slow
+def test_disagreeing_sources_are_flagged_with_both_sides_cited(client: Client) -> None:
+    messages, answer = ask(client, "Who is the U.S. Trade Representative?")
+    assert answer["conflict"], answer["text"]
+    shown = content(messages[1])
+    assert "The sources disagree" in shown
+    assert len({c["source"] for c in answer["citations"]}) >= 2
+    assert len(set(MARKER_LINK.findall(shown))) == len(answer["citations"])
+
+
+@pytest.mark.slow
+def test_login_is_required_when_configured(settings: Settings) -> None:
+    locked = settings.model_copy(update={"ui_auth": "analyst:correct horse"})
+    with serve(locked) as address:
+        with pytest.raises(Exception):  # noqa: B017 - gradio_client raises its own error types for a 401
+            Client(address, verbose=False, analytics_enabled=False)
+        with pytest.raises(ValueError, match="Could not login"):
+            Client(address, auth=("analyst", "wrong"), verbose=False, analytics_enabled=False)
+        c = Client(address, auth=("analyst", "correct horse"), verbose=False, analytics_enabled=False,
+                   download_files=False)
+        try:
+            _, answer = ask(c, "Who is the Secretary of Commerce?")
+            assert answer["citations"]
+        finally:
+            c.close()
+
+
+@pytest.mark.slow
 def test_empty_question_is_one_line_and_stays_out_of_the_history(client: Client) -> None:
     messages, answer = ask(client, "   ")
     assert answer == {"error": "The question is empty"}
-    assert "⚠️ The question is empty" in content(messages[1])
+    assert "Error: The question is empty" in content(messages[1])
     messages, answer = ask(client, "When is the deadline for the negotiations?")
     assert answer["query"] == "When is the deadline for the negotiations?"  # no failed turn in the history
     assert MARKER_LINK.findall(content(messages[3]))[0][0] == "1"
@@ -158,7 +185,8 @@ def test_upload_a_good_file_then_ask_about_it(client: Client, settings: Settings
     upload = tmp_path / "Tugboat order (Kestrel).md"
     upload.write_text(NEW_DOCUMENT, encoding="utf-8")
     report, table, picker, files = client.predict([handle_file(upload)], api_name="/upload")
-    assert report.startswith("- ✅ Tugboat order (Kestrel).md: added as uploads/Tugboat-order-Kestrel.md"), report
+    assert report.startswith("- Added Tugboat order (Kestrel).md as uploads/Tugboat-order-Kestrel.md (1 chunk)"), \
+        report
     assert (settings.corpus_dir / "uploads" / "Tugboat-order-Kestrel.md").read_text(encoding="utf-8") == NEW_DOCUMENT
     assert "uploads/Tugboat-order-Kestrel.md" in table
     assert ["Harbour authority orders eleven electric tugboats (uploads/Tugboat-order-Kestrel.md)",
@@ -175,7 +203,7 @@ def test_upload_a_good_file_then_ask_about_it(client: Client, settings: Settings
     assert "Varna shipyard" in full
 
     again, *_ = client.predict([handle_file(upload)], api_name="/upload")  # the same file again changes nothing
-    assert "added as uploads/Tugboat-order-Kestrel.md" in again
+    assert "as uploads/Tugboat-order-Kestrel.md" in again
     assert not (settings.corpus_dir / "uploads" / "Tugboat-order-Kestrel-2.md").exists()
 
 
@@ -200,7 +228,7 @@ def test_bad_uploads_get_one_line_reasons_and_change_nothing(client: Client, set
                 "picture.png": "unsupported type .png", "big.txt": "too large (250,000 bytes; the limit is 200,000)",
                 "fake.pdf": "not a PDF"}
     for line, (name, reason) in zip(lines, expected.items()):
-        assert line.startswith(f"- ❌ {name}: ") and reason in line, line
+        assert line.startswith(f"- Refused {name}: ") and reason in line, line
     assert {r.source: r.fingerprint for r in get_assistant(settings).sources()} == before
     stored = {p.name for p in (settings.corpus_dir / "uploads").glob("*")} if (settings.corpus_dir / "uploads").exists() else set()
     assert not stored & set(files), stored

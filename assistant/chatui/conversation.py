@@ -13,7 +13,7 @@ from ..documents import Answer
 from . import render
 
 Turn = dict[str, Any]
-ERROR_PREFIX = "⚠️ "
+ERROR_PREFIX = "Error: "
 
 
 def new_turn(question: str, settings: Mapping[str, Any]) -> Turn:

@@ -14,7 +14,6 @@ from ..documents import Document
 
 MARKER = re.compile(r"\[(\d+)\]")
 CONTEXT_CHARS = 400  # characters of surrounding text shown on each side of a quote
-_ERROR_PREFIX = "⚠️ "
 
 
 def _esc(text: Any) -> str:
@@ -151,8 +150,8 @@ def passage_html(citation: Mapping[str, Any], document: Document | None, chars: 
                     f'<blockquote><mark>{_block(quote)}</mark></blockquote></div>')
         start, end = found, found + len(quote)
     lo, hi = _context_bounds(text, start, end, chars)
-    before = ("… " if lo > 0 else "") + text[lo:start]
-    after = text[end:hi] + (" …" if hi < len(text) else "")
+    before = "… " + text[lo:start] if lo > 0 else text[:start].lstrip()
+    after = text[end:hi] + " …" if hi < len(text) else text[end:].rstrip()
     passage = f'{_block(before)}<mark class="quote">{_block(text[start:end])}</mark>{_block(after)}'
     return (f'<div class="source-panel">{head}{document_header_html(document.metadata, source)}'
             f'<div class="passage" data-start="{start}" data-end="{end}">{passage}</div>'
@@ -164,7 +163,7 @@ def document_html(document: Document | None) -> str:
     if document is None:
         return '<div class="source-panel"><p>Choose a document to read it in full.</p></div>'
     return (f'<div class="source-panel full-document">{document_header_html(document.metadata, document.source)}'
-            f'<div class="passage">{_block(document.text)}</div></div>')
+            f'<div class="passage">{_block(document.text.strip())}</div></div>')
 
 
 EMPTY_PANEL = ('<div class="source-panel empty"><p>Click a citation marker such as <b>[1]</b> in an answer to see '

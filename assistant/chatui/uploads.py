@@ -50,8 +50,9 @@ class UploadResult:
     def line(self) -> str:
         """One line for the user."""
         if self.ok:
-            return f"✅ {self.name}: added as {self.source} ({self.chunks} chunks): “{self.title}”"
-        return f"❌ {self.name}: {self.error}"
+            chunks = f"{self.chunks} chunk{'' if self.chunks == 1 else 's'}"
+            return f"Added {self.name} as {self.source} ({chunks}): “{self.title}”"
+        return f"Refused {self.name}: {self.error}"
 
 
 def safe_name(name: str) -> str:
