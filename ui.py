@@ -24,6 +24,7 @@ import gradio as gr
 
 from assistant import Answer, AssistantError, Settings
 from assistant.chatui import conversation, feedback, render, uploads
+from assistant.chatui.assets import CLICK_JS, CSS
 from assistant.chatui.export import conversation_markdown
 from assistant.engine import get_assistant
 
@@ -50,52 +51,6 @@ ERROR_PREFIX = conversation.ERROR_PREFIX
 # are still over the limit get the chat's own one-line reason.
 UPLOAD_HARD_LIMIT_FACTOR = 4
 
-# A click on any [n] marker (in an answer or its sources list) is sent to the server through a hidden textbox.
-CLICK_JS = r"""
-() => {
-  if (window.__citeClicks) return;
-  window.__citeClicks = true;
-  document.addEventListener('click', (event) => {
-    const link = event.target.closest && event.target.closest('a[href^="#cite-"]');
-    if (!link) return;
-    const match = /^#cite-(\d+)-(\d+)$/.exec(link.getAttribute('href'));
-    if (!match) return;
-    event.preventDefault();
-    event.stopPropagation();
-    const box = document.querySelector('#cite-target textarea, #cite-target input');
-    if (!box) return;
-    box.value = `${match[1]}:${match[2]}:${Date.now()}`;
-    box.dispatchEvent(new Event('input', {bubbles: true}));
-    document.querySelectorAll('a.cite.active').forEach((a) => a.classList.remove('active'));
-    link.classList.add('cite');
-    link.classList.add('active');
-  }, true);
-}
-"""
-
-CSS = """
-.answer p { margin: 0 0 .6em 0; }
-.answer .searched { color: var(--body-text-color-subdued); font-size: .85em; margin-top: .4em; }
-a.cite { font-weight: 600; text-decoration: none; padding: 0 .1em; border-radius: 3px; cursor: pointer;
-         color: var(--color-accent); background: var(--color-accent-soft); }
-a.cite:hover, a.cite.active { background: var(--color-accent); color: white; }
-.badge { display: inline-block; font-size: .8em; font-weight: 600; border-radius: 4px; padding: .1em .5em;
-         margin-bottom: .4em; }
-.badge-abstained { background: #e8eef7; color: #1d3d6b; }
-.badge-conflict { background: #fff1d6; color: #7a4b00; }
-.answer.error p { color: #a33; }
-.source-panel .doc-title { font-weight: 700; font-size: 1.05em; }
-.source-panel .doc-facts { color: var(--body-text-color-subdued); font-size: .9em; margin: .2em 0; }
-.source-panel .doc-link { font-size: .85em; word-break: break-all; margin-bottom: .5em; }
-.source-panel .panel-marker { font-size: .8em; text-transform: uppercase; letter-spacing: .05em;
-                              color: var(--body-text-color-subdued); }
-.source-panel .passage { line-height: 1.55; padding: .6em .8em; border-left: 3px solid var(--color-accent);
-                         background: var(--background-fill-secondary); max-height: 60vh; overflow-y: auto; }
-.source-panel mark.quote { background: #ffe36e; color: black; padding: 0 .1em; }
-.source-panel .offsets { font-size: .8em; color: var(--body-text-color-subdued); margin-top: .3em; }
-table.docs { width: 100%; border-collapse: collapse; font-size: .92em; }
-table.docs th, table.docs td { text-align: left; padding: .3em .5em; border-bottom: 1px solid var(--border-color-primary); }
-"""
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -139,24 +94,9 @@ def assistant_for(settings: Settings, answerer: str | None, top_k: float | int |
 def documents_table_html(settings: Settings) -> str:
     """Every indexed document with its metadata and chunk count, as an HTML table."""
     try:
-        records = get_assistant(settings).sources()
+        return render.documents_table_html(get_assistant(settings).sources())
     except AssistantError as err:
         return render.error_html(ERROR_PREFIX + error_message(err))
-    if not records:
-        return "<p>No documents are indexed.</p>"
-    esc = render._esc
-    rows = []
-    for r in records:
-        meta = r.metadata or {}
-        url = render.safe_url(meta.get("url"))
-        link = f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">link</a>' if url else ""
-        rows.append(f"<tr><td>{esc(meta.get('title') or r.source)}</td><td>{esc(meta.get('publisher'))}</td>"
-                    f"<td>{esc(meta.get('date'))}</td><td><code>{esc(r.source)}</code></td><td>{r.n_chunks}</td>"
-                    f"<td>{link}</td></tr>")
-    total = sum(r.n_chunks for r in records)
-    return ('<table class="docs"><thead><tr><th>Document</th><th>Publisher</th><th>Date</th><th>File</th>'
-            f'<th>Chunks</th><th></th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
-            f"<p>{len(records)} documents, {total} chunks.</p>")
 
 
 def document_choices(settings: Settings) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ import re
 from typing import Any, Mapping, Sequence
 
 from ..documents import Document
+from ..store import DocumentRecord
 
 MARKER = re.compile(r"\[(\d+)\]")
 CONTEXT_CHARS = 400  # characters of surrounding text shown on each side of a quote
@@ -168,3 +169,21 @@ def document_html(document: Document | None) -> str:
 
 EMPTY_PANEL = ('<div class="source-panel empty"><p>Click a citation marker such as <b>[1]</b> in an answer to see '
                'the exact passage it quotes, highlighted in its document.</p></div>')
+
+
+def documents_table_html(records: Sequence[DocumentRecord]) -> str:
+    """The indexed documents with their metadata and chunk counts, as an HTML table."""
+    if not records:
+        return "<p>No documents are indexed.</p>"
+    rows = []
+    for r in records:
+        meta = r.metadata or {}
+        url = safe_url(meta.get("url"))
+        link = f'<a href="{_esc(url)}" target="_blank" rel="noopener noreferrer">link</a>' if url else ""
+        rows.append(f"<tr><td>{_esc(meta.get('title') or r.source)}</td><td>{_esc(meta.get('publisher'))}</td>"
+                    f"<td>{_esc(meta.get('date'))}</td><td><code>{_esc(r.source)}</code></td><td>{r.n_chunks}</td>"
+                    f"<td>{link}</td></tr>")
+    total = sum(r.n_chunks for r in records)
+    return ('<table class="docs"><thead><tr><th>Document</th><th>Publisher</th><th>Date</th><th>File</th>'
+            f'<th>Chunks</th><th></th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+            f"<p>{len(records)} documents, {total} chunks.</p>")
