@@ -247,13 +247,19 @@ class ExtractiveAnswerer:
             key = max(words_here, key=lambda t: weights.get(t, 0.0))
             weights[key] = weights[key] * 3.0
         total = sum(weights.values()) or 1.0
+        clauses = _clauses(sentence.text) if len(candidates) > 1 else [(0, len(sentence.text))]
         best: Pick | None = None
         for value in candidates:
             strength = 0.0
+            clause = next(((a, b) for a, b in clauses if a <= value.start < b), (0, len(sentence.text)))
             for term, weight in weights.items():
                 occurrences = [(s, e) for t, s, e in sentence.tokens if _match(term, t)]
                 if not occurrences:
                     continue
+                # "China accounted for 60% of production, and its control over processing accounted for 92%":
+                # a question word speaks for the values of its own clause.
+                if not any(clause[0] <= s < clause[1] for s, e in occurrences):
+                    weight *= 0.25
                 mine = min(_distance(value, s, e) for s, e in occurrences)
                 # Each occurrence of a question term speaks for the value nearest to it; a term that sits
                 # closer to another value of the sentence says little about this one.
@@ -381,6 +387,15 @@ def _has_anchor(window: str, anchor: str) -> bool:
         letters = "".join(w[0] for w in _ACRONYM_WORD.findall(window))
         return anchor in letters
     return False
+
+
+_CLAUSE_BREAK = re.compile(r",\s+(?:and|but|while|whereas|with)\b|;\s+|\s+[\u2013\u2014-]\s+")
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the clauses of a sentence, split at ", and", ", but", ";" and dashes."""
+    cuts = [0] + [m.start() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
 def _distance(value: Value, start: int, end: int) -> int:
