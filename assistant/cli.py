@@ -132,35 +132,77 @@ def chat(ctx: click.Context, port: int | None) -> None:
 
 
 @cli.command(name="eval")
-@click.option("--cases", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="Cases file (JSON lines).")
+@click.option("--backend", type=click.Choice(["extractive", "llamacpp", "openai"]), default=None,
+              help="Who writes the answers (default: ASSISTANT_LLM, else extractive).")
 @click.option("--category", multiple=True, help="Only these categories (repeatable).")
+@click.option("--cases", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="Cases file (JSON lines).")
 @click.option("--report", "report_dir", type=click.Path(path_type=Path), default=None,
-              help="Folder for report.md and results.json (default: evals/).")
-@click.option("--min-accuracy", type=float, default=None, help="Exit 1 below this overall pass rate (0-1).")
+              help="Folder for report.md, results.json and report.png (default: evals/).")
+@click.option("--floors", "floors_path", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+              help="Per-category floors to gate on (default: evals/floors.json for the extractive backend).")
+@click.option("--min-accuracy", type=float, default=None, help="Also exit 1 below this overall pass rate (0-1).")
+@click.option("--record-floors", is_flag=True, help="Write evals/floors.json from this run (a maintainer's step, "
+              "after a change that is meant to move the scores).")
 @click.pass_context
-def eval_(ctx: click.Context, cases: Path | None, category: tuple[str, ...], report_dir: Path | None,
-          min_accuracy: float | None) -> None:
-    """Run the eval suite: every case asked and scored; a table per category and a report."""
-    from . import evals
+def eval_(ctx: click.Context, backend: str | None, category: tuple[str, ...], cases: Path | None,
+          report_dir: Path | None, floors_path: Path | None, min_accuracy: float | None,
+          record_floors: bool) -> None:
+    """Run the eval suite: ask every case, score it, print a table per category, write a report.
+
+    \b
+    Writes evals/report.md, evals/results.json (every case; runs of other backends are kept) and
+    evals/report.png (accuracy per category and backend). Exits 1 when a category falls below its floor,
+    naming the cases that regressed.
+
+    \b
+    Examples:
+      assistant eval
+      assistant eval --category dates --category adversarial
+      assistant eval --backend llamacpp
+    """
+    from . import evaluation as ev
     from .engine import get_assistant
 
     try:
-        selected = evals.load_cases(cases or evals.DEFAULT_CASES)
+        selected = ev.load_cases(cases or ev.DEFAULT_CASES)
     except (OSError, ValueError) as exc:
         raise AssistantError(str(exc)) from exc
     if category:
+        unknown = sorted(set(category) - {c.category for c in selected})
+        if unknown:
+            raise AssistantError(f"no eval cases in categories {', '.join(unknown)}; "
+                                 f"known: {', '.join(ev.CATEGORIES)}")
         selected = [c for c in selected if c.category in category]
     if not selected:
         raise AssistantError("no eval cases selected")
-    assistant = get_assistant(_settings(ctx))
-    results = evals.run(selected, assistant.ask)
-    stats = evals.summary(results)
-    click.echo(evals.table(stats))
-    path = evals.write_report(results, report_dir or evals.DEFAULT_CASES.parent)
-    click.echo(f"report: {path}")
+    if backend:
+        ctx.obj = {**(ctx.obj or {}), "llm": backend}
+    settings = _settings(ctx)
+    floors = None
+    if floors_path or settings.llm == "extractive":
+        try:
+            floors = ev.load_floors(floors_path or ev.DEFAULT_FLOORS) if (floors_path or ev.DEFAULT_FLOORS.exists()) \
+                else None
+        except (OSError, ValueError) as exc:
+            raise AssistantError(f"cannot read the floors: {exc}") from exc
+    assistant = get_assistant(settings)
+    results = ev.run(selected, assistant.ask, ev.document_lookup(assistant), backend=settings.llm)
+    if record_floors:
+        if category or cases:
+            raise AssistantError("--record-floors needs the whole default suite (no --category or --cases)")
+        floors = ev.record_floors(results, floors_path or ev.DEFAULT_FLOORS)
+        click.echo(f"floors written to {floors_path or ev.DEFAULT_FLOORS}")
+    click.echo(ev.table(ev.summary(results)))
+    path = ev.write_report(results, report_dir or ev.EVALS_DIR, settings.llm, floors)
+    click.echo(f"report: {path} (and {path.with_name('results.json').name}, {path.with_name('report.png').name})")
+    problems = ev.check_floors(results, floors) if floors else []
+    stats = ev.summary(results)
     if min_accuracy is not None and stats["all"]["accuracy"] < min_accuracy:
         failed = ", ".join(r.case.id for r in results if not r.passed)
-        raise AssistantError(f"accuracy {stats['all']['accuracy']:.1%} is below {min_accuracy:.1%}; failed: {failed}")
+        problems.append(f"accuracy {stats['all']['accuracy']:.1%} is below {min_accuracy:.1%}; failed: {failed}")
+    if problems:
+        click.echo("below the floors:\n" + "\n".join(f"  {p}" for p in problems), err=True)
+        sys.exit(1)
 
 
 def main(argv: list[str] | None = None) -> None:

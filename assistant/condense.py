@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Mapping, Sequence
 
+from .question import strip_instructions
 from .text import terms, words
 
 _FOLLOW_UP = re.compile(r"^\s*(and|but|also|so|then|what about|how about|and what about|what of|same for)\b", re.I)
@@ -22,7 +23,7 @@ def is_follow_up(question: str) -> bool:
 def condense(question: str, history: Sequence[Mapping[str, str]] | None) -> str:
     """The query to search: the question itself, or for a follow-up the question with its conversational context
     (the previous question and the first line of the previous answer) appended after `` | ``."""
-    question = question.strip()
+    question = strip_instructions(question.strip())
     if not history or not is_follow_up(question):
         return question
     turns = [(str(m.get("role", "")), str(m.get("content", ""))) for m in history if m.get("content")]

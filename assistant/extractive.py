@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 from . import facts
@@ -27,6 +27,10 @@ MIN_FACT_SIMILARITY = 0.6  # ...unless it is this close in meaning
 _CONDITIONAL_QUESTION = re.compile(r"\bwhat (happens|would happen|will happen)\b.*\b(if|when|unless)\b", re.I)
 _CONDITIONAL = re.compile(r"\b(if|unless|otherwise|fail\w*)\b", re.I)
 _ACRONYM_WORD = re.compile(r"\b[A-Z][a-z]+")
+_IDENTIFIER_QUESTION = re.compile(r"\b(number|no\.?) of (the|this|that)\b(?!.*\bhow many\b)", re.I)
+_ROLE_TERMS = frozenset(terms("secretary representative trade commerce treasury spokesperson spokesman minister "
+                              "president chair chairman director governor ambassador commissioner prime foreign "
+                              "ministry finance"))
 
 
 @dataclass
@@ -93,9 +97,39 @@ class ExtractiveAnswerer:
             return _abstain(f"The sources don't say: the passages about this never mention {_quote_list(missing)}.",
                             partial=[best])
         pool = [s for s in pool if not self._missing_anchors(intent, [s])]
-        if intent.factoid:
-            return self._factoid(intent, pool, ranked)
-        return self._passages(intent, pool, ranked)
+        premise = self._premise(intent, pool)
+        if isinstance(premise, Draft):
+            return premise
+        draft = self._factoid(intent, pool, ranked) if intent.factoid else self._passages(intent, pool, ranked)
+        if premise is not None:  # a premise the sources never mention: say so before what they do say
+            return replace(draft, lead=[premise] + ([Segment(" ")] if draft.lead else []) + list(draft.lead))
+        return draft
+
+    # -- false premises ------------------------------------------------------------------------------------------
+    def _premise(self, intent: Intent, pool: list[Sentence]) -> Draft | Segment | None:
+        """For a question that takes a value for granted ("Why did the US set a December deadline?") which no
+        relevant passage holds: a correction citing the value the passages do give (a Draft), or a note that the
+        sources never mention it (a Segment to put before the answer). None when every premise is supported."""
+        relevant = [s for s in pool if _relevant_enough(s)] or pool[:3]
+        for premise in intent.premises:
+            if premise.kind in ("date", "month") and intent.kind != "explain":
+                continue  # in "Until when are the October 9 controls suspended?" a date names an event
+            holding = [s for s in relevant if _holds(premise, s)]
+            probe = replace(intent, kind="date" if premise.kind in ("date", "month") else premise.kind)
+            picks = [p for p in (self._pick(probe, s) for s in relevant) if p is not None]
+            chosen = max(picks, key=lambda p: p.sentence.score + 0.3 * min(p.strength, 1.0)) if picks else None
+            # The premise stands when a passage about the question states it, unless a clearly better passage
+            # gives another value of its kind ("95%" in a side remark, "92%" in the sentence on processing).
+            if holding and (premise.kind in ("date", "month") or chosen is None or _holds(premise, chosen.sentence)
+                            or max(s.score for s in holding) >= 0.9 * chosen.sentence.score):
+                continue  # a date in a question names an event ("the October 9 controls"): its paragraph suffices
+            if chosen is not None:
+                lead = [Segment(f"The sources don't support \u201c{premise.surface}\u201d: they give "
+                                f"{_display(chosen.value, chosen.sentence.doc)}", [chosen.sentence.quote]),
+                        Segment(".")]
+                return Draft(lead=lead, evidence=[chosen.sentence.quote])
+            return Segment(f"The sources don't mention \u201c{premise.surface}\u201d.")
+        return None
 
     # -- candidates and scoring -----------------------------------------------------------------------------------
     def _candidates(self, retrieval: Retrieval, documents: dict[str, Document]) -> list[Sentence]:
@@ -118,7 +152,7 @@ class ExtractiveAnswerer:
     def _score(self, sentences: list[Sentence], intent: Intent, query_vector: Sequence[float]) -> None:
         weights = self._weights(intent)
         total = sum(weights.values()) or 1.0
-        vectors = self.embed([s.text for s in sentences])
+        vectors = _embed_cached(self.embed, [s.text for s in sentences])
         for sentence, vector in zip(sentences, vectors):
             sentence.tokens = _positions(sentence.text)
             present = {t for t, _, _ in sentence.tokens}
@@ -187,7 +221,10 @@ class ExtractiveAnswerer:
     def _values(self, intent: Intent, sentence: Sentence) -> list[Value]:
         kind = "month" if intent.kind == "date" else intent.kind
         published = facts.parse_date(sentence.doc.metadata.get("date"))
-        found = facts.values(kind, sentence.text, published)
+        if intent.kind == "count" and _IDENTIFIER_QUESTION.search(intent.text):
+            found = facts.counts(sentence.text, identifiers=True)  # "what is the number of the proclamation?"
+        else:
+            found = facts.values(kind, sentence.text, published)
         if intent.kind in ("count", "duration") and not found:
             found = facts.values("duration" if intent.kind == "count" else "count", sentence.text, published)
         asked = {v.norm for v in facts.values(kind, intent.text, published)}
@@ -201,19 +238,28 @@ class ExtractiveAnswerer:
         if not candidates:
             return None
         weights = self._weights(intent)
+        if any(_matches_any(t, {x for x, _, _ in sentence.tokens}) for t in intent.focus_terms if not t[0].isdigit()):
+            # the words of the question as typed decide between values; the conversation's only break ties
+            weights.update({t: 0.25 * w for t, w in weights.items() if t not in intent.focus_terms})
         present = {t for t, _, _ in sentence.tokens}
         words_here = [t for t in intent.focus_terms if not t[0].isdigit() and _matches_any(t, present)]
         if words_here:  # the most specific word of the question decides between values of one sentence
             key = max(words_here, key=lambda t: weights.get(t, 0.0))
             weights[key] = weights[key] * 3.0
         total = sum(weights.values()) or 1.0
+        clauses = _clauses(sentence.text) if len(candidates) > 1 else [(0, len(sentence.text))]
         best: Pick | None = None
         for value in candidates:
             strength = 0.0
+            clause = next(((a, b) for a, b in clauses if a <= value.start < b), (0, len(sentence.text)))
             for term, weight in weights.items():
                 occurrences = [(s, e) for t, s, e in sentence.tokens if _match(term, t)]
                 if not occurrences:
                     continue
+                # "China accounted for 60% of production, and its control over processing accounted for 92%":
+                # a question word speaks for the values of its own clause.
+                if not any(clause[0] <= s < clause[1] for s, e in occurrences):
+                    weight *= 0.25
                 mine = min(_distance(value, s, e) for s, e in occurrences)
                 # Each occurrence of a question term speaks for the value nearest to it; a term that sits
                 # closer to another value of the sentence says little about this one.
@@ -263,6 +309,23 @@ class ExtractiveAnswerer:
 
 
 # -- helpers ------------------------------------------------------------------------------------------------------------
+_VECTOR_CACHE: dict[tuple[int, str], list[float]] = {}
+_VECTOR_CACHE_LIMIT = 50_000
+
+
+def _embed_cached(embed: Callable[[list[str]], list[list[float]]], texts: list[str]) -> list[list[float]]:
+    """Sentence vectors, embedding only sentences not seen before by this encoder (the same corpus sentences come
+    back question after question, and embedding them was most of the time of an answer)."""
+    owner = id(getattr(embed, "__self__", embed))
+    missing = list(dict.fromkeys(t for t in texts if (owner, t) not in _VECTOR_CACHE))
+    if missing:
+        if len(_VECTOR_CACHE) + len(missing) > _VECTOR_CACHE_LIMIT:
+            _VECTOR_CACHE.clear()
+        for text, vector in zip(missing, embed(missing)):
+            _VECTOR_CACHE[(owner, text)] = list(vector)
+    return [_VECTOR_CACHE[(owner, t)] for t in texts]
+
+
 _SENTENCE_CACHE: dict[tuple[str, int], list[tuple[int, int]]] = {}
 
 
@@ -318,10 +381,21 @@ def _has_anchor(window: str, anchor: str) -> bool:
     stem = anchor.lower()[: max(4, min(len(anchor), 6))]
     if re.search(rf"\b{re.escape(stem)}", low):
         return True
+    if anchor.lower().endswith("ese") and re.search(rf"\b{re.escape(anchor.lower()[:-3])}", low):
+        return True  # Japanese: Japan
     if anchor.isupper() and len(anchor) >= 2:  # an acronym: IEA = International Energy Agency
         letters = "".join(w[0] for w in _ACRONYM_WORD.findall(window))
         return anchor in letters
     return False
+
+
+_CLAUSE_BREAK = re.compile(r",\s+(?:and|but|while|whereas|with)\b|;\s+|\s+[\u2013\u2014-]\s+")
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the clauses of a sentence, split at ", and", ", but", ";" and dashes."""
+    cuts = [0] + [m.start() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
 def _distance(value: Value, start: int, end: int) -> int:
@@ -340,7 +414,7 @@ def _role_adjacency(value: Value, sentence: Sentence, weights: dict[str, float])
     before = terms(text[max(0, value.start - 40):value.start])[-3:]
     after_text = text[value.end:value.end + 45]
     after = terms(after_text)[:4] if re.match(r"\s*(,|\(|is\b|was\b|as\b|who\b|the\b)", after_text) else []
-    role_hits = [t for t in before + after if any(_match(t, q) for q in weights)]
+    role_hits = [t for t in before + after if t in _ROLE_TERMS and any(_match(t, q) for q in weights)]
     return 0.6 if role_hits else 0.0
 
 
@@ -351,6 +425,22 @@ def _counted_noun(value: Value, sentence: Sentence, weights: dict[str, float]) -
 
 def _is_question_name(value: Value, intent: Intent) -> bool:
     return value.kind == "name" and any(_match(value.norm, t) for t in intent.focus_terms)
+
+
+def _holds(premise: Value, sentence: Sentence) -> bool:
+    """Whether ``sentence`` states the premise's value (a bare month matches any date in that month)."""
+    published = facts.parse_date(sentence.doc.metadata.get("date"))
+    if premise.kind in ("date", "month"):  # dates are looked for in the paragraph, with or without the year
+        text = sentence.window
+        found = facts.values("month", text, published)
+        if premise.norm.startswith("*-"):
+            return any(v.norm[4:7] == premise.norm[1:] for v in found)
+        if premise.kind == "date":
+            month, day = facts.MONTH_NAMES[int(premise.norm[5:7])], int(premise.norm[8:10])
+            if re.search(rf"\b{month}\s+{day}\b|\b{day}\s+{month}\b", text):
+                return True
+        return any(_same_value(v, premise) for v in found)
+    return any(_same_value(v, premise) for v in facts.values(premise.kind, sentence.text, published))
 
 
 def _same_value(a: Value, b: Value) -> bool:

@@ -167,20 +167,30 @@ def durations(text: str) -> list[Value]:
     return out
 
 
-def counts(text: str) -> list[Value]:
-    """Plain numbers that are not part of a date, year, percentage, money amount or section/statute number."""
+_VOTE = re.compile(r"(?<![\w.,/-])(\d{1,3})\s?[\u2013\u2014-]\s?(\d{1,3})(?![\w%$.,/-])")
+_IDENTIFIER_BEFORE = re.compile(
+    r"(section|no\.|nos\.|§|fr|order|proclamation|u\.s\.c\.|article|announcement|para\.?)\s*$")
+
+
+def counts(text: str, identifiers: bool = False) -> list[Value]:
+    """Plain numbers that are not part of a date, year, percentage or money amount, nor (unless ``identifiers``)
+    a section, statute, order or proclamation number. A tally such as a vote ("56–43") is one value."""
     blocked = [(v.start, v.end) for v in dates(text) + years(text) + percents(text) + money(text)]
     out = []
+    for m in _VOTE.finditer(text):
+        if not any(s <= m.start() < e for s, e in blocked) and re.search(r"\b(vote|voted|confirm\w*)\b", text, re.I):
+            out.append(Value("count", m.start(), m.end(), m.group(0), f"{m.group(1)}-{m.group(2)}", m.group(0)))
+            blocked.append((m.start(), m.end()))
     for m in _COUNT.finditer(text):
         if any(s <= m.start() < e for s, e in blocked):
             continue
         before = text[max(0, m.start() - 20):m.start()].lower()
-        if re.search(r"(section|no\.|nos\.|§|fr|order|proclamation|u\.s\.c\.|article|announcement|para\.?)\s*$", before):
+        if not identifiers and _IDENTIFIER_BEFORE.search(before):
             continue
         raw = (m.group(1) or m.group(2)).lower()
         norm = str(_NUMBER_WORDS.get(raw, raw.replace(",", "")))
         out.append(Value("count", m.start(), m.end(), m.group(0), norm, m.group(0)))
-    return out
+    return sorted(out, key=lambda v: v.start)
 
 
 # -- names ------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,64 @@
+"""Eval cases: questions written by reading the corpus, with the facts a right answer must contain."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..settings import PROJECT_ROOT
+
+EVALS_DIR = PROJECT_ROOT / "evals"
+DEFAULT_CASES = EVALS_DIR / "cases.jsonl"
+DEFAULT_FLOORS = EVALS_DIR / "floors.json"
+
+# The ten categories of the suite, in report order.
+CATEGORIES = ("dates", "counts-and-percentages", "names-and-roles", "lists", "explanations", "unanswerable",
+              "conflicting", "multi-turn", "adversarial", "paraphrase")
+# Short-answer categories: the expected facts must be in the lead (the first paragraph, before the quotes).
+LEAD_CATEGORIES = frozenset({"dates", "counts-and-percentages", "names-and-roles", "conflicting"})
+
+
+@dataclass(frozen=True)
+class Case:
+    """One eval question with what a right answer must (and must not) contain.
+
+    ``expect``: regexes (case-insensitive) that must all match; ``forbid``: regexes that must not match the lead;
+    ``sources``: a citation must come from one of these; ``abstain``: the corpus lacks the answer;
+    ``may_abstain``: abstaining is also right (a false premise may be corrected or declined);
+    ``in_lead``: the facts must be in the lead rather than anywhere in the answer (default: by category).
+    """
+
+    id: str
+    question: str
+    category: str
+    expect: list[str]
+    sources: list[str]
+    abstain: bool
+    history: list[dict[str, str]] = field(default_factory=list)
+    forbid: list[str] = field(default_factory=list)
+    may_abstain: bool = False
+    in_lead: bool | None = None
+
+    @property
+    def lead_only(self) -> bool:
+        """Whether correctness is judged on the lead alone."""
+        return self.category in LEAD_CATEGORIES if self.in_lead is None else self.in_lead
+
+
+def load_cases(path: Path | str = DEFAULT_CASES) -> list[Case]:
+    """Read the cases file (JSON lines); a malformed line raises ValueError naming the line."""
+    cases = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            cases.append(Case(id=raw["id"], question=raw["question"], category=raw["category"],
+                              expect=list(raw.get("expect", [])), sources=list(raw.get("sources", [])),
+                              abstain=bool(raw.get("abstain", False)), history=list(raw.get("history", [])),
+                              forbid=list(raw.get("forbid", [])), may_abstain=bool(raw.get("may_abstain", False)),
+                              in_lead=raw.get("in_lead")))
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"{path}:{number}: not a valid case ({exc})") from exc
+    return cases
