@@ -193,8 +193,11 @@ def test_sigkill_at_random_points_ten_times_then_restart_converges(worker, crash
     killed = 0
     for step in range(10):
         mutate(crash_settings.corpus_dir, step, rng)
+        # Alternate the chunk size so that every document is re-chunked: each ingest writes and deletes about
+        # as much as the first one did, and the kill falls anywhere in that work.
+        settings = crash_settings.model_copy(update={"chunk_size": 300 + 60 * ((step + 1) % 2)})
         command = "rebuild" if step % 4 == 3 else "ingest"
-        pid = worker.start(command, crash_settings)
+        pid = worker.start(command, settings)
         time.sleep(rng.uniform(0.05, full))
         try:
             os.kill(pid, signal.SIGKILL)
@@ -203,7 +206,7 @@ def test_sigkill_at_random_points_ten_times_then_restart_converges(worker, crash
         status, lines = worker.finish()
         killed += os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
         assert os.WIFSIGNALED(status) or status == 0, lines
-        got = verify(worker, crash_settings)
+        got = verify(worker, settings)
         assert not got["notes"], got["notes"]  # SQLite's journal kept it recoverable: no rebuild was needed
     assert killed >= 5, f"only {killed} of 10 ingests were still running when killed"
 
