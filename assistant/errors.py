@@ -35,6 +35,8 @@ class IndexLockedError(IndexError_):
 class IndexCorruptError(IndexError_):
     """The embedded store's files are damaged (e.g. a broken SQLite file); ``assistant ingest`` rebuilds it."""
 
+    detail: str = ""  # what Chroma said
+
 
 class EmptyCorpusError(AssistantError):
     """There is nothing to answer from: no readable documents."""

@@ -45,7 +45,7 @@ class IngestReport:
         return bool(self.added or self.removed or self.deleted_documents)
 
     def summary(self) -> str:
-        """One line for the terminal."""
+        """One line for the terminal (after a "note:" line for each recovery, if any)."""
         head = "indexed" if self.changed else "index up to date, nothing written"
         notes = "".join(f"note: {n}\n" for n in self.notes)
         return (f"{notes}{head}: {self.documents} documents, chunks {self.added} added / {self.removed} removed / "
@@ -147,7 +147,7 @@ def _open(settings: Settings, embeddings, rebuild: bool, report: IngestReport) -
         if settings.chroma_url:
             raise
         moved = _quarantine(Path(settings.index_dir))
-        note = (f"the index at {settings.index_dir} was damaged ({str(exc).split('(', 1)[-1].rsplit(')', 1)[0]}); "
+        note = (f"the index at {settings.index_dir} was damaged ({getattr(exc, 'detail', exc)}); "
                 f"its files were moved to {moved} and it is rebuilt from the files")
         logger.warning(note)
         report.notes.append(note)

@@ -98,8 +98,10 @@ def translate(exc: BaseException, settings: Settings, what: str) -> IndexError_:
     where = settings.chroma_url or settings.index_dir
     text = _one_line(exc)
     if not settings.chroma_url and any(m in text.lower() for m in _CORRUPT_MARKERS):
-        return IndexCorruptError(f"the index at {where} is damaged ({text}); `assistant ingest` rebuilds it "
-                                 f"from the corpus")
+        error = IndexCorruptError(f"the index at {where} is damaged ({text}); `assistant ingest` rebuilds it "
+                                  f"from the corpus")
+        error.detail = text
+        return error
     if type(exc).__name__ in ("ReadTimeout", "WriteTimeout", "ConnectTimeout", "PoolTimeout", "TimeoutException"):
         return IndexError_(f"{what} at {where}: the Chroma server did not answer within "
                            f"{settings.chroma_timeout:g} s")
