@@ -119,7 +119,9 @@ def test_32_parallel_chats_through_the_gradio_app_during_an_ingest(live_settings
     clients: list[Client] = []
     try:
         url = f"http://127.0.0.1:{port}/"
-        clients = [Client(url, verbose=False, analytics_enabled=False, download_files=False) for _ in range(32)]
+        # A generous HTTP timeout: 32 sessions posting at once to one busy process may wait for the GIL.
+        clients = [Client(url, verbose=False, analytics_enabled=False, download_files=False,
+                          httpx_kwargs={"timeout": 300}) for _ in range(32)]
         replies: list = []
 
         def busy() -> None:
