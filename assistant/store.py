@@ -102,10 +102,21 @@ def translate(exc: BaseException, settings: Settings, what: str) -> IndexError_:
                                   f"from the corpus")
         error.detail = text
         return error
-    if type(exc).__name__ in ("ReadTimeout", "WriteTimeout", "ConnectTimeout", "PoolTimeout", "TimeoutException"):
+    if _timed_out(exc):
         return IndexError_(f"{what} at {where}: the Chroma server did not answer within "
                            f"{settings.chroma_timeout:g} s")
     return IndexError_(f"{what} at {where}: {text}")
+
+
+def _timed_out(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) is an HTTP or socket timeout."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, TimeoutError) or "Timeout" in type(exc).__name__ or "timed out" in str(exc).lower():
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 @contextlib.contextmanager
