@@ -20,7 +20,6 @@ from assistant.engine import Assistant
 from assistant.errors import SkipFile
 from assistant.ingest import ingest
 from assistant.loaders import SourceFile, discover, load
-from assistant.settings import Settings
 
 
 # -- PDFs that attack the parser (fast: no model) ----------------------------------------------------------
