@@ -19,6 +19,7 @@ from .settings import Settings
 from .store import DocumentRecord, IndexStore
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # lone surrogates (not encodable as UTF-8) crash the tokenizer
 History = Sequence[Mapping[str, str]]
 
 
@@ -26,7 +27,7 @@ def clean_question(question: object, limit: int) -> str:
     """The question without control characters, or QuestionError naming what is wrong with it."""
     if not isinstance(question, str):
         raise QuestionError(f"the question must be text, not {type(question).__name__}")
-    cleaned = " ".join(_CONTROL.sub(" ", question).split())
+    cleaned = " ".join(_SURROGATE.sub(" ", _CONTROL.sub(" ", question)).split())
     if not cleaned:
         raise QuestionError("the question is empty")
     if len(cleaned) > limit:
@@ -45,7 +46,7 @@ def clean_history(history: object) -> list[dict[str, str]]:
         if not isinstance(message, Mapping) or message.get("role") not in ("user", "assistant") \
                 or not isinstance(message.get("content"), str):
             raise QuestionError(f"history message {i} needs a role of 'user' or 'assistant' and text content")
-        out.append({"role": str(message["role"]), "content": str(message["content"])})
+        out.append({"role": str(message["role"]), "content": _SURROGATE.sub(" ", str(message["content"]))})
     return out
 
 

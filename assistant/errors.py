@@ -32,6 +32,12 @@ class IndexLockedError(IndexError_):
     """Another process holds the index's write lock."""
 
 
+class IndexCorruptError(IndexError_):
+    """The embedded store's files are damaged (e.g. a broken SQLite file); ``assistant ingest`` rebuilds it."""
+
+    detail: str = ""  # what Chroma said
+
+
 class EmptyCorpusError(AssistantError):
     """There is nothing to answer from: no readable documents."""
 

@@ -6,6 +6,8 @@ is stored, so an unchanged corpus writes nothing. A file that fails to load keep
 
 from __future__ import annotations
 
+import logging
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -15,10 +17,12 @@ from typing import Callable, Sequence
 from .chunking import split
 from .documents import Chunk, Document, sha256
 from .embeddings import dimension, get_embeddings
-from .errors import SkipFile
+from .errors import IndexCorruptError, SkipFile
 from .loaders import SourceFile, discover, load
 from .settings import Settings
-from .store import IndexStore, drop, write_lock
+from .store import DocumentRecord, IndexStore, drop, write_lock
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -33,6 +37,7 @@ class IngestReport:
     updated_documents: list[str] = field(default_factory=list)
     deleted_documents: list[str] = field(default_factory=list)
     skipped: list[SkipFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # recoveries worth telling the user about
     seconds: float = 0.0
 
     @property
@@ -40,9 +45,10 @@ class IngestReport:
         return bool(self.added or self.removed or self.deleted_documents)
 
     def summary(self) -> str:
-        """One line for the terminal."""
+        """One line for the terminal (after a "note:" line for each recovery, if any)."""
         head = "indexed" if self.changed else "index up to date, nothing written"
-        return (f"{head}: {self.documents} documents, chunks {self.added} added / {self.removed} removed / "
+        notes = "".join(f"note: {n}\n" for n in self.notes)
+        return (f"{notes}{head}: {self.documents} documents, chunks {self.added} added / {self.removed} removed / "
                 f"{self.unchanged} unchanged, {len(self.skipped)} files skipped, {self.seconds:.1f} s")
 
 
@@ -64,23 +70,22 @@ def ingest(paths: Sequence[Path | str] | None = None, settings: Settings | None 
         _skip(report, skip, on_skip)
     for file in files:
         try:
-            loaded.append((file, load(file, settings.max_file_bytes)))
+            loaded.append((file, load(file, settings.max_file_bytes, pdf_timeout=settings.pdf_timeout,
+                                      pdf_max_memory_mb=settings.pdf_max_memory_mb)))
         except SkipFile as skip:
             _skip(report, skip, on_skip)
 
     embeddings = get_embeddings(settings.embedding_model)
     with write_lock(settings):
-        if rebuild:
-            drop(settings)
-        store_ = IndexStore(settings, embeddings, dimension(embeddings))
+        store_ = _open(settings, embeddings, rebuild, report)
         records = store_.documents()
         present = {f.source for f in files}
-        _remove_orphans(store_, set(records), present, report)
+        trusted = _reconcile(store_, records, present, report)
         to_embed: list[tuple[Document, list[Chunk], set[str], str]] = []
         for file, doc in loaded:
             fp = fingerprint(doc, settings)
             record = records.get(doc.source)
-            if record and record.fingerprint == fp:
+            if record and record.fingerprint == fp and doc.source in trusted:
                 report.unchanged += record.n_chunks
                 continue
             chunks = split(doc, settings.chunk_size, settings.chunk_overlap)
@@ -130,12 +135,53 @@ def _write(store_: IndexStore, work: list[tuple[Document, list[Chunk], set[str],
         bar.close()
 
 
-def _remove_orphans(store_: IndexStore, recorded: set[str], present: set[str], report: IngestReport) -> None:
-    """Chunks left by an interrupted ingest (no document record, no file any more) are removed."""
-    orphans = [cid for cid, source in store_.chunk_sources().items() if source not in recorded and source not in present]
+def _open(settings: Settings, embeddings, rebuild: bool, report: IngestReport) -> IndexStore:
+    """The store, checked readable. A damaged embedded store is moved aside and started afresh (noted)."""
+    try:
+        if rebuild:
+            drop(settings)
+        store_ = IndexStore(settings, embeddings, dimension(embeddings))
+        store_.check()
+        return store_
+    except IndexCorruptError as exc:
+        if settings.chroma_url:
+            raise
+        moved = _quarantine(Path(settings.index_dir))
+        note = (f"the index at {settings.index_dir} was damaged ({getattr(exc, 'detail', exc)}); "
+                f"its files were moved to {moved} and it is rebuilt from the files")
+        logger.warning(note)
+        report.notes.append(note)
+        store_ = IndexStore(settings, embeddings, dimension(embeddings))
+        store_.check()
+        return store_
+
+
+def _quarantine(index_dir: Path) -> Path:
+    """Move a damaged store's files (all but the lock we hold) into a sibling folder; forget cached clients."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+    dest = index_dir.with_name(f"{index_dir.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    dest.mkdir(parents=True, exist_ok=True)
+    for item in index_dir.iterdir():
+        if item.name != ".write.lock":
+            shutil.move(str(item), str(dest / item.name))
+    return dest
+
+
+def _reconcile(store_: IndexStore, records: dict[str, DocumentRecord], present: set[str],
+               report: IngestReport) -> set[str]:
+    """The sources whose record matches their stored chunks; chunks nobody accounts for are removed.
+
+    An interrupted ingest leaves chunks without a record, or a record whose chunks are incomplete. Both show as
+    a chunk count that differs from the records' total, so a consistent index costs one count, not a scan."""
+    if store_.count() == sum(r.n_chunks for r in records.values()):
+        return set(records)
+    orphans = store_.chunk_ids_not_from(set(records) | present)
     if orphans:
         store_.delete_chunks(orphans)
         report.removed += len(orphans)
+    return {source for source, record in records.items() if len(store_.chunk_ids(source)) == record.n_chunks}
 
 
 def _in_scope(source: str, roots: Sequence[Path], corpus_dir: Path) -> bool:

@@ -30,6 +30,8 @@ def discover(paths: Iterable[Path], corpus_dir: Path) -> tuple[list[SourceFile],
     """Find supported files under ``paths``; each path is a root. Links escaping their root are skipped.
 
     A file's source name is its path relative to ``corpus_dir`` when it lies inside it, else relative to its root.
+    A path that climbs out of the corpus with ``..`` is refused (a path given by a user or an upload must not
+    reach the rest of the disk); an explicit path elsewhere (no ``..``) is the operator's choice and is allowed.
     """
     found: list[SourceFile] = []
     skipped: list[SkipFile] = []
@@ -37,6 +39,9 @@ def discover(paths: Iterable[Path], corpus_dir: Path) -> tuple[list[SourceFile],
     seen: set[Path] = set()
     for given in paths:
         given = Path(given)
+        if ".." in given.parts and not _is_within(given.resolve(), corpus_real):
+            skipped.append(SkipFile(str(given), f"'..' leads outside the corpus root {corpus_dir}"))
+            continue
         if not given.exists():
             skipped.append(SkipFile(str(given), "no such file or folder"))
             continue
@@ -65,8 +70,10 @@ def _is_within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def load(file: SourceFile, max_bytes: int) -> Document:
-    """Read one file into a Document, or raise SkipFile with a one-line reason."""
+def load(file: SourceFile, max_bytes: int, *, pdf_timeout: float = 30.0, pdf_max_memory_mb: int = 1024) -> Document:
+    """Read one file into a Document, or raise SkipFile with a one-line reason.
+
+    PDFs are parsed in a child process under ``pdf_timeout`` seconds and ``pdf_max_memory_mb`` of memory."""
     path, name = file.path, file.source
     try:
         size = path.stat().st_size
@@ -82,7 +89,7 @@ def load(file: SourceFile, max_bytes: int) -> Document:
         raise SkipFile(name, f"unreadable ({exc.strerror or exc})") from exc
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        text, meta = _pdf(raw, name)
+        text, meta = _pdf(raw, name, pdf_timeout, pdf_max_memory_mb)
     else:
         decoded = _decode_text(raw, name)
         if suffix in (".html", ".htm"):
@@ -147,32 +154,36 @@ def _html(text: str) -> tuple[str, dict[str, Any]]:
     return "\n".join(line for line in lines if line), meta
 
 
-def _pdf(raw: bytes, name: str) -> tuple[str, dict[str, Any]]:
-    import io
-    import logging
-
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+def _pdf(raw: bytes, name: str, timeout: float, max_memory_mb: int) -> tuple[str, dict[str, Any]]:
+    """Text and metadata of a PDF, parsed in a child process limited to ``max_memory_mb`` and ``timeout`` s."""
+    import json
+    import subprocess
+    import sys
 
     if not raw.startswith(b"%PDF"):
         raise SkipFile(name, "not a PDF (no %PDF header)")
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    child = Path(__file__).with_name("_pdf_child.py")
     try:
-        reader = PdfReader(io.BytesIO(raw))
-        if reader.is_encrypted:
-            raise SkipFile(name, "encrypted PDF")
-        pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata or {}
-    except SkipFile:
-        raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
-        raise SkipFile(name, f"malformed PDF ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'})") from exc
+        done = subprocess.run([sys.executable, "-I", str(child), str(max_memory_mb)], input=raw,
+                              capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise SkipFile(name, f"the PDF took longer than {timeout:g} s to parse (it loops or is too complex)") from exc
+    try:
+        out = json.loads(done.stdout or b"null")
+    except ValueError:
+        out = None
+    if not isinstance(out, dict):
+        if b"MemoryError" in done.stderr:
+            raise SkipFile(name, f"the PDF needs more than {max_memory_mb} MB to parse (a decompression bomb?)")
+        raise SkipFile(name, f"malformed PDF (the parser stopped with exit code {done.returncode})")
+    if out.get("skip"):
+        raise SkipFile(name, str(out["skip"]))
     meta: dict[str, Any] = {}
-    if info.get("/Title"):
-        meta["title"] = str(info["/Title"])
-    if info.get("/Author"):
-        meta["publisher"] = str(info["/Author"])
-    return "\n\n".join(p.strip() for p in pages if p.strip()), meta
+    if out.get("title"):
+        meta["title"] = str(out["title"])
+    if out.get("author"):
+        meta["publisher"] = str(out["author"])
+    return "\n\n".join(p.strip() for p in out.get("pages", []) if p.strip()), meta
 
 
 def _normalise_metadata(meta: dict[str, Any], text: str, path: Path) -> dict[str, Any]:

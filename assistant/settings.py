@@ -73,3 +73,11 @@ class Settings(BaseSettings):
                                 description="JSONL file that thumbs up/down feedback is appended to.")
     upload_max_bytes: int = Field(10_000_000, ge=1, description="Largest file the chat accepts as an upload.")
     ui_auth: str | None = Field(None, description="'user:password' to require a login in the chat.")
+
+    # --- scale and robustness (issue 6) -------------------------------------------------------------------------
+    chroma_timeout: float = Field(30.0, gt=0, description="Seconds to wait for a Chroma server's reply before "
+                                                         "failing (connect, read and write).")
+    pdf_timeout: float = Field(30.0, gt=0, description="Seconds a PDF may take to parse (in a child process) "
+                                                      "before it is skipped.")
+    pdf_max_memory_mb: int = Field(1024, ge=128, description="Address space (MB) the PDF-parsing child process "
+                                                             "may use; a PDF bomb is skipped instead of exhausting RAM.")

@@ -8,14 +8,15 @@ fingerprint). A document's record is written after its chunks, so a record alway
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 from urllib.parse import urlparse
 
 from .documents import Chunk, Document
-from .errors import IndexError_, IndexLockedError, IndexMismatchError
+from .errors import IndexCorruptError, IndexError_, IndexLockedError, IndexMismatchError
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -38,7 +39,10 @@ class DocumentRecord:
 
 
 def open_client(settings: Settings) -> "chromadb.ClientAPI":
-    """An embedded PersistentClient at ``index_dir``, or an HttpClient when ``chroma_url`` is set."""
+    """An embedded PersistentClient at ``index_dir``, or an HttpClient when ``chroma_url`` is set.
+
+    A server that is down fails at once; one that does not answer fails after ``chroma_timeout`` seconds (the
+    Chroma client itself would wait forever)."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -48,14 +52,71 @@ def open_client(settings: Settings) -> "chromadb.ClientAPI":
             url = urlparse(settings.chroma_url)
             if not url.hostname:
                 raise IndexError_(f"ASSISTANT_CHROMA_URL is not a URL: {settings.chroma_url!r}")
+            _limit_http_wait(settings.chroma_timeout)
             return chromadb.HttpClient(host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https",
                                        settings=chroma_settings)
         return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
     except IndexError_:
         raise
     except Exception as exc:  # chromadb raises bare Exception/ValueError subclasses for connection and disk errors
-        where = settings.chroma_url or settings.index_dir
-        raise IndexError_(f"cannot open the index at {where}: {_one_line(exc)}") from exc
+        raise translate(exc, settings, "cannot open the index") from exc
+
+
+_http_timeout: list[float] = [30.0]
+
+
+def _limit_http_wait(seconds: float) -> None:
+    """Give Chroma's HTTP client a timeout: it builds ``httpx.Client(timeout=None)``, which waits forever."""
+    from chromadb.api import fastapi
+
+    _http_timeout[0] = seconds
+    if not isinstance(fastapi.httpx, _HttpxWithTimeout):
+        fastapi.httpx = _HttpxWithTimeout(fastapi.httpx)  # type: ignore[assignment]
+
+
+class _HttpxWithTimeout:
+    """The ``httpx`` module as chromadb's HTTP client sees it, except that ``Client`` gets a timeout."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def Client(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 (stands in for httpx.Client)
+        if kwargs.get("timeout", 0) is None:
+            kwargs["timeout"] = self._module.Timeout(_http_timeout[0])
+        return self._module.Client(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+
+_CORRUPT_MARKERS = ("not a database", "malformed", "corrupt", "code: 11)", "code: 26)", "disk image",
+                    "hnsw segment reader", "error loading hnsw", "failed to load")
+
+
+def translate(exc: BaseException, settings: Settings, what: str) -> IndexError_:
+    """A Chroma, HTTP or disk error as the assistant's one-line IndexError_ (IndexCorruptError for broken files)."""
+    where = settings.chroma_url or settings.index_dir
+    text = _one_line(exc)
+    if not settings.chroma_url and any(m in text.lower() for m in _CORRUPT_MARKERS):
+        error = IndexCorruptError(f"the index at {where} is damaged ({text}); `assistant ingest` rebuilds it "
+                                  f"from the corpus")
+        error.detail = text
+        return error
+    if _timed_out(exc):
+        return IndexError_(f"{what} at {where}: the Chroma server did not answer within "
+                           f"{settings.chroma_timeout:g} s")
+    return IndexError_(f"{what} at {where}: {text}")
+
+
+def _timed_out(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) is an HTTP or socket timeout."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, TimeoutError) or "Timeout" in type(exc).__name__ or "timed out" in str(exc).lower():
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 @contextlib.contextmanager
@@ -80,6 +141,24 @@ def write_lock(settings: Settings) -> Iterator[None]:
         lock.release()
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _translated(what: str) -> Callable[[_F], _F]:
+    """Raise the assistant's one-line IndexError_ instead of Chroma's or httpx's errors (server down, slow, ...)."""
+    def wrap(method: _F) -> _F:
+        @functools.wraps(method)
+        def inner(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except IndexError_:
+                raise
+            except Exception as exc:
+                raise translate(exc, self.settings, what) from exc
+        return inner  # type: ignore[return-value]
+    return wrap
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
@@ -94,9 +173,12 @@ class IndexStore:
         self.embedding_dim = embedding_dim
         self.client = open_client(settings)
         self._chunks = self._open_chunks()
-        self._documents = self.client.get_or_create_collection(
-            f"{settings.collection}__documents", metadata={"schema": SCHEMA_VERSION},
-            configuration={"hnsw": {"space": "cosine"}})
+        try:
+            self._documents = self.client.get_or_create_collection(
+                f"{settings.collection}__documents", metadata={"schema": SCHEMA_VERSION},
+                configuration={"hnsw": {"space": "cosine"}})
+        except Exception as exc:
+            raise translate(exc, settings, f"cannot open collection {settings.collection}__documents") from exc
 
     # -- opening and checking --------------------------------------------------------------------------
     def _open_chunks(self) -> "chromadb.Collection":
@@ -106,7 +188,7 @@ class IndexStore:
             collection = self.client.get_or_create_collection(
                 self.settings.collection, metadata=wanted, configuration={"hnsw": {"space": "cosine"}})
         except Exception as exc:
-            raise IndexError_(f"cannot open collection {self.settings.collection!r}: {_one_line(exc)}") from exc
+            raise translate(exc, self.settings, f"cannot open collection {self.settings.collection!r}") from exc
         have = collection.metadata or {}
         if have.get("embedding_model") != wanted["embedding_model"] or have.get("embedding_dim") != wanted["embedding_dim"]:
             raise IndexMismatchError(
@@ -120,13 +202,14 @@ class IndexStore:
         return self.settings.chroma_url or str(self.settings.index_dir)
 
     def vectorstore(self) -> "VectorStore":
-        """The chunk collection as a LangChain VectorStore (search side)."""
-        from langchain_chroma import Chroma
-
-        return Chroma(client=self.client, collection_name=self.settings.collection,
-                      embedding_function=self.embeddings, create_collection_if_not_exists=False)
+        """The chunk collection as a LangChain VectorStore (search side); its errors are IndexError_."""
+        store = _searching_chroma()(client=self.client, collection_name=self.settings.collection,
+                                    embedding_function=self.embeddings, create_collection_if_not_exists=False)
+        store.settings = self.settings
+        return store
 
     # -- reading -----------------------------------------------------------------------------------------
+    @_translated("cannot read the document records")
     def documents(self) -> dict[str, DocumentRecord]:
         """Every stored document's record, by source."""
         got = self._documents.get(include=["metadatas"])
@@ -138,6 +221,7 @@ class IndexStore:
                 metadata=_document_metadata(meta))
         return out
 
+    @_translated("cannot read a document")
     def document(self, source: str) -> Document | None:
         """The stored document (full text and metadata), or None."""
         got = self._documents.get(ids=[_doc_id(source)], include=["documents", "metadatas"])
@@ -146,16 +230,19 @@ class IndexStore:
         return Document(source=source, text=got["documents"][0] or "",
                         metadata=_document_metadata(got["metadatas"][0]))
 
+    @_translated("cannot read the chunk ids")
     def chunk_ids(self, source: str | None = None) -> set[str]:
         """Ids of the stored chunks of ``source`` (or of every source)."""
         got = self._chunks.get(where={"source": source} if source else None, include=[])
         return set(got["ids"])
 
+    @_translated("cannot read the chunks")
     def chunk_sources(self) -> dict[str, str]:
         """Every stored chunk id with the source it belongs to."""
         got = self._chunks.get(include=["metadatas"])
         return {cid: str((meta or {}).get("source")) for cid, meta in zip(got["ids"], got["metadatas"] or [])}
 
+    @_translated("cannot read the chunks")
     def all_chunks(self) -> list[Chunk]:
         """Every stored chunk (for the keyword index), in a stable order."""
         chunks: list[Chunk] = []
@@ -171,10 +258,28 @@ class IndexStore:
         chunks.sort(key=lambda c: (c.source, c.start))
         return chunks
 
+    @_translated("cannot count the chunks")
     def count(self) -> int:
         return self._chunks.count()
 
+    @_translated("cannot read the chunk ids")
+    def chunk_ids_not_from(self, sources: set[str]) -> list[str]:
+        """Ids of chunks whose source is none of ``sources`` (one filtered query; no metadata is read)."""
+        where = {"source": {"$nin": sorted(sources)}} if sources else None
+        return list(self._chunks.get(where=where, include=[])["ids"])
+
+    def check(self) -> None:
+        """Read both collections once (a count and a one-vector query), so damaged files fail here."""
+        try:
+            self._documents.count()
+            if self._chunks.count():
+                self._chunks.query(query_embeddings=[[0.0] * (self.embedding_dim - 1) + [1.0]], n_results=1,
+                                   include=[])
+        except Exception as exc:
+            raise translate(exc, self.settings, "cannot read the index") from exc
+
     # -- writing (callers hold write_lock) --------------------------------------------------------------------
+    @_translated("cannot write chunks")
     def add_chunks(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         """Store chunks with their vectors, in batches the client accepts."""
         step = max(1, min(self.client.get_max_batch_size(), 1000))
@@ -186,12 +291,14 @@ class IndexStore:
                 documents=[c.text for c in part],
                 metadatas=[{"source": c.source, "start": c.start, "end": c.end, **c.metadata} for c in part])
 
+    @_translated("cannot delete chunks")
     def delete_chunks(self, ids: Sequence[str]) -> None:
         step = max(1, min(self.client.get_max_batch_size(), 1000))
         ids = list(ids)
         for i in range(0, len(ids), step):
             self._chunks.delete(ids=ids[i:i + step])
 
+    @_translated("cannot write a document record")
     def put_document(self, document: Document, n_chunks: int, fingerprint: str) -> None:
         """Write (or replace) a document's record: the commit point of its ingest."""
         meta: dict[str, Any] = {"source": document.source, "fingerprint": fingerprint, "n_chunks": n_chunks}
@@ -203,6 +310,7 @@ class IndexStore:
         self._documents.upsert(ids=[_doc_id(document.source)], embeddings=[[1.0]], documents=[document.text],
                                metadatas=[meta])
 
+    @_translated("cannot delete a document")
     def delete_document(self, source: str) -> int:
         """Remove a document's chunks, then its record. Returns how many chunks went."""
         ids = self.chunk_ids(source)
@@ -211,12 +319,30 @@ class IndexStore:
         return len(ids)
 
 def drop(settings: Settings) -> None:
-    """Delete both collections (for ``ingest --rebuild``), whatever model built them."""
+    """Delete both collections (for ``ingest --rebuild``), whatever model built them.
+
+    Document records go first: interrupted in between, the chunks left behind have no record and are either
+    reused (same content-derived ids) or removed by the next ingest; never a record without its chunks."""
     client = open_client(settings)
     existing = {getattr(c, "name", c) for c in client.list_collections()}
-    for name in (settings.collection, f"{settings.collection}__documents"):
+    for name in (f"{settings.collection}__documents", settings.collection):
         if name in existing:
             client.delete_collection(name)
+
+
+@functools.lru_cache(maxsize=1)
+def _searching_chroma() -> type:
+    """LangChain's Chroma, with the one search the retriever uses translated into IndexError_."""
+    from langchain_chroma import Chroma
+
+    class SearchingChroma(Chroma):
+        settings: Settings
+
+        @_translated("cannot search the index")
+        def similarity_search_by_vector_with_relevance_scores(self, *args: Any, **kwargs: Any) -> Any:
+            return super().similarity_search_by_vector_with_relevance_scores(*args, **kwargs)
+
+    return SearchingChroma
 
 
 def _document_metadata(stored: Any) -> dict[str, Any]:
