@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LLM    := $(VENV)/.installed-llamacpp
+CHROMIUM ?= /usr/bin/chromium
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup index chat ask test eval bench clean
+.PHONY: setup setup-llm browser index chat ask test eval bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +19,17 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)            ## create .venv and install the project
 
+# The llamacpp extra compiles llama-cpp-python from source (several minutes on 2 cores). pip keeps the wheel it
+# built in its cache (~/.cache/pip/wheels), so every later setup on this machine, CI's included, reuses it.
+$(LLM): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,llamacpp]'
+	touch $(LLM)
+
+setup-llm: $(LLM)          ## add the in-process llama.cpp backend and its server (for ASSISTANT_LLM=llamacpp)
+
+browser:                   ## Debian's chromium for the browser tests (Playwright drives it; nothing is downloaded)
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
 index: setup               ## build or update index/ from corpus/ (only changes are written)
 	$(BIN)/assistant ingest
 
@@ -25,11 +39,14 @@ chat: index                ## the Gradio chat on http://127.0.0.1:7860
 ask: index                 ## make ask Q="When is the deadline for the negotiations?"
 	$(BIN)/assistant ask "$(Q)"
 
-test: setup                ## the whole test suite, slow tests included (what CI runs)
+test: setup-llm browser    ## the whole test suite, slow tests included (what CI runs)
 	$(BIN)/python -m pytest
 
-eval: index                ## the eval suite; writes evals/report.md and evals/results.json
+eval: index                ## the eval suite; writes evals/report.md, evals/report.png and evals/results.json
 	$(BIN)/assistant eval
 
+bench: setup               ## scale and speed benchmarks (prints tables; writes bench/results.md)
+	$(BIN)/python bench/bench_scale.py
+
 clean:
-	rm -rf $(VENV) index evals/report.md evals/results.json
+	rm -rf $(VENV) index evals/report.md evals/report.png evals/results.json

@@ -106,16 +106,16 @@ def free_port() -> int:
 
 
 def test_32_parallel_chats_through_the_gradio_app_during_an_ingest(live_settings):
-    """The chat endpoint as ui.py has it today (``/chat``, message only, reply = [answer, sources panel])."""
+    """32 sessions of the chat at once (``/chat``: message → messages, textbox, the answer's JSON, export)."""
     from gradio_client import Client
 
-    from ui import build_app
+    from ui import build_app, launch
 
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     get_assistant(live_settings)
     app = build_app(live_settings)
     port = free_port()
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, ssr_mode=False)
+    launch(app, live_settings, port=port, prevent_thread_lock=True, quiet=True)
     clients: list[Client] = []
     try:
         url = f"http://127.0.0.1:{port}/"
@@ -131,10 +131,11 @@ def test_32_parallel_chats_through_the_gradio_app_during_an_ingest(live_settings
         report, ingest_start, ingest_end, asks_start, asks_end = ingest_while(live_settings, busy)
         assert len(replies) == 32
         for (question, expected), reply in replies:
-            assert isinstance(reply, list) and len(reply) == 2, reply  # a string would be an error line
-            answer, panel = reply
-            check(answer["content"], answer["content"].startswith("The sources don't"), expected)
-            assert panel["metadata"]["title"].startswith("Sources (")
+            messages, textbox, answer, _export = reply
+            assert textbox == "" and answer, reply  # an empty answer would be an error line
+            check(answer["text"], answer["abstained"], expected)
+            assert [m["role"] for m in messages][:2] == ["user", "assistant"]
+            assert question in str(messages[0]["content"]), (question, messages[0])
         assert report.documents == 18
         assert ingest_start < asks_end and asks_start < ingest_end, "the chats and the ingest did not overlap"
     finally:
