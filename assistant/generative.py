@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 
 # Structured-output requests, tried in order for an OpenAI-compatible server until one is accepted; the working one
 # is remembered per server and model.
-OPENAI_FORMATS = ("json_schema", "json_object", "plain")
+# "json_schema" is OpenAI's, vLLM's and Ollama's; "json_object_schema" ({"type": "json_object", "schema": ...}) is
+# llama-cpp-python's server's; "json_object" is plain json mode; "plain" asks by prompt only.
+OPENAI_FORMATS = ("json_schema", "json_object_schema", "json_object", "plain")
 _openai_format: dict[tuple[str | None, str], str] = {}
 _format_lock = threading.Lock()
 
@@ -54,7 +56,7 @@ def choose_sources(retrieval: Retrieval, documents: Mapping[str, Document], fall
         return any(q.source == chunk.source and q.start < chunk.end and q.end > chunk.start for q in wanted)
 
     ordered = [c for c in chunks if holds_evidence(c)] + [c for c in chunks if not holds_evidence(c)]
-    picked = list(dict.fromkeys(ordered))[:limit]
+    picked = list({c.id: c for c in ordered}.values())[:limit]
     return [Source(number=i, chunk=c, document=documents[c.source]) for i, c in enumerate(picked, start=1)]
 
 
@@ -75,6 +77,8 @@ def _request(settings: Settings, sources: list[Source], fmt: str) -> dict[str, A
     if fmt == "json_schema":
         return {"extra_body": {"response_format": {"type": "json_schema", "json_schema": {
             "name": "grounded_answer", "schema": answer_schema(sources)}}}}
+    if fmt == "json_object_schema":
+        return {"extra_body": {"response_format": {"type": "json_object", "schema": answer_schema(sources)}}}
     if fmt == "json_object":
         return {"extra_body": {"response_format": {"type": "json_object"}}}
     return {}

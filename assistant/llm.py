@@ -19,7 +19,7 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from pydantic import ConfigDict, PrivateAttr
+from pydantic import ConfigDict, PrivateAttr, model_validator
 
 from .errors import AssistantError
 from .settings import Settings
@@ -76,7 +76,8 @@ class ChatLlamaCppGGUF(BaseChatModel):
     _llama: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
-    def model_post_init(self, context: Any) -> None:
+    @model_validator(mode="after")
+    def _load_gguf(self) -> "ChatLlamaCppGGUF":
         path = Path(self.model_path)
         if not path.is_file():
             raise ModelFileError(f"GGUF file not found: {path}")
@@ -90,6 +91,7 @@ class ChatLlamaCppGGUF(BaseChatModel):
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelFileError(f"cannot load GGUF {path.name}: {str(exc).splitlines()[0] if str(exc) else exc}") \
                 from exc
+        return self
 
     @property
     def _llm_type(self) -> str:
