@@ -150,7 +150,8 @@ class GenerativeAnswerer:
                     if grew:
                         yield Draft(lead=_segments(verdict.kept), evidence=[])
             except LLMUnavailableError as exc:
-                if "HTTP 4" in str(exc) and attempt + 1 < len(formats) and not generation.text:
+                refused = any(f"HTTP {code}" in str(exc) for code in (400, 422))
+                if refused and attempt + 1 < len(formats) and not generation.text:
                     log.info("the server refused %s output (%s); trying the next format", fmt, exc)
                     continue
                 raise
