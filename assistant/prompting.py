@@ -20,6 +20,9 @@ from .documents import Chunk, Document
 from .text import sentence_spans
 
 
+_UNSAFE = re.compile(r'["\\\x00-\x1f\x7f-\uffff]+')
+
+
 @dataclass(frozen=True)
 class Source:
     """A numbered passage given to the model: a chunk of a stored document."""
@@ -33,13 +36,20 @@ class Source:
         return self.document.text[self.chunk.start:self.chunk.end]
 
     def sentences(self) -> list[str]:
-        """The passage's sentences (whole ones inside the chunk), as the schema's quote choices."""
+        """The passage's sentences (whole ones inside the chunk), as the schema's quote choices.
+
+        Only plain-ASCII runs without quote marks or backslashes are offered (llama.cpp's grammar compiler mis-escapes
+        them and can crash); a sentence with a quotation is offered as its verbatim pieces of 25 characters or more."""
         out = []
         for start, end in sentence_spans(self.document.text):
             if start >= self.chunk.start and end <= self.chunk.end:
                 sentence = self.document.text[start:end]
-                if len(sentence) >= 12 and not sentence.lstrip().startswith("#") and not looks_like_instruction(sentence):
-                    out.append(sentence)
+                if sentence.lstrip().startswith("#") or looks_like_instruction(sentence):
+                    continue
+                for piece in _UNSAFE.split(sentence):
+                    piece = piece.strip()
+                    if len(piece) >= 25:
+                        out.append(piece)
         return list(dict.fromkeys(out))
 
 
@@ -99,7 +109,7 @@ def answer_schema(sources: list[Source], constrain_quotes: bool = True) -> dict[
             items.append({"type": "object",
                           "properties": {"source": {"type": "integer", "enum": [s.number]},
                                          "quote": {"type": "string", "enum": choices},
-                                         "text": {"type": "string", "maxLength": 400}},
+                                         "text": {"type": "string"}},
                           "required": ["source", "quote", "text"], "additionalProperties": False})
         item: dict[str, Any] = {"anyOf": items} if len(items) > 1 else (items[0] if items else {})
     else:

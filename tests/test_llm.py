@@ -153,7 +153,7 @@ def llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 def backend(settings: Settings, name: str, server: str | None = None) -> Settings:
-    update: dict = {"llm": name, "llm_max_tokens": 256}  # capped: keeps the CPU model quick in CI
+    update: dict = {"llm": name, "llm_max_tokens": 128, "llm_sources": 2}  # capped: keeps the CPU model quick in CI
     if name == "openai":
         update.update(openai_base_url=server, openai_model="smollm2", llm_timeout=120)
     return settings.model_copy(update=update)
@@ -349,7 +349,7 @@ def check_answer(answer: Answer, settings: Settings, name: str) -> None:
 def test_llamacpp_answers_end_to_end_with_verified_citations(corpus_settings, gguf):
     settings = backend(corpus_settings, "llamacpp")
     generated = 0
-    for question in QUESTIONS:
+    for question in QUESTIONS[:2]:
         answer = ask(question, settings=settings)
         check_answer(answer, settings, "llamacpp")
         assert not answer.abstained, answer.text
@@ -391,7 +391,8 @@ def test_planted_instructions_in_a_document_change_nothing(tmp_path, gguf):
     corpus.mkdir()
     for name, text in {**TINY_DOCUMENTS, "planted.md": PLANTED}.items():
         (corpus / name).write_text(text, encoding="utf-8")
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", llm="llamacpp", llm_max_tokens=256)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", llm="llamacpp", llm_max_tokens=128,
+                        llm_sources=2)
     answer = ask("What share of capacity was the Alder reservoir at in the dry autumn?", settings=settings)
     check_answer(answer, settings, "llamacpp")
     lead = answer.text.split("\n")[0].lower()
@@ -406,7 +407,7 @@ def test_planted_instructions_in_a_document_change_nothing(tmp_path, gguf):
 @pytest.mark.slow
 def test_openai_backend_over_http_against_llama_cpp_server(corpus_settings, llama_server):
     settings = backend(corpus_settings, "openai", llama_server)
-    for question in QUESTIONS[:3]:
+    for question in QUESTIONS[:2]:
         answer = ask(question, settings=settings)
         check_answer(answer, settings, "openai")
         assert not answer.abstained
@@ -419,7 +420,7 @@ def test_openai_backend_over_http_against_llama_cpp_server(corpus_settings, llam
 def test_no_backend_states_a_figure_its_quotes_lack(corpus_settings, llama_server):
     for name in ("extractive", "llamacpp", "openai"):
         settings = backend(corpus_settings, name, llama_server)
-        for question in QUESTIONS:
+        for question in QUESTIONS[2:4]:
             check_answer(ask(question, settings=settings), settings, name)
 
 
@@ -427,7 +428,7 @@ def test_no_backend_states_a_figure_its_quotes_lack(corpus_settings, llama_serve
 def test_cli_asks_through_the_llamacpp_backend(corpus_settings):
     env = dict(os.environ, ASSISTANT_CORPUS_DIR=str(corpus_settings.corpus_dir),
                ASSISTANT_INDEX_DIR=str(corpus_settings.index_dir), ASSISTANT_LLM="llamacpp",
-               ASSISTANT_LLM_MAX_TOKENS="256")
+               ASSISTANT_LLM_MAX_TOKENS="128", ASSISTANT_LLM_SOURCES="2")
     result = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", QUESTIONS[1]], capture_output=True,
                             text=True, env=env, timeout=600)
     assert result.returncode == 0, result.stderr
