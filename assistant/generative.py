@@ -150,7 +150,9 @@ class GenerativeAnswerer:
                     if grew:
                         yield Draft(lead=_segments(verdict.kept), evidence=[])
             except LLMUnavailableError as exc:
-                refused = any(f"HTTP {code}" in str(exc) for code in (400, 422))
+                detail = f"{exc} {exc.__cause__ or ''}"  # llama-cpp-python's server answers 500 to a request it
+                refused = any(f"HTTP {code}" in detail for code in (400, 422)) \
+                    or "response_format" in detail or "validation error" in detail  # ...cannot validate
                 if refused and attempt + 1 < len(formats) and not generation.text:
                     log.info("the server refused %s output (%s); trying the next format", fmt, exc)
                     continue
