@@ -8,6 +8,7 @@ server are translated into :class:`LLMError` subclasses with a one-line message.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
@@ -91,6 +92,7 @@ class ChatLlamaCppGGUF(BaseChatModel):
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelFileError(f"cannot load GGUF {path.name}: {str(exc).splitlines()[0] if str(exc) else exc}") \
                 from exc
+        atexit.register(self._llama.close)  # freed before interpreter teardown (else an ignored TypeError at exit)
         return self
 
     @property
