@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from .question import strip_instructions
 from .text import terms, words
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 _FOLLOW_UP = re.compile(r"^\s*(and|but|also|so|then|what about|how about|and what about|what of|same for)\b", re.I)
 _PRONOUNS = frozenset("it its they them their theirs this that these those he him his she her there rest others "
@@ -37,3 +40,35 @@ def condense(question: str, history: Sequence[Mapping[str, str]] | None) -> str:
         lead = ""
     context = previous.split(" | ")[-1] if " | " in previous else previous
     return " | ".join(part for part in (question, context, lead[:200]) if part)
+
+
+_REWRITE_SYSTEM = ("Rewrite the user's last question as one standalone search question that can be understood "
+                   "without the conversation. Keep its meaning; name what pronouns refer to. Reply with the "
+                   "question only.")
+
+
+def condense_with_model(question: str, history: Sequence[Mapping[str, str]] | None, model: "BaseChatModel",
+                        max_chars: int = 300) -> str:
+    """The follow-up rewritten by a chat model into a standalone query; the rule-based ``condense`` when the
+    question is no follow-up or the rewrite is unusable (empty, too long, or unrelated to the conversation).
+    Errors of the model propagate (they are the caller's to report)."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    question = question.strip()
+    rule_based = condense(question, history)
+    if rule_based == question:
+        return question
+    turns = [m for m in (history or []) if m.get("content")][-4:]
+    conversation = "\n".join(f"{m['role']}: {_MARKERS.sub('', str(m['content']).split(chr(10), 1)[0])[:300]}"
+                             for m in turns)
+    reply = model.invoke([SystemMessage(content=_REWRITE_SYSTEM),
+                          HumanMessage(content=f"Conversation:\n{conversation}\n\nLast question: {question}\n\n"
+                                               "Standalone question:")], max_tokens=60)
+    text = reply.content if isinstance(reply.content, str) else ""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    rewrite = lines[0].strip().strip("\"'\u201c\u201d").removeprefix("Standalone question:").strip() if lines else ""
+    known = set(terms(question)) | set(terms(" ".join(str(m["content"]) for m in turns)))
+    if not rewrite or len(rewrite) > max_chars or not (set(terms(rewrite)) & known) \
+            or len(set(terms(rewrite)) - known) > 3:
+        return rule_based
+    return rewrite

@@ -93,6 +93,8 @@ class Assistant:
 
     def ask(self, question: str, history: History | None = None) -> Answer:
         """A cited, verified answer to ``question`` (with the conversation so far in ``history``)."""
+        if self.settings.llm != "extractive":  # issue 3: a language model writes, the gate verifies
+            return [step for step in self.ask_stream(question, history) if isinstance(step, Answer)][-1]
         started = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
         turns = clean_history(history)
@@ -112,6 +114,11 @@ class Assistant:
 
     def ask_stream(self, question: str, history: History | None = None) -> Iterator[str | Answer]:
         """Yield the answer text as it grows (line by line, each line already verified), then the Answer."""
+        if self.settings.llm != "extractive":  # issue 3: sentences are shown as they pass verification
+            from .generative import ask_stream
+
+            yield from ask_stream(self, question, history)
+            return
         answer = self.ask(question, history)
         shown = ""
         for line in answer.text.split("\n"):

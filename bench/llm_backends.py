@@ -1,0 +1,114 @@
+"""Per-backend eval numbers: accuracy, share of generated sentences dropped by verification, abstention rate, median
+latency, tokens/s and time to first token. Prints a Markdown table.
+
+    python bench/llm_backends.py                                  # extractive and llamacpp (bundled SmolLM2)
+    python bench/llm_backends.py --backend openai --serve         # openai via a llama_cpp.server it starts
+    python bench/llm_backends.py --backend openai --openai-url http://127.0.0.1:11434/v1 --openai-model qwen2.5:3b
+    python bench/llm_backends.py --limit 15                       # a sample: every 67/15-th case
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assistant import evals  # noqa: E402
+from assistant.engine import get_assistant  # noqa: E402
+from assistant.llm import default_gguf  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+
+
+def serve(model: Path, threads: int) -> tuple[subprocess.Popen, str]:
+    """Start llama-cpp-python's OpenAI-compatible server on a free port; return it and its base URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+                             "--port", str(port), "--n_ctx", "4096", "--n_threads", str(threads), "--model_alias",
+                             "local"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/models", timeout=2):
+                return proc, url
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit("llama_cpp.server did not start within 180 s")
+
+
+def measure(settings: Settings, cases: list[evals.Case]) -> dict[str, object]:
+    assistant = get_assistant(settings)
+    assistant.ask(cases[0].question)  # warm: model loaded, caches filled
+    results, answers = [], []
+    for case in cases:
+        started = time.perf_counter()
+        answer = assistant.ask(case.question, case.history or None)
+        results.append(evals.score(case, answer, time.perf_counter() - started))
+        answers.append(answer)
+    llm = [a.meta["llm"] for a in answers if "llm" in a.meta]
+    proposed = sum(m["sentences"] for m in llm)
+    tps = [m["tokens_per_s"] for m in llm if m["tokens_per_s"]]
+    ttft = [m["ttft_s"] for m in llm if m["ttft_s"] is not None]
+    return {"backend": settings.llm, "cases": len(results), "accuracy": sum(r.passed for r in results) / len(results),
+            "dropped": (sum(m["dropped"] for m in llm) / proposed) if proposed else None,
+            "fallback": (sum(m["fallback"] for m in llm) / len(llm)) if llm else None,
+            "model_calls": len(llm), "abstained": sum(r.abstained for r in results) / len(results),
+            "median_s": statistics.median(r.seconds for r in results),
+            "tokens_per_s": statistics.median(tps) if tps else None,
+            "ttft_s": statistics.median(ttft) if ttft else None}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", action="append", choices=["extractive", "llamacpp", "openai"])
+    parser.add_argument("--limit", type=int, default=0, help="Evenly spaced sample of this many cases.")
+    parser.add_argument("--serve", action="store_true", help="Start llama_cpp.server for the openai backend.")
+    parser.add_argument("--openai-url")
+    parser.add_argument("--openai-model", default="local")
+    parser.add_argument("--model-path", type=Path, help="GGUF for llamacpp / --serve (default: bundled SmolLM2).")
+    args = parser.parse_args()
+    cases = evals.load_cases()
+    if args.limit and args.limit < len(cases):
+        step = len(cases) / args.limit
+        cases = [cases[int(i * step)] for i in range(args.limit)]
+    rows, server = [], None
+    try:
+        for name in args.backend or ["extractive", "llamacpp"]:
+            update: dict[str, object] = {"llm": name}
+            if args.model_path:
+                update["llm_model_path"] = args.model_path
+            if name == "openai":
+                url = args.openai_url
+                if args.serve:
+                    server, url = serve(args.model_path or default_gguf(), Settings().llm_threads)
+                update.update(openai_base_url=url, openai_model=args.openai_model, llm_timeout=300)
+            rows.append(measure(Settings(**update), cases))
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+
+    def f(value: object, fmt: str) -> str:
+        return "–" if value is None else format(value, fmt)
+
+    print(f"{len(cases)} eval cases\n")
+    print("| backend | accuracy | sentences dropped | fallback to extractive | abstained | median s | tokens/s | TTFT s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['backend']} | {f(r['accuracy'], '.0%')} | {f(r['dropped'], '.0%')} | {f(r['fallback'], '.0%')} "
+              f"| {f(r['abstained'], '.0%')} | {f(r['median_s'], '.2f')} | {f(r['tokens_per_s'], '.1f')} "
+              f"| {f(r['ttft_s'], '.2f')} |")
+
+
+if __name__ == "__main__":
+    main()
