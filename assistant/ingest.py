@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 
 from .chunking import split
 from .documents import Chunk, Document, sha256
-from .embeddings import dimension, get_embeddings
+from .embeddings import dimension, embeddings_for
 from .errors import SkipFile
 from .loaders import SourceFile, discover, load
 from .settings import Settings
@@ -68,7 +68,7 @@ def ingest(paths: Sequence[Path | str] | None = None, settings: Settings | None 
         except SkipFile as skip:
             _skip(report, skip, on_skip)
 
-    embeddings = get_embeddings(settings.embedding_model)
+    embeddings = embeddings_for(settings)
     with write_lock(settings):
         if rebuild:
             drop(settings)
