@@ -1,8 +1,9 @@
 """The sentence encoder on ONNX Runtime: exported once from the packaged weights, then run without torch.
 
 ``ensure_encoder`` exports a sentence-transformers folder (a BERT-style transformer with mean or CLS pooling)
-with ``torch.onnx.export``, pooling and L2-normalisation included in the graph, optionally quantises it with
-``onnxruntime.quantization.quantize_dynamic``, and caches the result keyed by the model files and the recipe.
+with ``torch.onnx.export``, pooling and L2-normalisation included in the graph, fuses attention and layer norms
+with onnxruntime's BERT optimizer, quantises the weights to int8 (per channel) with
+``onnxruntime.quantization.quantize_dynamic`` unless fp32 is asked for, and caches the result keyed by the model files and the recipe.
 Only the export imports torch. ``OnnxEmbeddings`` then encodes with ``tokenizers`` + ``onnxruntime``: it
 tokenises exactly like sentence-transformers (same tokenizer.json, same ``max_seq_length`` truncation, newlines
 as spaces like LangChain's wrapper), sorts texts by token count to cut padding, and runs batches on two threads.
@@ -31,11 +32,12 @@ if TYPE_CHECKING:
     import numpy as np
     import onnxruntime
 
-RECIPE = 1  # bump when the export graph or the quantisation changes: old caches are then ignored
+RECIPE = 2  # bump when the export graph or the quantisation changes: old caches are then ignored
 OPSET = 17
 Quantization = Literal["int8", "fp32"]
 _MODEL_FILES = ("config.json", "tokenizer.json", "sentence_bert_config.json", "1_Pooling/config.json", "modules.json")
 _WEIGHTS = ("model.safetensors", "pytorch_model.bin")
+_SAMPLE = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -80,10 +82,10 @@ def _max_length(model_dir: Path) -> int:
 
 
 def cache_key(model_dir: Path, quantization: Quantization) -> str:
-    """A folder name for this model's export: the model's small files hashed, the weights by size and mtime.
+    """A folder name for this model's export: the model's small files hashed, the weights by size and samples.
 
-    Cheap enough for every cold start (the 90 MB weights are not read); the full content hash of the export is
-    recorded as the encoder id and checked against the index.
+    Cheap enough for every cold start (three 256 KB samples of the weights are read, not all 90 MB), and a copy
+    of the model reuses the export; the full content hash of the export is the encoder id the index checks.
     """
     digest = hashlib.sha256(f"recipe={RECIPE};opset={OPSET};q={quantization}".encode())
     for name in _MODEL_FILES:
@@ -92,8 +94,12 @@ def cache_key(model_dir: Path, quantization: Quantization) -> str:
     for name in _WEIGHTS:
         path = model_dir / name
         if path.is_file():
-            st = path.stat()
-            digest.update(f"{name}:{st.st_size}:{st.st_mtime_ns}".encode())
+            size = path.stat().st_size
+            digest.update(f"{name}:{size}".encode())
+            with path.open("rb") as weights:
+                for offset in (0, size // 2, max(0, size - _SAMPLE)):
+                    weights.seek(offset)
+                    digest.update(weights.read(_SAMPLE))
     return f"{model_dir.name}-{quantization}-{digest.hexdigest()[:16]}"
 
 
@@ -145,8 +151,11 @@ def _export_into(model_dir: Path, folder: Path, quantization: Quantization) -> N
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
         pooling = _pooling(model_dir)
+        raw = tmp / "model-raw.onnx"
+        dimension = export_onnx(model_dir, raw, pooling)
         fp32 = tmp / "model-fp32.onnx"
-        dimension = export_onnx(model_dir, fp32, pooling)
+        fuse(raw, fp32, model_dir)
+        raw.unlink()
         final = tmp / "model.onnx"
         if quantization == "int8":
             quantize(fp32, final)
@@ -179,7 +188,8 @@ def export_onnx(model_dir: Path, out: Path, pooling: str = "mean") -> int:
 
     hf_logging.disable_progress_bar()
     hf_logging.set_verbosity_error()
-    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
+    # Eager attention exports the classic BERT attention pattern, which onnxruntime's optimizer fuses (see fuse).
+    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager").eval()
 
     class Pooled(torch.nn.Module):
         def __init__(self, inner: torch.nn.Module) -> None:
@@ -209,6 +219,21 @@ def export_onnx(model_dir: Path, out: Path, pooling: str = "mean") -> int:
     return int(model.config.hidden_size)
 
 
+def fuse(source: Path, out: Path, model_dir: Path) -> None:
+    """Fuse attention, GELU and layer norms with onnxruntime's BERT optimizer (about 1.5x faster on CPU).
+
+    Another architecture is copied unchanged: the fusions are an optimisation, not a requirement."""
+    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    if config.get("model_type") != "bert":
+        shutil.copyfile(source, out)
+        return
+    from onnxruntime.transformers import optimizer
+
+    model = optimizer.optimize_model(str(source), model_type="bert", num_heads=int(config["num_attention_heads"]),
+                                     hidden_size=int(config["hidden_size"]), opt_level=1)
+    model.save_model_to_file(str(out))
+
+
 def quantize(source: Path, out: Path) -> None:
     """Dynamic int8 quantisation, one scale per weight column (per-tensor scales cost 0.04 in mean cosine)."""
     import logging
@@ -219,7 +244,8 @@ def quantize(source: Path, out: Path) -> None:
     level = root.level
     root.setLevel(logging.ERROR)  # quantize_dynamic logs a 'consider pre-processing' hint on the root logger
     try:
-        quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8, per_channel=True)
+        quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8, per_channel=True,
+                         extra_options={"DefaultTensorType": 1})  # FLOAT: fused ops defeat shape inference
     finally:
         root.setLevel(level)
 
@@ -248,6 +274,7 @@ class OnnxEmbeddings(Embeddings):
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # no busy-waiting on 2 shared cores
         self._session: onnxruntime.InferenceSession = ort.InferenceSession(
             str(encoder.model_file), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
