@@ -100,7 +100,7 @@ def cache_key(model_dir: Path, quantization: Quantization) -> str:
                 for offset in (0, size // 2, max(0, size - _SAMPLE)):
                     weights.seek(offset)
                     digest.update(weights.read(_SAMPLE))
-    return f"{model_dir.name}-{quantization}-{digest.hexdigest()[:16]}"
+    return f"encoder-{quantization}-{digest.hexdigest()[:16]}"
 
 
 def default_cache_dir() -> Path:
