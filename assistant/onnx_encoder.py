@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Sequence
 
-from langchain_core.embeddings import Embeddings
-
 from .errors import AssistantError
 
 if TYPE_CHECKING:
@@ -250,10 +248,13 @@ def quantize(source: Path, out: Path) -> None:
         root.setLevel(level)
 
 
-class OnnxEmbeddings(Embeddings):
-    """LangChain ``Embeddings`` over an exported encoder: ``tokenizers`` + ``onnxruntime``, no torch.
+class OnnxEmbeddings:
+    """LangChain's ``Embeddings`` interface over an exported encoder: ``tokenizers`` + ``onnxruntime``, no torch.
 
     Vectors are L2-normalised (cosine search). Safe to call from several threads (ONNX Runtime sessions are).
+    It implements the interface without inheriting from ``langchain_core.embeddings.Embeddings``: importing that
+    class pulls in LangChain's callbacks and langsmith (0.3-0.7 s of a cold question). LangChain's vector stores
+    only call these methods, so it can be passed wherever an ``Embeddings`` is expected.
     """
 
     backend = "onnx"
@@ -311,3 +312,15 @@ class OnnxEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         """The vector of one query."""
         return self.encode([text])[0].tolist()
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        """``embed_documents`` in a worker thread."""
+        import asyncio
+
+        return await asyncio.to_thread(self.embed_documents, texts)
+
+    async def aembed_query(self, text: str) -> list[float]:
+        """``embed_query`` in a worker thread."""
+        import asyncio
+
+        return await asyncio.to_thread(self.embed_query, text)
