@@ -199,21 +199,25 @@ def synthetic_store(settings, total_chunks: int) -> dict:
     docs, spans, sentences = _synthetic_documents(missing)
     table = dict(zip(sentences, np.array(embeddings.embed_documents(sentences), dtype=np.float32)))
     added = 0
+    pending: list = []  # (doc, chunks, vectors): chunks are written in large batches, then their records
     with write_lock(settings):
-        for doc, marks in zip(docs, spans):
-            chunks = split(doc, settings.chunk_size, settings.chunk_overlap)
-            if added + len(chunks) > missing:
-                chunks = chunks[:max(0, missing - added)]
+        for i, (doc, marks) in enumerate(zip(docs, spans)):
+            chunks = split(doc, settings.chunk_size, settings.chunk_overlap)[:max(0, missing - added)]
+            if chunks:
+                vectors = []
+                for c in chunks:
+                    inside = [table[s] for a, b, s in marks if a < c.end and b > c.start]
+                    v = np.mean(inside, axis=0) if inside else np.ones(dimension(embeddings), np.float32)
+                    vectors.append((v / np.linalg.norm(v)).tolist())
+                pending.append((doc, chunks, vectors))
+                added += len(chunks)
+            if pending and (not chunks or len(pending) == 200 or i == len(docs) - 1):
+                store.add_chunks([c for _, cs, _ in pending for c in cs], [v for _, _, vs in pending for v in vs])
+                for d, cs, _ in pending:
+                    store.put_document(d, len(cs), fingerprint(d, settings))
+                pending = []
             if not chunks:
                 break
-            vectors = []
-            for c in chunks:
-                inside = [table[s] for a, b, s in marks if a < c.end and b > c.start]
-                v = np.mean(inside, axis=0) if inside else np.ones(dimension(embeddings), np.float32)
-                vectors.append((v / np.linalg.norm(v)).tolist())
-            store.add_chunks(chunks, vectors)
-            store.put_document(doc, len(chunks), fingerprint(doc, settings))
-            added += len(chunks)
     return {"chunks": store.count(), "build_s": time.perf_counter() - started}
 
 
