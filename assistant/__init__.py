@@ -7,15 +7,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from .documents import Answer, Citation
 from .errors import (AssistantError, CitationError, EmptyCorpusError, IndexError_, IndexLockedError,
                      IndexMismatchError, QuestionError, SkipFile)
-from .settings import Settings
 
 if TYPE_CHECKING:
     from .ingest import IngestReport
+    from .settings import Settings
 
 __all__ = ["ask", "ask_stream", "ingest", "Answer", "Citation", "Settings", "AssistantError", "QuestionError",
            "IndexError_", "IndexMismatchError", "IndexLockedError", "EmptyCorpusError", "CitationError", "SkipFile"]
@@ -48,3 +48,12 @@ def ingest(paths: Sequence[str] | None = None, *, settings: Settings | None = No
     from .ingest import ingest as _ingest
 
     return _ingest(paths, settings, rebuild=rebuild, progress=progress)
+
+
+def __getattr__(name: str) -> Any:
+    """``Settings`` is imported on first use, so ``assistant --help`` does not pay for pydantic-settings."""
+    if name == "Settings":
+        from .settings import Settings
+
+        return Settings
+    raise AttributeError(f"module 'assistant' has no attribute {name!r}")

@@ -78,7 +78,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, quiet: bo
 @click.pass_context
 def ask(ctx: click.Context, question: str, as_json: bool, history: Any) -> None:
     """Answer QUESTION from the corpus, with numbered citations to exact quotes."""
-    from .engine import get_assistant
+    from .engine import clean_history, clean_question, get_assistant
 
     turns = None
     if history is not None:
@@ -86,7 +86,10 @@ def ask(ctx: click.Context, question: str, as_json: bool, history: Any) -> None:
             turns = json.load(history)
         except json.JSONDecodeError as exc:
             raise AssistantError(f"--history is not JSON: {exc.msg} at line {exc.lineno}") from exc
-    answer = get_assistant(_settings(ctx)).ask(question, turns)
+    settings = _settings(ctx)
+    question = clean_question(question, settings.max_question_chars)  # bad input fails before the index opens
+    turns = clean_history(turns)
+    answer = get_assistant(settings).ask(question, turns)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return

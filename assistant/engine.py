@@ -10,7 +10,7 @@ from typing import Iterator, Mapping, Sequence
 from .citations import render
 from .condense import condense
 from .documents import Answer, Document
-from .embeddings import dimension, get_embeddings
+from .embeddings import dimension, embeddings_for
 from .errors import EmptyCorpusError, QuestionError
 from .extractive import ExtractiveAnswerer
 from .question import analyse
@@ -55,7 +55,7 @@ class Assistant:
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
-        self.embeddings = get_embeddings(self.settings.embedding_model)
+        self.embeddings = embeddings_for(self.settings)
         self.store = IndexStore(self.settings, self.embeddings, dimension(self.embeddings))
         if not self.store.documents():
             self._build()

@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 from .chunking import split
 from .documents import Chunk, Document, sha256
-from .embeddings import dimension, get_embeddings
+from .embeddings import dimension, embeddings_for
 from .errors import IndexCorruptError, SkipFile
 from .loaders import SourceFile, discover, load
 from .settings import Settings
@@ -75,7 +75,7 @@ def ingest(paths: Sequence[Path | str] | None = None, settings: Settings | None 
         except SkipFile as skip:
             _skip(report, skip, on_skip)
 
-    embeddings = get_embeddings(settings.embedding_model)
+    embeddings = embeddings_for(settings)
     with write_lock(settings):
         store_ = _open(settings, embeddings, rebuild, report)
         records = store_.documents()

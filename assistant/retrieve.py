@@ -9,7 +9,7 @@ from typing import Mapping
 from .documents import RetrievedChunk
 from .keyword import KeywordIndex
 from .settings import Settings
-from .store import DocumentRecord, IndexStore, chunk_from_langchain
+from .store import DocumentRecord, IndexStore
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,6 @@ class HybridRetriever:
     def __init__(self, store: IndexStore, settings: Settings) -> None:
         self.store = store
         self.settings = settings
-        self._vectorstore = store.vectorstore()
         self._keyword: KeywordIndex | None = None
         self._signature: object = None
         self._lock = threading.Lock()
@@ -55,9 +54,8 @@ class HybridRetriever:
         k = k or self.settings.top_k
         vector = self.store.embeddings.embed_query(query)
         fused: dict[str, dict] = {}
-        dense = self._vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=self.settings.fetch_k)
-        for rank, (doc, distance) in enumerate(dense, start=1):
-            chunk = chunk_from_langchain(doc)
+        dense = self.store.search_by_vector(vector, k=self.settings.fetch_k)
+        for rank, (chunk, distance) in enumerate(dense, start=1):
             entry = fused.setdefault(chunk.id, {"chunk": chunk, "score": 0.0})
             entry.update(similarity=1.0 - float(distance), dense_rank=rank)
             entry["score"] += 1.0 / (self.settings.rrf_k + rank)

@@ -68,7 +68,13 @@ class Settings(BaseSettings):
 
     # --- embedding backend (issue 7) ----------------------------------------------------------------------------
     embedding_backend: Literal["torch", "onnx"] = Field(
-        "torch", description="Encoder runtime: 'torch' (sentence-transformers) or 'onnx' (exported, quantised).")
+        "onnx", description="Encoder runtime: 'onnx' (the model exported once, int8, run without torch) or 'torch' "
+                            "(sentence-transformers). An index refuses the backend it was not built with.")
+    onnx_quantization: Literal["int8", "fp32"] = Field(
+        "int8", description="Weights of the ONNX encoder: 'int8' (dynamic quantisation) or 'fp32' (exact export).")
+    encoder_cache_dir: Path | None = Field(
+        None, description="Where the ONNX export is cached (default: ~/.cache/assistant/encoders).")
+    embedding_threads: int = Field(2, ge=1, le=64, description="CPU threads of the ONNX encoder.")
 
     # --- chat UI (issue 4) --------------------------------------------------------------------------------------
     feedback_path: Path = Field(default_factory=lambda: _default_dir("feedback.jsonl"),

@@ -182,8 +182,10 @@ class IndexStore:
 
     # -- opening and checking --------------------------------------------------------------------------
     def _open_chunks(self) -> "chromadb.Collection":
+        from .embeddings import TORCH_ENCODER, identity, switch_hint
+
         wanted = {"embedding_model": self.settings.embedding_model, "embedding_dim": self.embedding_dim,
-                  "schema": SCHEMA_VERSION}
+                  "schema": SCHEMA_VERSION, **identity(self.embeddings)}
         try:
             collection = self.client.get_or_create_collection(
                 self.settings.collection, metadata=wanted, configuration={"hnsw": {"space": "cosine"}})
@@ -195,6 +197,13 @@ class IndexStore:
                 f"the index at {self.location} was built with embedding model {have.get('embedding_model')!r} "
                 f"(dimension {have.get('embedding_dim')}), but the settings ask for {wanted['embedding_model']!r} "
                 f"(dimension {wanted['embedding_dim']}); use the same model or rebuild with `assistant ingest --rebuild`")
+        built = (have.get("embedding_backend", "torch"), have.get("embedding_encoder", TORCH_ENCODER))
+        wanted_encoder = (wanted["embedding_backend"], wanted["embedding_encoder"])
+        if built != wanted_encoder:  # never mix vectors of two encoders
+            raise IndexMismatchError(
+                f"the index at {self.location} was built with the {built[0]!r} embedding backend (encoder "
+                f"{built[1]}), but the settings ask for {wanted['embedding_backend']!r} (encoder "
+                f"{wanted['embedding_encoder']}); {switch_hint(built, wanted_encoder)}or rebuild with `assistant ingest --rebuild`")
         return collection
 
     @property
@@ -207,6 +216,17 @@ class IndexStore:
                                     embedding_function=self.embeddings, create_collection_if_not_exists=False)
         store.settings = self.settings
         return store
+
+    def search_by_vector(self, vector: Sequence[float], k: int) -> list[tuple[Chunk, float]]:
+        """The ``k`` nearest chunks with their cosine distances, straight from Chroma.
+
+        Same query as LangChain's ``Chroma.similarity_search_by_vector_with_relevance_scores``, without importing
+        langchain-chroma (whose langsmith tracing imports cost a cold question about a second)."""
+        got = self._chunks.query(query_embeddings=[list(vector)], n_results=k,
+                                 include=["documents", "metadatas", "distances"])
+        return [(_chunk_from(cid, text, meta), float(distance)) for cid, text, meta, distance
+                in zip(got["ids"][0], (got["documents"] or [[]])[0], (got["metadatas"] or [[]])[0],
+                       (got["distances"] or [[]])[0])]
 
     # -- reading -----------------------------------------------------------------------------------------
     @_translated("cannot read the document records")

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from synthetic import add_synthetic, build_pool, percentiles  # noqa: E402
 
 from assistant.chunking import split  # noqa: E402
-from assistant.embeddings import dimension, get_embeddings  # noqa: E402
+from assistant.embeddings import dimension, embeddings_for  # noqa: E402
 from assistant.engine import Assistant  # noqa: E402
 from assistant.ingest import ingest  # noqa: E402
 from assistant.loaders import discover, load  # noqa: E402
@@ -85,7 +85,7 @@ def bench_ingest(results: Results, work: Path, copies: int) -> None:
         for path in CORPUS.glob("*.md"):
             shutil.copy(path, corpus / f"copy-{i}" / path.name)
     settings = Settings(corpus_dir=corpus, index_dir=work / "ingest-index")
-    embeddings = get_embeddings(settings.embedding_model)
+    embeddings = embeddings_for(settings)
     embeddings.embed_documents(["warm up the model"])
 
     started = time.perf_counter()
@@ -127,7 +127,7 @@ def timed(fn, *args) -> float:
 def bench_queries(results: Results, settings: Settings, sizes: list[int], repeats: int, label: str, pool) -> None:
     """Grow one store through ``sizes`` chunks (real corpus + synthetic) and time retrieval and ``ask`` at each."""
     ingest(settings=settings, progress=False)
-    embeddings = get_embeddings(settings.embedding_model)
+    embeddings = embeddings_for(settings)
     store = IndexStore(settings, embeddings, dimension(embeddings))
     next_doc = 0
     for size in sizes:
@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> None:
         print("ingest overhead", flush=True)
         bench_ingest(results, work, args.ingest_copies)
         print("pool of really encoded texts", flush=True)
-        embeddings = get_embeddings(Settings().embedding_model)
+        embeddings = embeddings_for(Settings())
         pool_started = time.perf_counter()
         pool = build_pool(CORPUS, embeddings, args.pool)
         results.add(f"pool: {len(pool.texts)} real texts encoded", f"{time.perf_counter() - pool_started:.0f} s",

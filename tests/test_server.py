@@ -18,7 +18,7 @@ from typing import Iterator
 import pytest
 
 from assistant import ask
-from assistant.embeddings import get_embeddings
+from assistant.embeddings import embeddings_for
 from assistant.engine import Assistant
 from assistant.errors import IndexError_
 from assistant.ingest import ingest
@@ -245,7 +245,7 @@ def silent_server() -> Iterator[str]:
 def test_slow_server_fails_within_the_timeout(silent_server, tmp_path, tiny_corpus):
     settings = Settings(corpus_dir=tiny_corpus, index_dir=tmp_path / "index", chroma_url=silent_server,
                         chroma_timeout=1.5)
-    get_embeddings(settings.embedding_model)  # load the model first, so the time below is the server's
+    embeddings_for(settings)  # load the model first, so the time below is the server's
     started = time.monotonic()
     with pytest.raises(IndexError_) as info:
         ask("How long will the Heron Bridge be closed?", settings=settings)

@@ -36,9 +36,9 @@ WORKER = r'''
 import json, os, sys
 import torch
 torch.set_num_threads(1)  # no OpenMP pool in the parent: each forked child starts its own
-from assistant.embeddings import get_embeddings
+from assistant.embeddings import embeddings_for
 from assistant.settings import Settings
-get_embeddings(Settings().embedding_model)
+embeddings_for(Settings())
 print("ready", flush=True)
 for line in sys.stdin:
     command, settings_json = line.rstrip("\n").split(" ", 1)
@@ -214,9 +214,9 @@ def test_sigkill_at_random_points_ten_times_then_restart_converges(worker, crash
 
 WAITING_INGEST = r'''
 import sys
-from assistant.embeddings import get_embeddings
+from assistant.embeddings import embeddings_for
 from assistant.settings import Settings
-get_embeddings(Settings().embedding_model)
+embeddings_for(Settings())
 print("ready", flush=True)
 sys.stdin.readline()
 from assistant.cli import main
