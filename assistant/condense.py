@@ -67,8 +67,11 @@ def condense_with_model(question: str, history: Sequence[Mapping[str, str]] | No
     text = reply.content if isinstance(reply.content, str) else ""
     lines = [line for line in text.strip().splitlines() if line.strip()]
     rewrite = lines[0].strip().strip("\"'\u201c\u201d").removeprefix("Standalone question:").strip() if lines else ""
-    known = set(terms(question)) | set(terms(" ".join(str(m["content"]) for m in turns)))
-    if not rewrite or len(rewrite) > max_chars or not (set(terms(rewrite)) & known) \
-            or len(set(terms(rewrite)) - known) > 3:
+    asked = set(terms(question))
+    context = set(terms(" ".join(str(m["content"]) for m in turns))) - asked
+    said = set(terms(rewrite))
+    # usable: not empty or rambling, carries something of the conversation (an echo of the follow-up resolves
+    # nothing), and adds at most three words that neither the question nor the conversation holds
+    if not rewrite or len(rewrite) > max_chars or not (said & context) or len(said - asked - context) > 3:
         return rule_based
     return rewrite
