@@ -56,8 +56,8 @@ def condense_with_model(question: str, history: Sequence[Mapping[str, str]] | No
 
     question = question.strip()
     rule_based = condense(question, history)
-    if rule_based == question:
-        return question
+    if not history or " | " not in rule_based:  # no follow-up: nothing for the model to resolve
+        return rule_based
     turns = [m for m in (history or []) if m.get("content")][-4:]
     conversation = "\n".join(f"{m['role']}: {_MARKERS.sub('', str(m['content']).split(chr(10), 1)[0])[:300]}"
                              for m in turns)

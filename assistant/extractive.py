@@ -317,13 +317,14 @@ def _embed_cached(embed: Callable[[list[str]], list[list[float]]], texts: list[s
     """Sentence vectors, embedding only sentences not seen before by this encoder (the same corpus sentences come
     back question after question, and embedding them was most of the time of an answer)."""
     owner = id(getattr(embed, "__self__", embed))
-    missing = list(dict.fromkeys(t for t in texts if (owner, t) not in _VECTOR_CACHE))
+    found = {t: v for t in texts if (v := _VECTOR_CACHE.get((owner, t))) is not None}
+    missing = [t for t in dict.fromkeys(texts) if t not in found]
     if missing:
         if len(_VECTOR_CACHE) + len(missing) > _VECTOR_CACHE_LIMIT:
-            _VECTOR_CACHE.clear()
+            _VECTOR_CACHE.clear()  # other threads keep what they already took (``found`` is theirs)
         for text, vector in zip(missing, embed(missing)):
-            _VECTOR_CACHE[(owner, text)] = list(vector)
-    return [_VECTOR_CACHE[(owner, t)] for t in texts]
+            found[text] = _VECTOR_CACHE[(owner, text)] = list(vector)
+    return [found[t] for t in texts]
 
 
 _SENTENCE_CACHE: dict[tuple[str, int], list[tuple[int, int]]] = {}

@@ -217,6 +217,7 @@ class IndexStore:
         store.settings = self.settings
         return store
 
+    @_translated("cannot search the index")
     def search_by_vector(self, vector: Sequence[float], k: int) -> list[tuple[Chunk, float]]:
         """The ``k`` nearest chunks with their cosine distances, straight from Chroma.
 

@@ -4,14 +4,13 @@ latency, tokens/s and time to first token. Prints a Markdown table.
     python bench/llm_backends.py                                  # extractive and llamacpp (bundled SmolLM2)
     python bench/llm_backends.py --backend openai --serve         # openai via a llama_cpp.server it starts
     python bench/llm_backends.py --backend openai --openai-url http://127.0.0.1:11434/v1 --openai-model qwen2.5:3b
-    python bench/llm_backends.py --limit 15                       # a sample: every 67/15-th case
+    python bench/llm_backends.py --limit 15                       # an evenly spaced sample of the cases
 """
 
 from __future__ import annotations
 
 import argparse
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -47,25 +46,17 @@ def serve(model: Path, threads: int) -> tuple[subprocess.Popen, str]:
 
 
 def measure(settings: Settings, cases: list[evals.Case]) -> dict[str, object]:
+    """The eval runner's own scores and summary for one backend (the model loaded and warmed first)."""
     assistant = get_assistant(settings)
     assistant.ask(cases[0].question)  # warm: model loaded, caches filled
-    results, answers = [], []
-    for case in cases:
-        started = time.perf_counter()
-        answer = assistant.ask(case.question, case.history or None)
-        results.append(evals.score(case, answer, time.perf_counter() - started))
-        answers.append(answer)
-    llm = [a.meta["llm"] for a in answers if "llm" in a.meta]
-    proposed = sum(m["sentences"] for m in llm)
-    tps = [m["tokens_per_s"] for m in llm if m["tokens_per_s"]]
-    ttft = [m["ttft_s"] for m in llm if m["ttft_s"] is not None]
-    return {"backend": settings.llm, "cases": len(results), "accuracy": sum(r.passed for r in results) / len(results),
-            "dropped": (sum(m["dropped"] for m in llm) / proposed) if proposed else None,
-            "fallback": (sum(m["fallback"] for m in llm) / len(llm)) if llm else None,
-            "model_calls": len(llm), "abstained": sum(r.abstained for r in results) / len(results),
-            "median_s": statistics.median(r.seconds for r in results),
-            "tokens_per_s": statistics.median(tps) if tps else None,
-            "ttft_s": statistics.median(ttft) if ttft else None}
+    results = evals.run(cases, assistant.ask, evals.document_lookup(assistant), backend=settings.llm)
+    stats = evals.summary(results)["all"]
+    calls = [r.llm for r in results if r.llm]
+    return {"backend": settings.llm, "cases": stats["cases"], "accuracy": stats["accuracy"],
+            "dropped": stats.get("llm_dropped_share"),
+            "fallback": (stats["llm_fallbacks"] / len(calls)) if calls else None,
+            "model_calls": len(calls), "abstained": stats["abstention_rate"], "median_s": stats["median_s"],
+            "tokens_per_s": stats.get("llm_tokens_per_s"), "ttft_s": stats.get("llm_ttft_s")}
 
 
 def main() -> None:

@@ -1,10 +1,10 @@
 """Surviving other writers and crashes: two real ingest processes on one index, SIGKILL mid-ingest ten times,
 and a damaged store detected and rebuilt from the corpus. Real model, real embedded Chroma (slow).
 
-Killing and restarting a fresh ``assistant ingest`` ten times would load torch and the model ten times (8 s each
-on a quiet 2-core machine, 40 s when it is busy). So one worker process loads the model once, without running
-it, and forks a new process for every ingest; each forked child is a real, separate ingest process that opens
-Chroma itself and is killed with SIGKILL at a random moment.
+Killing and restarting a fresh ``assistant ingest`` ten times would import the encoder's runtime and the index
+libraries ten times. So one worker process imports them once (and makes sure the ONNX export exists), and
+forks a new process for every ingest; each forked child is a real, separate ingest process that opens its own
+encoder session and Chroma itself, and is killed with SIGKILL at a random moment.
 """
 
 from __future__ import annotations
@@ -34,11 +34,13 @@ pytestmark = pytest.mark.slow
 # The worker: loads the model once, then on each command forks a child that does the work in a fresh process.
 WORKER = r'''
 import json, os, sys
-import torch
-torch.set_num_threads(1)  # no OpenMP pool in the parent: each forked child starts its own
-from assistant.embeddings import embeddings_for
+import onnxruntime, tokenizers  # imported once; each forked child opens its own session (ORT's threads don't fork)
+from assistant.embeddings import model_path
+from assistant.onnx_encoder import default_cache_dir, ensure_encoder
 from assistant.settings import Settings
-embeddings_for(Settings())
+_defaults = Settings()
+ensure_encoder(model_path(_defaults.embedding_model), _defaults.encoder_cache_dir or default_cache_dir(),
+               _defaults.onnx_quantization)  # the export exists before the first child needs it
 print("ready", flush=True)
 for line in sys.stdin:
     command, settings_json = line.rstrip("\n").split(" ", 1)
@@ -46,7 +48,6 @@ for line in sys.stdin:
     if pid == 0:
         code = 0
         try:
-            torch.set_num_threads(2)
             settings = Settings.model_validate_json(settings_json)
             if command == "ingest":
                 from assistant.ingest import ingest
