@@ -225,9 +225,11 @@ class IndexStore:
         langchain-chroma (whose langsmith tracing imports cost a cold question about a second)."""
         got = self._chunks.query(query_embeddings=[list(vector)], n_results=k,
                                  include=["documents", "metadatas", "distances"])
+        # A chunk another process deleted can still come back from this process's in-memory vector index, with
+        # no metadata: it is gone, so it is skipped.
         return [(_chunk_from(cid, text, meta), float(distance)) for cid, text, meta, distance
                 in zip(got["ids"][0], (got["documents"] or [[]])[0], (got["metadatas"] or [[]])[0],
-                       (got["distances"] or [[]])[0])]
+                       (got["distances"] or [[]])[0]) if meta and "source" in meta]
 
     # -- reading -----------------------------------------------------------------------------------------
     @_translated("cannot read the document records")
