@@ -350,7 +350,7 @@ def _window(doc: Document, start: int, end: int) -> str:
     return (heading[-1] + "\n" if heading else "") + para + "\n" + doc.title
 
 
-@functools.lru_cache(maxsize=20_000)
+@functools.lru_cache(maxsize=4096)  # ~74 sentences a question; a few KB each
 def _positions(text: str) -> tuple[tuple[str, int, int], ...]:
     """Stemmed terms of a sentence with their offsets (cached: the same sentences come back question after
     question, and tokenising them was most of an answer's time once the index was large)."""
