@@ -57,7 +57,7 @@ class Assistant:
         self.settings = settings or Settings()
         self.embeddings = embeddings_for(self.settings)
         self.store = IndexStore(self.settings, self.embeddings, dimension(self.embeddings))
-        if not self.store.documents():
+        if not self.store.records():
             self._build()
         self.retriever = HybridRetriever(self.store, self.settings)
         self._documents: dict[str, tuple[str, Document]] = {}
@@ -73,11 +73,11 @@ class Assistant:
 
     def sources(self) -> list[DocumentRecord]:
         """Every indexed document with its metadata and chunk count."""
-        return sorted(self.store.documents().values(), key=lambda r: r.source)
+        return sorted(self.store.records().values(), key=lambda r: r.source)
 
     def document(self, source: str, records: Mapping[str, DocumentRecord] | None = None) -> Document | None:
         """A stored document, cached until its fingerprint changes (``records``: the store's, if just read)."""
-        records = self.store.documents() if records is None else records
+        records = self.store.records() if records is None else records
         record = records.get(source)
         if record is None:
             return None
@@ -100,7 +100,7 @@ class Assistant:
         turns = clean_history(history)
         query = condense(question, turns)
         intent = analyse(question, query)
-        records = self.store.documents()  # read once per question
+        records = self.store.records()  # once per question; re-read only after a change
         retrieval = self.retriever.search(query, records=records)
         documents = {s: d for s in {c.chunk.source for c in retrieval.chunks} if (d := self.document(s, records))}
         answerer = ExtractiveAnswerer(self.retriever.keyword_index(records), self.embeddings.embed_documents,

@@ -5,9 +5,11 @@ disagreements between sources.
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 from . import facts
@@ -45,7 +47,7 @@ class Sentence:
     coverage: float = 0.0
     similarity: float = 0.0
     score: float = 0.0
-    tokens: list[tuple[str, int, int]] = field(default_factory=list)  # stemmed term, start, end (relative)
+    tokens: tuple[tuple[str, int, int], ...] = ()  # stemmed term, start, end (relative)
 
     @property
     def text(self) -> str:
@@ -157,7 +159,7 @@ class ExtractiveAnswerer:
             sentence.tokens = _positions(sentence.text)
             present = {t for t, _, _ in sentence.tokens}
             sentence.coverage = sum(w for t, w in weights.items() if _matches_any(t, present)) / total
-            sentence.similarity = float(sum(a * b for a, b in zip(vector, query_vector)))
+            sentence.similarity = float(sum(map(operator.mul, vector, query_vector)))  # same sum, in C
             sentence.score = 0.5 * sentence.coverage + 0.5 * sentence.similarity + 0.02 / sentence.rank
 
     def _weights(self, intent: Intent) -> dict[str, float]:
@@ -349,13 +351,16 @@ def _window(doc: Document, start: int, end: int) -> str:
     return (heading[-1] + "\n" if heading else "") + para + "\n" + doc.title
 
 
-def _positions(text: str) -> list[tuple[str, int, int]]:
+@functools.lru_cache(maxsize=4096)  # ~74 sentences a question; a few KB each
+def _positions(text: str) -> tuple[tuple[str, int, int], ...]:
+    """Stemmed terms of a sentence with their offsets (cached: the same sentences come back question after
+    question, and tokenising them was most of an answer's time once the index was large)."""
     out = []
     for m in re.finditer(r"\$?\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:'[^\W\d_]+)?", text):
         stemmed = terms(m.group(0))
         if stemmed:
             out.append((stemmed[0], m.start(), m.end()))
-    return out
+    return tuple(out)
 
 
 def _match(a: str, b: str) -> bool:

@@ -34,18 +34,22 @@ class HybridRetriever:
         self.settings = settings
         self._keyword: KeywordIndex | None = None
         self._signature: object = None
+        self._signed: Mapping[str, DocumentRecord] | None = None  # the records ``_signature`` was computed from
         self._lock = threading.Lock()
 
     def keyword_index(self, records: Mapping[str, DocumentRecord] | None = None) -> KeywordIndex:
         """The BM25 index, rebuilt when the stored documents changed since it was built.
 
         ``records`` are the store's document records when the caller has just read them (saves a read)."""
-        records = self.store.documents() if records is None else records
-        signature = tuple(sorted((r.source, r.fingerprint) for r in records.values()))
+        records = self.store.records() if records is None else records
         with self._lock:
+            if self._keyword is not None and records is self._signed:  # the store's cached records: unchanged
+                return self._keyword
+            signature = tuple(sorted((r.source, r.fingerprint) for r in records.values()))
             if self._keyword is None or signature != self._signature:
                 self._keyword = KeywordIndex(self.store.all_chunks())
                 self._signature = signature
+            self._signed = records
             return self._keyword
 
     def search(self, query: str, k: int | None = None,

@@ -179,6 +179,7 @@ class IndexStore:
                 configuration={"hnsw": {"space": "cosine"}})
         except Exception as exc:
             raise translate(exc, settings, f"cannot open collection {settings.collection}__documents") from exc
+        self._records: tuple[object, dict[str, DocumentRecord]] | None = None  # (version, records) last read
 
     # -- opening and checking --------------------------------------------------------------------------
     def _open_chunks(self) -> "chromadb.Collection":
@@ -225,9 +226,11 @@ class IndexStore:
         langchain-chroma (whose langsmith tracing imports cost a cold question about a second)."""
         got = self._chunks.query(query_embeddings=[list(vector)], n_results=k,
                                  include=["documents", "metadatas", "distances"])
+        # A chunk another process deleted can still come back from this process's in-memory vector index, with
+        # no metadata: it is gone, so it is skipped.
         return [(_chunk_from(cid, text, meta), float(distance)) for cid, text, meta, distance
                 in zip(got["ids"][0], (got["documents"] or [[]])[0], (got["metadatas"] or [[]])[0],
-                       (got["distances"] or [[]])[0])]
+                       (got["distances"] or [[]])[0]) if meta and "source" in meta]
 
     # -- reading -----------------------------------------------------------------------------------------
     @_translated("cannot read the document records")
@@ -241,6 +244,27 @@ class IndexStore:
                 source=meta["source"], fingerprint=meta["fingerprint"], n_chunks=int(meta.get("n_chunks", 0)),
                 metadata=_document_metadata(meta))
         return out
+
+    @_translated("cannot read the index version")
+    def version(self) -> tuple[str, Any]:
+        """A cheap marker of the document records: it changes whenever a record is written or deleted.
+
+        The documents collection's id (new after a rebuild) and the generation stamp that ``put_document`` and
+        ``delete_document`` write into its metadata after each change; read fresh, so other processes' writes show."""
+        collection = self.client.get_collection(f"{self.settings.collection}__documents")
+        return str(collection.id), (collection.metadata or {}).get("generation")
+
+    def records(self) -> dict[str, DocumentRecord]:
+        """``documents()``, read again only when ``version()`` changed (shared between callers: do not mutate).
+
+        The version is read before the records, so records cached under a version are never older than it."""
+        version = self.version()
+        cached = self._records
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        records = self.documents()
+        self._records = (version, records)
+        return records
 
     @_translated("cannot read a document")
     def document(self, source: str) -> Document | None:
@@ -330,6 +354,7 @@ class IndexStore:
             meta["sources"] = json.dumps(document.metadata["sources"])
         self._documents.upsert(ids=[_doc_id(document.source)], embeddings=[[1.0]], documents=[document.text],
                                metadatas=[meta])
+        self._new_generation()
 
     @_translated("cannot delete a document")
     def delete_document(self, source: str) -> int:
@@ -337,7 +362,16 @@ class IndexStore:
         ids = self.chunk_ids(source)
         self.delete_chunks(sorted(ids))
         self._documents.delete(ids=[_doc_id(source)])
+        self._new_generation()
         return len(ids)
+
+    def _new_generation(self) -> None:
+        """Stamp the documents collection after a record changed, so readers' ``version()`` changes (a random
+        token, not a counter: no read-modify-write between writers)."""
+        import uuid
+
+        self._documents.modify(metadata={**(self._documents.metadata or {}), "schema": SCHEMA_VERSION,
+                                         "generation": uuid.uuid4().hex})
 
 def drop(settings: Settings) -> None:
     """Delete both collections (for ``ingest --rebuild``), whatever model built them.
