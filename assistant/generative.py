@@ -205,7 +205,7 @@ def ask_stream(assistant: Any, question: str, history: Any) -> Iterator["str | A
     except Exception as exc:
         raise describe_failure(exc, settings) from exc
     intent = analyse(question, query if " | " in query or query == question else f"{question} | {query}")
-    records = assistant.store.documents()
+    records = assistant.store.records()  # read again only after an ingest
     retrieval = assistant.retriever.search(query, records=records)
     documents = {s: d for s in {c.chunk.source for c in retrieval.chunks} if (d := assistant.document(s, records))}
     extractive = ExtractiveAnswerer(assistant.retriever.keyword_index(records), assistant.embeddings.embed_documents,
