@@ -72,7 +72,13 @@ def main() -> None:
     if args.limit and args.limit < len(cases):
         step = len(cases) / args.limit
         cases = [cases[int(i * step)] for i in range(args.limit)]
-    rows, server = [], None
+    def f(value: object, fmt: str) -> str:
+        return "–" if value is None else format(value, fmt)
+
+    print(f"{len(cases)} eval cases\n")
+    print("| backend | accuracy | sentences dropped | fallback to extractive | abstained | median s | tokens/s | TTFT s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|", flush=True)
+    server = None
     try:
         for name in args.backend or ["extractive", "llamacpp"]:
             update: dict[str, object] = {"llm": name}
@@ -83,22 +89,14 @@ def main() -> None:
                 if args.serve:
                     server, url = serve(args.model_path or default_gguf(), Settings().llm_threads)
                 update.update(openai_base_url=url, openai_model=args.openai_model, llm_timeout=300)
-            rows.append(measure(Settings(**update), cases))
+            r = measure(Settings(**update), cases)  # each row as soon as it is measured
+            print(f"| {r['backend']} | {f(r['accuracy'], '.0%')} | {f(r['dropped'], '.0%')} | {f(r['fallback'], '.0%')} "
+                  f"| {f(r['abstained'], '.0%')} | {f(r['median_s'], '.2f')} | {f(r['tokens_per_s'], '.1f')} "
+                  f"| {f(r['ttft_s'], '.2f')} |", flush=True)
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-
-    def f(value: object, fmt: str) -> str:
-        return "–" if value is None else format(value, fmt)
-
-    print(f"{len(cases)} eval cases\n")
-    print("| backend | accuracy | sentences dropped | fallback to extractive | abstained | median s | tokens/s | TTFT s |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for r in rows:
-        print(f"| {r['backend']} | {f(r['accuracy'], '.0%')} | {f(r['dropped'], '.0%')} | {f(r['fallback'], '.0%')} "
-              f"| {f(r['abstained'], '.0%')} | {f(r['median_s'], '.2f')} | {f(r['tokens_per_s'], '.1f')} "
-              f"| {f(r['ttft_s'], '.2f')} |")
 
 
 if __name__ == "__main__":
