@@ -18,7 +18,7 @@ from langchain_core.language_models import BaseChatModel
 
 from .citations import Draft, Quote, Segment
 from .documents import Document
-from .grounding import Verdict, check
+from .grounding import Verdict
 from .llm import Generation, LLMUnavailableError, model_label, stream_text
 from .prompting import Claim, Source, answer_schema, build_messages, claim_from_item, complete_items, parse
 from .retrieve import Retrieval
@@ -116,24 +116,11 @@ class GenerativeAnswerer:
         messages = build_messages(question, sources)
         by_number = {s.number: s for s in sources}
         verdict = Verdict()
-        seen: set[str] = set()
         generation = Generation()
 
         def take(claim: Claim | None) -> bool:
             """Run one claim through the gate; True when it was kept."""
-            if claim is None:
-                return False
-            verdict.proposed += 1
-            kept, reason = check(claim, by_number)
-            if kept is not None and kept.text.lower() in seen:
-                kept, reason = None, f"repeats an earlier sentence: {kept.text[:60]!r}"
-            if kept is None:
-                verdict.dropped.append(reason)
-                log.info("dropped a generated sentence: %s", reason)
-                return False
-            seen.add(kept.text.lower())
-            verdict.kept.append(kept)
-            return True
+            return claim is not None and verdict.take(claim, by_number)
 
         formats = self._formats()
         for attempt, fmt in enumerate(formats):

@@ -45,6 +45,20 @@ class Verdict:
     dropped: list[str] = field(default_factory=list)
     proposed: int = 0
 
+    def take(self, claim: Claim, sources: dict[int, Source]) -> bool:
+        """Run one claim through the gate (``sources`` by number); True when it was kept. Dropped claims are
+        logged with their reason; a sentence already kept is dropped as a repeat."""
+        self.proposed += 1
+        kept, reason = check(claim, sources)
+        if kept is not None and any(k.text.lower() == kept.text.lower() for k in self.kept):
+            kept, reason = None, f"repeats an earlier sentence: {kept.text[:60]!r}"
+        if kept is None:
+            self.dropped.append(reason)
+            log.info("dropped a generated sentence: %s", reason)
+            return False
+        self.kept.append(kept)
+        return True
+
 
 def normalised(text: str) -> tuple[str, list[int]]:
     """``text`` with quote marks unified and whitespace runs collapsed, and for each output character the index of
@@ -175,18 +189,9 @@ def check(claim: Claim, sources: dict[int, Source]) -> tuple[Verified | None, st
 
 
 def verify_claims(claims: list[Claim], sources: list[Source]) -> Verdict:
-    """Run every claim through the gate; dropped ones are logged with their reason."""
+    """Run every claim through the gate."""
     by_number = {s.number: s for s in sources}
-    verdict = Verdict(proposed=len(claims))
-    seen: set[str] = set()
+    verdict = Verdict()
     for claim in claims:
-        kept, reason = check(claim, by_number)
-        if kept is not None and kept.text.lower() in seen:
-            kept, reason = None, f"repeats an earlier sentence: {kept.text[:60]!r}"
-        if kept is None:
-            verdict.dropped.append(reason)
-            log.info("dropped a generated sentence: %s", reason)
-            continue
-        seen.add(kept.text.lower())
-        verdict.kept.append(kept)
+        verdict.take(claim, by_number)
     return verdict
