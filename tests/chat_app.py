@@ -4,16 +4,16 @@ launched on 127.0.0.1 on a free port."""
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import pytest
+
 from assistant import Settings
 from assistant.engine import get_assistant
-
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+from conftest import copy_corpus
 
 
 def free_port() -> int:
@@ -22,11 +22,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# A document the tests upload and then ask about.
+NEW_DOCUMENT = """\
+---
+title: "Harbour authority orders eleven electric tugboats"
+date: 2026-02-03
+publisher: Port Bulletin
+url: https://example.org/port/tugboats
+---
+
+The Kestrel harbour authority ordered eleven electric tugboats from the Varna shipyard on February 3, 2026.
+The first of them is due in the spring of 2027, and the order is worth 96 million euros.
+"""
+
+
 def chat_settings(folder: Path) -> Settings:
     """Settings for a private copy of the corpus, its own index and feedback file under ``folder``."""
-    corpus = folder / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    return Settings(corpus_dir=corpus, index_dir=folder / "index", feedback_path=folder / "feedback.jsonl",
+    return Settings(corpus_dir=copy_corpus(folder), index_dir=folder / "index", feedback_path=folder / "feedback.jsonl",
                     upload_max_bytes=200_000)
 
 
@@ -43,3 +55,16 @@ def serve(settings: Settings) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}/"
     finally:
         app.close()
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The chat's settings, one private corpus copy per test module (import this fixture into the module)."""
+    return chat_settings(tmp_path_factory.mktemp("chat"))
+
+
+@pytest.fixture(scope="module")
+def url(settings: Settings) -> Iterator[str]:
+    """The chat served for ``settings`` for the whole module."""
+    with serve(settings) as address:
+        yield address

@@ -81,6 +81,29 @@ The works office asks drivers to plan ahead during the closure and to follow the
 }
 
 
+def copy_corpus(folder: Path) -> Path:
+    """A private copy of the real corpus in ``folder/corpus`` (tests that add or edit documents use one)."""
+    corpus = folder / "corpus"
+    corpus.mkdir(parents=True)
+    for path in CORPUS.glob("*.md"):
+        (corpus / path.name).write_bytes(path.read_bytes())
+    return corpus
+
+
+def pdf_bytes(objects: list[bytes]) -> bytes:
+    """A PDF with the given objects (1 is the catalog) and a correct xref table."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref_at = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref_at)
+    return bytes(out)
+
+
 @pytest.fixture
 def tiny_corpus(tmp_path: Path) -> Path:
     """Three small markdown documents with YAML front matter, in their own folder."""

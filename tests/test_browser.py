@@ -17,7 +17,7 @@ import pytest
 
 from assistant import Settings
 from assistant.chatui import feedback
-from chat_app import chat_settings, serve
+from chat_app import NEW_DOCUMENT, settings, url  # noqa: F401 (settings, url: module fixtures)
 from ui import EXAMPLES
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' brings playwright")
@@ -28,32 +28,9 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--no-first-run", "--disable-component-update", "--disable-sync"]
 TIMEOUT_MS = 120_000
 
-UPLOAD = """\
----
-title: "Harbour authority orders eleven electric tugboats"
-date: 2026-02-03
-publisher: Port Bulletin
-url: https://example.org/port/tugboats
----
-
-The Kestrel harbour authority ordered eleven electric tugboats from the Varna shipyard on February 3, 2026.
-The first of them is due in the spring of 2027, and the order is worth 96 million euros.
-"""
-
 pytestmark = [pytest.mark.slow, pytest.mark.browser,
               pytest.mark.skipif(not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists(),
                                  reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")]
-
-
-@pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return chat_settings(tmp_path_factory.mktemp("browser"))
-
-
-@pytest.fixture(scope="module")
-def url(settings: Settings) -> Iterator[str]:
-    with serve(settings) as address:
-        yield address
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +111,7 @@ def test_a_user_asks_clicks_a_citation_rates_exports_and_adds_a_document(
 
     # Add a document and a bad file: one line each.
     good = tmp_path / "tugboats.md"
-    good.write_text(UPLOAD, encoding="utf-8")
+    good.write_text(NEW_DOCUMENT, encoding="utf-8")
     bad = tmp_path / "scan.txt"
     bad.write_bytes(b"\x00\x01\x02\x03")
     page.get_by_role("tab", name="Add documents").click()

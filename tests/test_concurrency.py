@@ -4,10 +4,7 @@ zero errors and every answer right. Real model, real embedded Chroma, the real a
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,11 +13,11 @@ from typing import Callable
 
 import pytest
 
-from assistant.engine import Assistant, get_assistant
+from assistant.engine import Assistant
 from assistant.ingest import IngestReport, ingest
 from assistant.settings import Settings
 
-from conftest import CORPUS, TINY_DOCUMENTS
+from conftest import TINY_DOCUMENTS, copy_corpus
 
 pytestmark = pytest.mark.slow
 
@@ -48,11 +45,7 @@ def check(answer_text: str, abstained: bool, expected: str | None) -> None:
 @pytest.fixture
 def live_settings(tmp_path: Path) -> Settings:
     """A copy of the real corpus, indexed; the test adds documents to it while questions are answered."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for path in CORPUS.glob("*.md"):
-        shutil.copy(path, corpus / path.name)
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    settings = Settings(corpus_dir=copy_corpus(tmp_path), index_dir=tmp_path / "index")
     assert ingest(settings=settings, progress=False).documents == 6
     return settings
 
@@ -99,46 +92,34 @@ def test_32_parallel_asks_in_threads_during_an_ingest(live_settings):
     assert len(assistant.sources()) == 18
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_32_parallel_chats_through_the_gradio_app_during_an_ingest(live_settings):
     """32 sessions of the chat at once (``/chat``: message → messages, textbox, the answer's JSON, export)."""
     from gradio_client import Client
 
-    from ui import build_app, launch
+    from chat_app import serve
 
-    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-    get_assistant(live_settings)
-    app = build_app(live_settings)
-    port = free_port()
-    launch(app, live_settings, port=port, prevent_thread_lock=True, quiet=True)
     clients: list[Client] = []
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        # A generous HTTP timeout: 32 sessions posting at once to one busy process may wait for the GIL.
-        clients = [Client(url, verbose=False, analytics_enabled=False, download_files=False,
-                          httpx_kwargs={"timeout": 300}) for _ in range(32)]
-        replies: list = []
+    with serve(live_settings) as url:
+        try:
+            # A generous HTTP timeout: 32 sessions posting at once to one busy process may wait for the GIL.
+            clients = [Client(url, verbose=False, analytics_enabled=False, download_files=False,
+                              httpx_kwargs={"timeout": 300}) for _ in range(32)]
+            replies: list = []
 
-        def busy() -> None:
-            jobs = [(case, client.submit(case[0], api_name="/chat")) for case, client in zip(QUESTIONS, clients)]
-            replies.extend((case, job.result(timeout=600)) for case, job in jobs)
+            def busy() -> None:
+                jobs = [(case, client.submit(case[0], api_name="/chat")) for case, client in zip(QUESTIONS, clients)]
+                replies.extend((case, job.result(timeout=600)) for case, job in jobs)
 
-        report, ingest_start, ingest_end, asks_start, asks_end = ingest_while(live_settings, busy)
-        assert len(replies) == 32
-        for (question, expected), reply in replies:
-            messages, textbox, answer, _export = reply
-            assert textbox == "" and answer, reply  # an empty answer would be an error line
-            check(answer["text"], answer["abstained"], expected)
-            assert [m["role"] for m in messages][:2] == ["user", "assistant"]
-            assert question in str(messages[0]["content"]), (question, messages[0])
-        assert report.documents == 18
-        assert ingest_start < asks_end and asks_start < ingest_end, "the chats and the ingest did not overlap"
-    finally:
-        for client in clients:
-            client.close()
-        app.close()
+            report, ingest_start, ingest_end, asks_start, asks_end = ingest_while(live_settings, busy)
+            assert len(replies) == 32
+            for (question, expected), reply in replies:
+                messages, textbox, answer, _export = reply
+                assert textbox == "" and answer, reply  # an empty answer would be an error line
+                check(answer["text"], answer["abstained"], expected)
+                assert [m["role"] for m in messages][:2] == ["user", "assistant"]
+                assert question in str(messages[0]["content"]), (question, messages[0])
+            assert report.documents == 18
+            assert ingest_start < asks_end and asks_start < ingest_end, "the chats and the ingest did not overlap"
+        finally:
+            for client in clients:
+                client.close()

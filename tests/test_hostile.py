@@ -21,22 +21,10 @@ from assistant.errors import SkipFile
 from assistant.ingest import ingest
 from assistant.loaders import SourceFile, discover, load
 
+from conftest import pdf_bytes
+
 
 # -- PDFs that attack the parser (fast: no model) ----------------------------------------------------------
-
-def pdf(objects: list[bytes]) -> bytes:
-    """A PDF with the given objects (1 is the catalog) and a correct xref table."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref_at = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref_at)
-    return bytes(out)
-
 
 def bomb_pdf(pages: int = 30, size: int = 60_000_000) -> bytes:
     """63 KB on disk; every page shows one 60 MB string from a shared Flate stream (each page decodes it anew)."""
@@ -49,12 +37,12 @@ def bomb_pdf(pages: int = 30, size: int = 60_000_000) -> bytes:
                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R "
                 b"/Resources << /Font << /F1 4 0 R >> >> >>"] * pages
-    return pdf(objects)
+    return pdf_bytes(objects)
 
 
 def loop_pdf() -> bytes:
     """A page tree whose node lists itself among its kids."""
-    return pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
+    return pdf_bytes([b"<< /Type /Catalog /Pages 2 0 R >>",
                 b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
                 b"<< /Type /Pages /Parent 2 0 R /Kids [2 0 R 3 0 R] /Count 1 >>"])
 

@@ -11,7 +11,7 @@ from assistant.chunking import split
 from assistant.errors import SkipFile
 from assistant.loaders import SourceFile, discover, load
 
-from conftest import CORPUS
+from conftest import CORPUS, pdf_bytes
 
 MAX = 1_000_000
 
@@ -41,17 +41,7 @@ def make_pdf(text: str) -> bytes:
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref_at = len(out)
-    out += b"xref\n0 %d\n" % (len(objects) + 1)
-    out += b"0000000000 65535 f \n"
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref_at)
-    return bytes(out)
+    return pdf_bytes(objects)
 
 
 # -- good input ---------------------------------------------------------------------------------------------

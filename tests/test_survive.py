@@ -27,7 +27,7 @@ from assistant.chunking import split
 from assistant.loaders import discover, load
 from assistant.settings import Settings
 
-from conftest import CORPUS, TINY_DOCUMENTS
+from conftest import CORPUS, TINY_DOCUMENTS, copy_corpus
 
 pytestmark = pytest.mark.slow
 
@@ -242,10 +242,7 @@ def holds_lock(index_dir: Path) -> bool:
 @pytest.fixture
 def writer_settings(tmp_path: Path) -> Settings:
     """The whole corpus plus the tiny one in small chunks: the first writer is busy for a few seconds."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for path in CORPUS.glob("*.md"):
-        shutil.copy(path, corpus / path.name)
+    corpus = copy_corpus(tmp_path)
     for name, text in TINY_DOCUMENTS.items():
         (corpus / name).write_text(text, encoding="utf-8")
     return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", chunk_size=300, chunk_overlap=40,

@@ -23,34 +23,10 @@ from assistant.chatui import conversation, feedback, render, uploads
 from assistant.chatui.export import conversation_markdown
 from assistant.documents import Document
 from assistant.engine import get_assistant
-from chat_app import chat_settings, serve
+from chat_app import NEW_DOCUMENT, serve, settings, url  # noqa: F401 (settings, url: module fixtures)
 from ui import EXAMPLES, TITLE, parse_auth
 
 MARKER_LINK = re.compile(r'href="#cite-(\d+)-(\d+)"')
-
-NEW_DOCUMENT = """\
----
-title: "Harbour authority orders eleven electric tugboats"
-date: 2026-02-03
-publisher: Port Bulletin
-url: https://example.org/port/tugboats
----
-
-The Kestrel harbour authority ordered eleven electric tugboats from the Varna shipyard on February 3, 2026.
-The first of them is due in the spring of 2027, and the order is worth 96 million euros.
-"""
-
-
-@pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return chat_settings(tmp_path_factory.mktemp("chat"))
-
-
-@pytest.fixture(scope="module")
-def url(settings: Settings) -> Iterator[str]:
-    with serve(settings) as address:
-        yield address
-
 
 @pytest.fixture
 def client(url: str) -> Iterator[Client]:
