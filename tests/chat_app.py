@@ -4,7 +4,6 @@ launched on 127.0.0.1 on a free port."""
 from __future__ import annotations
 
 import os
-import socket
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -13,13 +12,7 @@ import pytest
 
 from assistant import Settings
 from assistant.engine import get_assistant
-from conftest import copy_corpus
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from conftest import copy_corpus, free_port
 
 
 # A document the tests upload and then ask about.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,13 @@ centre. Deliveries to the market square are allowed before 7 am.
 The works office asks drivers to plan ahead during the closure and to follow the yellow diversion signs.
 """,
 }
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def copy_corpus(folder: Path) -> Path:

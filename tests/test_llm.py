@@ -25,16 +25,16 @@ from assistant.citations import render, verify
 from assistant.condense import condense, condense_with_model
 from assistant.documents import Document
 from assistant.engine import get_assistant
-from assistant.generative import GenerativeAnswerer, Outcome, choose_sources
+from assistant.generative import GenerativeAnswerer, Outcome
 from assistant.citations import Draft
 from assistant.grounding import figures, locate, unsupported_figures
 from assistant.llm import LLMUnavailableError, default_gguf
 from assistant.loaders import SourceFile, load
-from assistant.prompting import Claim, Source, answer_schema, build_messages, complete_items, parse
+from assistant.prompting import Source, answer_schema, build_messages, complete_items, parse
 from assistant.settings import Settings
 from assistant.text import sentence_spans
 
-from conftest import TINY_DOCUMENTS
+from conftest import TINY_DOCUMENTS, free_port
 
 LLM_KEYS = {"model", "prompt_tokens", "completion_tokens", "seconds", "ttft_s", "tokens_per_s", "sentences", "kept",
             "dropped", "drop_reasons", "fallback"}
@@ -110,12 +110,6 @@ def gguf() -> Path:
     path = default_gguf()
     assert path.is_file() and path.stat().st_size > 10_000_000
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -24,17 +24,11 @@ from assistant.errors import IndexError_
 from assistant.ingest import ingest
 from assistant.settings import Settings
 
-from conftest import CORPUS, TINY_DOCUMENTS
+from conftest import CORPUS, TINY_DOCUMENTS, free_port
 
 pytestmark = pytest.mark.slow
 
 CHROMA = Path(sys.executable).with_name("chroma")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class ChromaServer:
