@@ -7,6 +7,7 @@ is stored, so an unchanged corpus writes nothing. A file that fails to load keep
 from __future__ import annotations
 
 import logging
+from collections import Counter
 import shutil
 import sys
 import time
@@ -177,11 +178,14 @@ def _reconcile(store_: IndexStore, records: dict[str, DocumentRecord], present: 
     a chunk count that differs from the records' total, so a consistent index costs one count, not a scan."""
     if store_.count() == sum(r.n_chunks for r in records.values()):
         return set(records)
-    orphans = store_.chunk_ids_not_from(set(records) | present)
+    sources = store_.chunk_sources()  # one paged scan, only after an interruption
+    known = set(records) | present
+    orphans = sorted(cid for cid, source in sources.items() if source not in known)
     if orphans:
         store_.delete_chunks(orphans)
         report.removed += len(orphans)
-    return {source for source, record in records.items() if len(store_.chunk_ids(source)) == record.n_chunks}
+    counts = Counter(source for source in sources.values() if source in known)
+    return {source for source, record in records.items() if counts[source] == record.n_chunks}
 
 
 def _in_scope(source: str, roots: Sequence[Path], corpus_dir: Path) -> bool:

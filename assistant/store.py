@@ -236,9 +236,8 @@ class IndexStore:
     @_translated("cannot read the document records")
     def documents(self) -> dict[str, DocumentRecord]:
         """Every stored document's record, by source."""
-        got = self._documents.get(include=["metadatas"])
         out: dict[str, DocumentRecord] = {}
-        for meta in got["metadatas"] or []:
+        for _, _, meta in _paged(self._documents, ["metadatas"]):
             meta = dict(meta or {})
             out[meta["source"]] = DocumentRecord(
                 source=meta["source"], fingerprint=meta["fingerprint"], n_chunks=int(meta.get("n_chunks", 0)),
@@ -278,40 +277,25 @@ class IndexStore:
     @_translated("cannot read the chunk ids")
     def chunk_ids(self, source: str | None = None) -> set[str]:
         """Ids of the stored chunks of ``source`` (or of every source)."""
-        got = self._chunks.get(where={"source": source} if source else None, include=[])
-        return set(got["ids"])
+        if source:
+            return set(self._chunks.get(where={"source": source}, include=[])["ids"])
+        return {cid for cid, _, _ in _paged(self._chunks, [])}
 
     @_translated("cannot read the chunks")
     def chunk_sources(self) -> dict[str, str]:
         """Every stored chunk id with the source it belongs to."""
-        got = self._chunks.get(include=["metadatas"])
-        return {cid: str((meta or {}).get("source")) for cid, meta in zip(got["ids"], got["metadatas"] or [])}
+        return {cid: str((meta or {}).get("source")) for cid, _, meta in _paged(self._chunks, ["metadatas"])}
 
     @_translated("cannot read the chunks")
     def all_chunks(self) -> list[Chunk]:
         """Every stored chunk (for the keyword index), in a stable order."""
-        chunks: list[Chunk] = []
-        batch = 5000
-        offset = 0
-        while True:
-            got = self._chunks.get(include=["documents", "metadatas"], limit=batch, offset=offset)
-            for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or []):
-                chunks.append(_chunk_from(cid, text, meta))
-            if len(got["ids"]) < batch:
-                break
-            offset += batch
+        chunks = [_chunk_from(cid, text, meta) for cid, text, meta in _paged(self._chunks, ["documents", "metadatas"])]
         chunks.sort(key=lambda c: (c.source, c.start))
         return chunks
 
     @_translated("cannot count the chunks")
     def count(self) -> int:
         return self._chunks.count()
-
-    @_translated("cannot read the chunk ids")
-    def chunk_ids_not_from(self, sources: set[str]) -> list[str]:
-        """Ids of chunks whose source is none of ``sources`` (one filtered query; no metadata is read)."""
-        where = {"source": {"$nin": sorted(sources)}} if sources else None
-        return list(self._chunks.get(where=where, include=[])["ids"])
 
     def check(self) -> None:
         """Read both collections once (a count and a one-vector query), so damaged files fail here."""
@@ -327,12 +311,14 @@ class IndexStore:
     @_translated("cannot write chunks")
     def add_chunks(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         """Store chunks with their vectors, in batches the client accepts."""
+        import numpy as np
+
         step = max(1, min(self.client.get_max_batch_size(), 1000))
         for i in range(0, len(chunks), step):
             part = chunks[i:i + step]
             self._chunks.upsert(
                 ids=[c.id for c in part],
-                embeddings=[list(v) for v in vectors[i:i + step]],
+                embeddings=np.asarray(vectors[i:i + step], dtype=np.float32),  # Chroma's own form: no per-row copy
                 documents=[c.text for c in part],
                 metadatas=[{"source": c.source, "start": c.start, "end": c.end, **c.metadata} for c in part])
 
@@ -343,18 +329,22 @@ class IndexStore:
         for i in range(0, len(ids), step):
             self._chunks.delete(ids=ids[i:i + step])
 
-    @_translated("cannot write a document record")
     def put_document(self, document: Document, n_chunks: int, fingerprint: str) -> None:
         """Write (or replace) a document's record: the commit point of its ingest."""
-        meta: dict[str, Any] = {"source": document.source, "fingerprint": fingerprint, "n_chunks": n_chunks}
-        for key in _DOC_FIELDS:
-            if document.metadata.get(key):
-                meta[key] = str(document.metadata[key])
-        if document.metadata.get("sources"):
-            meta["sources"] = json.dumps(document.metadata["sources"])
-        self._documents.upsert(ids=[_doc_id(document.source)], embeddings=[[1.0]], documents=[document.text],
-                               metadatas=[meta])
-        self._new_generation()
+        self.put_documents([(document, n_chunks, fingerprint)])
+
+    @_translated("cannot write document records")
+    def put_documents(self, records: Sequence[tuple[Document, int, str]]) -> None:
+        """Write (or replace) the records of several documents, ``(document, n_chunks, fingerprint)`` each, in
+        batches the client accepts, then stamp one new generation (for bulk loads; ingest commits one by one)."""
+        step = max(1, min(self.client.get_max_batch_size(), 1000))
+        for i in range(0, len(records), step):
+            part = records[i:i + step]
+            self._documents.upsert(ids=[_doc_id(doc.source) for doc, _, _ in part], embeddings=[[1.0]] * len(part),
+                                   documents=[doc.text for doc, _, _ in part],
+                                   metadatas=[_record_metadata(doc, n, fp) for doc, n, fp in part])
+        if records:
+            self._new_generation()
 
     @_translated("cannot delete a document")
     def delete_document(self, source: str) -> int:
@@ -400,6 +390,24 @@ def _searching_chroma() -> type:
     return SearchingChroma
 
 
+PAGE = 10_000  # rows per read: one unpaged get of ~100k chunks fails in SQLite ("too many SQL variables")
+
+
+def _paged(collection: "chromadb.Collection", include: list[str]) -> Iterator[tuple[str, Any, Any]]:
+    """Every row of ``collection`` as (id, document, metadata), read ``PAGE`` rows at a time (None where not
+    included)."""
+    offset = 0
+    while True:
+        got = collection.get(include=include, limit=PAGE, offset=offset)  # type: ignore[arg-type]
+        ids = got["ids"]
+        texts = got.get("documents") or [None] * len(ids)
+        metas = got.get("metadatas") or [None] * len(ids)
+        yield from zip(ids, texts, metas)
+        if len(ids) < PAGE:
+            return
+        offset += PAGE
+
+
 def _document_metadata(stored: Any) -> dict[str, Any]:
     """A document's metadata as loaded, from its stored record (``sources`` is kept as JSON in Chroma)."""
     stored = dict(stored or {})
@@ -407,6 +415,17 @@ def _document_metadata(stored: Any) -> dict[str, Any]:
     if stored.get("sources"):
         metadata["sources"] = json.loads(stored["sources"])
     return metadata
+
+
+def _record_metadata(document: Document, n_chunks: int, fingerprint: str) -> dict[str, Any]:
+    """What a document's record stores besides its text (``sources`` as JSON: Chroma holds scalars only)."""
+    meta: dict[str, Any] = {"source": document.source, "fingerprint": fingerprint, "n_chunks": n_chunks}
+    for key in _DOC_FIELDS:
+        if document.metadata.get(key):
+            meta[key] = str(document.metadata[key])
+    if document.metadata.get("sources"):
+        meta["sources"] = json.dumps(document.metadata["sources"])
+    return meta
 
 
 def _doc_id(source: str) -> str:
