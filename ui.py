@@ -356,7 +356,7 @@ def main(settings: Settings | None = None, *, port: int | None = None, open_brow
         raise SystemExit(f"error: {err}") from None
     print("Loading the index…", flush=True)
     try:
-        get_assistant(settings)
+        get_assistant(settings).warm()
     except AssistantError as err:
         raise SystemExit(f"error: {_one_line(str(err))}") from None
     app = build_app(settings)

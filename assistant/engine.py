@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 import threading
 import time
-from typing import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping, Sequence
 
-from .citations import render
+from .citations import Draft, render
 from .condense import condense
 from .documents import Answer, Document
 from .embeddings import dimension, embeddings_for
 from .errors import EmptyCorpusError, QuestionError
 from .extractive import ExtractiveAnswerer
 from .question import analyse
-from .retrieve import HybridRetriever
+from .retrieve import HybridRetriever, Retrieval
 from .settings import Settings
 from .store import DocumentRecord, IndexStore
 
@@ -50,6 +51,16 @@ def clean_history(history: object) -> list[dict[str, str]]:
     return out
 
 
+@dataclass
+class Extracted:
+    """What retrieval found for a question and the extractive answer drafted from it."""
+
+    retrieval: Retrieval
+    documents: dict[str, Document]
+    draft: Draft
+    meta: dict[str, Any]
+
+
 class Assistant:
     """Answers questions from one index. Safe to share between threads."""
 
@@ -70,6 +81,11 @@ class Assistant:
         if not report.documents:
             raise EmptyCorpusError(f"no readable documents in {self.settings.corpus_dir}; add .md, .txt, .html "
                                    "or .pdf files and run `assistant ingest`")
+
+    def warm(self) -> None:
+        """Build the keyword index now (reading every chunk: about half a minute at 100k chunks), so the first
+        question does not wait for it."""
+        self.retriever.keyword_index()
 
     def sources(self) -> list[DocumentRecord]:
         """Every indexed document with its metadata and chunk count."""
@@ -97,20 +113,25 @@ class Assistant:
             return [step for step in self.ask_stream(question, history) if isinstance(step, Answer)][-1]
         started = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
-        turns = clean_history(history)
-        query = condense(question, turns)
-        intent = analyse(question, query)
+        query = condense(question, clean_history(history))
+        found = self.extract(question, query)
+        found.meta["seconds"] = round(time.perf_counter() - started, 3)
+        return render(found.draft, found.documents, query, found.meta)
+
+    def extract(self, question: str, query: str, intent_query: str | None = None) -> Extracted:
+        """Retrieve for ``query`` and draft the extractive answer to ``question`` (``intent_query``: the text the
+        question's kind is read from, ``query`` by default). Both answerers start here."""
+        intent = analyse(question, intent_query or query)
         records = self.store.records()  # once per question; re-read only after a change
         retrieval = self.retriever.search(query, records=records)
         documents = {s: d for s in {c.chunk.source for c in retrieval.chunks} if (d := self.document(s, records))}
         answerer = ExtractiveAnswerer(self.retriever.keyword_index(records), self.embeddings.embed_documents,
                                       self.settings.min_similarity)
-        draft = answerer.answer(intent, retrieval, documents)
-        meta = {"answerer": self.settings.llm, "kind": intent.kind,
-                "retrieved": [{"source": c.chunk.source, "start": c.chunk.start, "end": c.chunk.end,
-                               "score": round(c.score, 5)} for c in retrieval.chunks],
-                "seconds": round(time.perf_counter() - started, 3)}
-        return render(draft, documents, query, meta)
+        meta: dict[str, Any] = {
+            "answerer": self.settings.llm, "kind": intent.kind,
+            "retrieved": [{"source": c.chunk.source, "start": c.chunk.start, "end": c.chunk.end,
+                           "score": round(c.score, 5)} for c in retrieval.chunks]}
+        return Extracted(retrieval, documents, answerer.answer(intent, retrieval, documents), meta)
 
     def ask_stream(self, question: str, history: History | None = None) -> Iterator[str | Answer]:
         """Yield the answer text as it grows (line by line, each line already verified), then the Answer."""

@@ -26,31 +26,45 @@ class Retrieval:
         return max(sims) if sims else 0.0
 
 
+class _KeywordCache:
+    """One BM25 index per stored collection, shared by every retriever over it (the chat makes one Assistant per
+    answerer and number of sources; at 100k chunks each index holds a copy of every chunk)."""
+
+    def __init__(self) -> None:
+        self.index: KeywordIndex | None = None
+        self.signature: object = None
+        self.signed: Mapping[str, DocumentRecord] | None = None  # the records ``signature`` was computed from
+        self.lock = threading.Lock()
+
+
+_keyword_caches: dict[tuple[str, str], _KeywordCache] = {}
+_keyword_caches_lock = threading.Lock()
+
+
 class HybridRetriever:
     """Vector search plus keyword search over one IndexStore, fused with reciprocal rank fusion (RRF)."""
 
     def __init__(self, store: IndexStore, settings: Settings) -> None:
         self.store = store
         self.settings = settings
-        self._keyword: KeywordIndex | None = None
-        self._signature: object = None
-        self._signed: Mapping[str, DocumentRecord] | None = None  # the records ``_signature`` was computed from
-        self._lock = threading.Lock()
+        with _keyword_caches_lock:
+            self._keyword = _keyword_caches.setdefault((store.location, settings.collection), _KeywordCache())
 
     def keyword_index(self, records: Mapping[str, DocumentRecord] | None = None) -> KeywordIndex:
         """The BM25 index, rebuilt when the stored documents changed since it was built.
 
         ``records`` are the store's document records when the caller has just read them (saves a read)."""
         records = self.store.records() if records is None else records
-        with self._lock:
-            if self._keyword is not None and records is self._signed:  # the store's cached records: unchanged
-                return self._keyword
+        cache = self._keyword
+        with cache.lock:
+            if cache.index is not None and records is cache.signed:  # the same cached records: unchanged
+                return cache.index
             signature = tuple(sorted((r.source, r.fingerprint) for r in records.values()))
-            if self._keyword is None or signature != self._signature:
-                self._keyword = KeywordIndex(self.store.all_chunks())
-                self._signature = signature
-            self._signed = records
-            return self._keyword
+            if cache.index is None or signature != cache.signature:
+                cache.index = KeywordIndex(self.store.all_chunks())
+                cache.signature = signature
+            cache.signed = records
+            return cache.index
 
     def search(self, query: str, k: int | None = None,
                records: Mapping[str, DocumentRecord] | None = None) -> Retrieval:

@@ -40,22 +40,36 @@ def normalise(text: str) -> str:
     return _PERCENT_WORD.sub(r"\1%", text)
 
 
+def _word(tok: str) -> str:
+    """One raw token as ``words`` writes it."""
+    tok = tok.lower().replace("\u2019", "'")
+    if tok[0].isdigit() or tok[0] == "$":
+        return tok.replace(",", "")
+    return tok[:-2] if tok.endswith("'s") else tok
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word and number tokens (numbers keep their % and lose thousands separators)."""
-    out = []
-    for tok in _TOKEN.findall(normalise(text)):
-        tok = tok.lower().replace("\u2019", "'")
-        if tok[0].isdigit() or tok[0] == "$":
-            tok = tok.replace(",", "")
-        elif tok.endswith("'s"):
-            tok = tok[:-2]
-        out.append(tok)
-    return out
+    return [_word(tok) for tok in _TOKEN.findall(normalise(text))]
+
+
+_TERM_OF: dict[str, str] = {}  # raw token -> its term ("" for a stopword): the same few words come back millions of
+_TERM_OF_LIMIT = 500_000        # times when the keyword index is built over a large store
+
+
+def _term(tok: str) -> str:
+    word = _word(tok)
+    term = stem(word) if word not in STOPWORDS and (len(word) > 1 or word.isdigit()) else ""
+    if len(_TERM_OF) >= _TERM_OF_LIMIT:
+        _TERM_OF.clear()
+    _TERM_OF[tok] = term
+    return term
 
 
 def terms(text: str) -> list[str]:
     """Stemmed content tokens: what BM25 indexes and what overlap is measured on."""
-    return [stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    get = _TERM_OF.get
+    return [t for tok in _TOKEN.findall(normalise(text)) if (t := get(tok)) or (t is None and (t := _term(tok)))]
 
 
 # -- sentences ------------------------------------------------------------------------------------------------------
