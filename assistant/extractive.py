@@ -332,6 +332,13 @@ def _embed_cached(embed: Callable[[list[str]], list[list[float]]], texts: list[s
 _SENTENCE_CACHE: dict[tuple[str, int], list[tuple[int, int]]] = {}
 
 
+def clear_caches() -> None:
+    """Forget cached sentence vectors, sentence spans and term positions (for benchmarks of a first question)."""
+    _VECTOR_CACHE.clear()
+    _SENTENCE_CACHE.clear()
+    _positions.cache_clear()
+
+
 def _sentences(doc: Document) -> list[tuple[int, int]]:
     key = (doc.source, hash(doc.text))
     if key not in _SENTENCE_CACHE:

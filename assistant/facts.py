@@ -17,9 +17,11 @@ MONTHS["sept"] = 9
 MONTH_NAMES = [""] + [m.capitalize() for m in
                       "january february march april may june july august september october november december".split()]
 _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-_NUMBER_WORDS = {w: i for i, w in enumerate(
+NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
     "eighteen nineteen twenty".split())}
+TENS_WORDS = {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+              "hundred": 100}
 
 _DATE_PATTERNS = [
     ("mdy", re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b")),
@@ -40,9 +42,9 @@ _MONEY = re.compile(
     r"(?:US\s?|A|AU)?\$\s?(\d[\d,]*(?:\.\d+)?)\s?(trillion|billion|million|thousand|bn|[BMK]\b)?(?:/\s?\w+)?"
     r"|(\d[\d,]*(?:\.\d+)?)\s(trillion|billion|million)\s(?:US\s)?(?:dollars|USD|euros?)", re.I)
 _DURATION = re.compile(
-    r"\b(\d+|" + "|".join(_NUMBER_WORDS) + r")[\s-](day|week|month|year|decade)s?\b", re.I)
+    r"\b(\d+|" + "|".join(NUMBER_WORDS) + r")[\s-](day|week|month|year|decade)s?\b", re.I)
 _COUNT = re.compile(r"(?<![\w$.,/-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w%$]|[.,]\d|/)|\b(" + "|".join(
-    list(_NUMBER_WORDS)[2:]) + r")\b", re.I)
+    list(NUMBER_WORDS)[2:]) + r")\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,7 @@ def durations(text: str) -> list[Value]:
     out = []
     for m in _DURATION.finditer(text):
         n = m.group(1).lower()
-        n = str(_NUMBER_WORDS.get(n, n))
+        n = str(NUMBER_WORDS.get(n, n))
         out.append(Value("duration", m.start(), m.end(), m.group(0), f"{n} {m.group(2).lower()}", m.group(0)))
     return out
 
@@ -188,7 +190,7 @@ def counts(text: str, identifiers: bool = False) -> list[Value]:
         if not identifiers and _IDENTIFIER_BEFORE.search(before):
             continue
         raw = (m.group(1) or m.group(2)).lower()
-        norm = str(_NUMBER_WORDS.get(raw, raw.replace(",", "")))
+        norm = str(NUMBER_WORDS.get(raw, raw.replace(",", "")))
         out.append(Value("count", m.start(), m.end(), m.group(0), norm, m.group(0)))
     return sorted(out, key=lambda v: v.start)
 

@@ -178,9 +178,7 @@ def ask_stream(assistant: Any, question: str, history: Any) -> Iterator["str | A
     from .citations import render
     from .condense import condense_with_model
     from .engine import clean_history, clean_question
-    from .extractive import ExtractiveAnswerer
     from .llm import describe_failure, get_chat_model
-    from .question import analyse
 
     started = time.perf_counter()
     settings: Settings = assistant.settings
@@ -191,16 +189,9 @@ def ask_stream(assistant: Any, question: str, history: Any) -> Iterator["str | A
         query = condense_with_model(question, turns, model)
     except Exception as exc:
         raise describe_failure(exc, settings) from exc
-    intent = analyse(question, query if " | " in query or query == question else f"{question} | {query}")
-    records = assistant.store.records()  # read again only after an ingest
-    retrieval = assistant.retriever.search(query, records=records)
-    documents = {s: d for s in {c.chunk.source for c in retrieval.chunks} if (d := assistant.document(s, records))}
-    extractive = ExtractiveAnswerer(assistant.retriever.keyword_index(records), assistant.embeddings.embed_documents,
-                                    settings.min_similarity)
-    fallback = extractive.answer(intent, retrieval, documents)
-    meta: dict[str, Any] = {"answerer": settings.llm, "kind": intent.kind,
-                            "retrieved": [{"source": c.chunk.source, "start": c.chunk.start, "end": c.chunk.end,
-                                           "score": round(c.score, 5)} for c in retrieval.chunks]}
+    found = assistant.extract(question, query, query if " | " in query or query == question
+                              else f"{question} | {query}")
+    retrieval, documents, fallback, meta = found.retrieval, found.documents, found.draft, found.meta
     if fallback.abstained:  # decided in code: the model is not asked when the evidence cannot answer
         meta.update(llm_skipped="abstained before generation", seconds=round(time.perf_counter() - started, 3))
         answer = render(fallback, documents, query, meta)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from .citations import Quote
+from .facts import MONTH_NAMES, NUMBER_WORDS, TENS_WORDS
 from .prompting import Claim, Source
 
 log = logging.getLogger(__name__)
@@ -96,13 +97,8 @@ def locate(quote: str, source: Source) -> Quote | None:
 
 
 # -- numbers, amounts and dates ----------------------------------------------------------------------------------------
-_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
-    "eighteen nineteen twenty".split())}
-_NUMBER_WORDS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80",
-                      "ninety": "90", "hundred": "100"})
-_MONTHS = {m[:3]: m for m in "january february march april may june july august september october november "
-                             "december".split()}
+_NUMBER_WORDS = {w: str(i) for w, i in {**NUMBER_WORDS, **TENS_WORDS}.items()}
+_MONTHS = {name.lower()[:3]: name.lower() for name in MONTH_NAMES[1:]}
 _FIGURE = re.compile(
     r"(?P<cur>US\$|\$|€|£|¥)?\s?(?P<num>\d+(?:[.,]\d+)*)(?:st|nd|rd|th)?"
     r"(?:\s?(?P<pct>%|percent\b|per cent\b))?"
