@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -97,19 +98,18 @@ def synthetic_documents(pool: Pool, n_chunks: int, first: int, seed: int = 6,
     return documents, chunks, vectors
 
 
-def add_synthetic(store: IndexStore, pool: Pool, n_chunks: int, first_document: int) -> int:
-    """Write ``n_chunks`` synthetic chunks and their document records; returns the next document number."""
-    step = 5000
+def add_synthetic(store: IndexStore, pool: Pool, n_chunks: int, first_document: int, step: int = 10_000) -> int:
+    """Write ``n_chunks`` synthetic chunks and their document records; returns the next document number.
+
+    Written in bulk: chunks in the client's largest batches, then the records of ``step`` chunks' documents in one
+    ``put_documents`` call (one generation stamp per batch, where ingest stamps after every document)."""
     next_doc = first_document
     while n_chunks > 0:
         size = min(step, n_chunks)
         documents, chunks, vectors = synthetic_documents(pool, size, next_doc)
-        store.add_chunks(chunks, vectors.tolist())
-        by_source: dict[str, int] = {}
-        for c in chunks:
-            by_source[c.source] = by_source.get(c.source, 0) + 1
-        for doc in documents:
-            store.put_document(doc, by_source[doc.source], fingerprint=f"synthetic:{doc.source}")
+        store.add_chunks(chunks, vectors)
+        by_source = Counter(c.source for c in chunks)
+        store.put_documents([(doc, by_source[doc.source], f"synthetic:{doc.source}") for doc in documents])
         next_doc += len(documents)
         n_chunks -= size
     return next_doc
