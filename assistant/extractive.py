@@ -273,6 +273,8 @@ class ExtractiveAnswerer:
             strength /= total
             if intent.kind == "name":
                 strength += _role_adjacency(value, sentence, weights)
+                if _object_of_question_verb(value, sentence, intent):
+                    strength += 0.3  # "Who did Greer succeed?": the name after "succeeded", not the one before
             if intent.kind == "date" and value.kind == "date":
                 strength += 0.1
             if intent.counted:
@@ -431,6 +433,20 @@ def _discount_shared(weights: dict[str, float], sentence: Sentence, candidates: 
         everywhere = all(any(a <= st < b for st, _ in spans) for a, b in clauses)
         if leading or everywhere:
             weights[term] *= 0.25
+
+
+# "Who did Jamieson Greer succeed?", "Whom will the envoy meet?": the person asked for is the object of the verb
+# that follows the (capitalised) subject.
+_OBJECT_QUESTION = re.compile(r"\s*(?i:who|whom)\s+(?i:did|does|do|will|would|has|had|could|should)\s+(?:the\s+)?"
+                              r"(?:[A-Z][\w.'\u2019-]*\s+)+(?P<verb>[a-z]+)\b")
+
+
+def _object_of_question_verb(value: Value, sentence: Sentence, intent: Intent) -> bool:
+    """Whether ``value`` directly follows the question's verb in the sentence ("... and succeeded Katherine Tai")."""
+    m = _OBJECT_QUESTION.match(intent.text)
+    verb = terms(m.group("verb")) if m else []
+    before = terms(sentence.text[max(0, value.start - 25):value.start])[-1:]
+    return bool(verb and before) and _match(verb[0], before[0])
 
 
 def _distance(value: Value, start: int, end: int) -> int:

@@ -39,6 +39,8 @@ def _check_contract(answer: Answer, settings) -> None:
     ("What share of US rare earth compound and metal imports came from China between 2020 and 2023?", r"70%",
      "article.md"),
     ("Who is the Secretary of Commerce?", r"Lutnick", "article.md"),
+    # "Greer was formerly chief of staff to Robert Lighthizer and succeeded Katherine Tai": the verb's object
+    ("Who did Jamieson Greer succeed as U.S. Trade Representative?", r"^Katherine Tai", "fact-check-notes.md"),
     ("Which Foreign Ministry spokesperson responded to the G7 statement?", r"Mao Ning", "article.md"),
 ])
 def test_key_facts_are_answered_and_cited(corpus_settings, question, expected, source):
