@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 from .errors import AssistantError
+from .settings import cache_dir
 
 if TYPE_CHECKING:
     import numpy as np
@@ -103,8 +104,7 @@ def cache_key(model_dir: Path, quantization: Quantization) -> str:
 
 def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/assistant/encoders`` (``~/.cache/assistant/encoders``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "assistant" / "encoders"
+    return cache_dir("encoders")
 
 
 def load_encoder(folder: Path) -> Encoder | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from .documents import RetrievedChunk
+from . import keyword_cache
 from .keyword import KeywordIndex
 from .settings import Settings
 from .store import DocumentRecord, IndexStore
@@ -61,7 +62,7 @@ class HybridRetriever:
                 return cache.index
             signature = tuple(sorted((r.source, r.fingerprint) for r in records.values()))
             if cache.index is None or signature != cache.signature:
-                cache.index = KeywordIndex(self.store.all_chunks())
+                cache.index = keyword_cache.keyword_index(self.store, self.settings, signature)
                 cache.signature = signature
             cache.signed = records
             return cache.index

@@ -12,6 +12,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 
 
+def cache_dir(name: str) -> Path:
+    """``$XDG_CACHE_HOME/assistant/<name>`` (``~/.cache/assistant/<name>``): where derived files are kept."""
+    import os
+
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "assistant" / name
+
+
 def _default_dir(name: str) -> Path:
     """``./name`` when the working directory has a corpus, else the folder beside the package (a source checkout)."""
     if (Path.cwd() / "corpus").is_dir():
@@ -75,6 +82,11 @@ class Settings(BaseSettings):
     encoder_cache_dir: Path | None = Field(
         None, description="Where the ONNX export is cached (default: ~/.cache/assistant/encoders).")
     embedding_threads: int = Field(2, ge=1, le=64, description="CPU threads of the ONNX encoder.")
+    keyword_cache_dir: Path | None = Field(
+        None, description="Where the BM25 index of a large store is kept between processes "
+                          "(default: ~/.cache/assistant/keyword).")
+    keyword_cache_min_chunks: int = Field(
+        20_000, ge=0, description="Stores with at least this many chunks keep their BM25 index on disk (0: never).")
 
     # --- chat UI (issue 4) --------------------------------------------------------------------------------------
     feedback_path: Path = Field(default_factory=lambda: _default_dir("feedback.jsonl"),
