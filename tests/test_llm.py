@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -288,38 +286,14 @@ def test_server_down_is_a_clear_error_fast(corpus_settings):
 
 
 @pytest.mark.slow
-def test_silent_server_times_out_within_the_limit(corpus_settings):
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:  # accepts connections and never answers
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    port = listener.getsockname()[1]
-    settings = corpus_settings.model_copy(update={"llm": "openai", "openai_base_url": f"http://127.0.0.1:{port}/v1",
+def test_silent_server_times_out_within_the_limit(corpus_settings, silent_server):
+    settings = corpus_settings.model_copy(update={"llm": "openai", "openai_base_url": f"{silent_server}/v1",
                                                   "llm_timeout": 2.0})
-    try:
-        get_assistant(settings)  # index and embeddings loaded outside the timed part
-        started = time.monotonic()
-        with pytest.raises(LLMUnavailableError, match=r"did not answer within 2 s"):
-            ask(QUESTIONS[0], settings=settings)
-        assert time.monotonic() - started < 10
-    finally:
-        stop.set()
-        thread.join()
-        for conn in held:
-            conn.close()
-        listener.close()
+    get_assistant(settings)  # index and embeddings loaded outside the timed part
+    started = time.monotonic()
+    with pytest.raises(LLMUnavailableError, match=r"did not answer within 2 s"):
+        ask(QUESTIONS[0], settings=settings)
+    assert time.monotonic() - started < 10
 
 
 # -- real models ---------------------------------------------------------------------------------------------------------
