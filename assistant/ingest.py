@@ -7,10 +7,10 @@ is stored, so an unchanged corpus writes nothing. A file that fails to load keep
 from __future__ import annotations
 
 import logging
-from collections import Counter
 import shutil
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence

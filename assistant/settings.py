@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -14,8 +15,6 @@ DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 
 def cache_dir(name: str) -> Path:
     """``$XDG_CACHE_HOME/assistant/<name>`` (``~/.cache/assistant/<name>``): where derived files are kept."""
-    import os
-
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "assistant" / name
 
 

@@ -308,12 +308,16 @@ class IndexStore:
             raise translate(exc, self.settings, "cannot read the index") from exc
 
     # -- writing (callers hold write_lock) --------------------------------------------------------------------
+    def _batch_size(self) -> int:
+        """Rows per write request: what the client accepts, at most 1,000."""
+        return max(1, min(self.client.get_max_batch_size(), 1000))
+
     @_translated("cannot write chunks")
     def add_chunks(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         """Store chunks with their vectors, in batches the client accepts."""
         import numpy as np
 
-        step = max(1, min(self.client.get_max_batch_size(), 1000))
+        step = self._batch_size()
         for i in range(0, len(chunks), step):
             part = chunks[i:i + step]
             self._chunks.upsert(
@@ -324,7 +328,7 @@ class IndexStore:
 
     @_translated("cannot delete chunks")
     def delete_chunks(self, ids: Sequence[str]) -> None:
-        step = max(1, min(self.client.get_max_batch_size(), 1000))
+        step = self._batch_size()
         ids = list(ids)
         for i in range(0, len(ids), step):
             self._chunks.delete(ids=ids[i:i + step])
@@ -337,7 +341,7 @@ class IndexStore:
     def put_documents(self, records: Sequence[tuple[Document, int, str]]) -> None:
         """Write (or replace) the records of several documents, ``(document, n_chunks, fingerprint)`` each, in
         batches the client accepts, then stamp one new generation (for bulk loads; ingest commits one by one)."""
-        step = max(1, min(self.client.get_max_batch_size(), 1000))
+        step = self._batch_size()
         for i in range(0, len(records), step):
             part = records[i:i + step]
             self._documents.upsert(ids=[_doc_id(doc.source) for doc, _, _ in part], embeddings=[[1.0]] * len(part),

@@ -213,8 +213,7 @@ def synthetic_store(settings, total_chunks: int) -> dict:
                 added += len(chunks)
             if pending and (not chunks or len(pending) == 200 or i == len(docs) - 1):
                 store.add_chunks([c for _, cs, _ in pending for c in cs], [v for _, _, vs in pending for v in vs])
-                for d, cs, _ in pending:
-                    store.put_document(d, len(cs), fingerprint(d, settings))
+                store.put_documents([(d, len(cs), fingerprint(d, settings)) for d, cs, _ in pending])
                 pending = []
             if not chunks:
                 break
