@@ -20,7 +20,7 @@ _VERSION = re.compile(r"(?<![\w$.,/])v?(\d+(?:\.\d+){1,3})((?:a|b|rc|alpha|beta|
                       r"per cent|million|billion|trillion|thousand))", re.I)
 # identifier: a word or acronym joined to a number ("bpo-43710", "PEP 8", "Proclamation 10001", "Section 232",
 # "Executive Order 14017", "RFC 2822"), not a month and day ("May 5") and not a quantity ("5 years").
-_IDENTIFIER = re.compile(r"\b(?:(?P<word>[A-Z][A-Za-z]*\.?(?:\s+[A-Z][a-z]+)?)(?P<sep>\s?[-#:]?\s?)|(?P<lword>[a-z]{2,5})"
+_IDENTIFIER = re.compile(r"\b(?:(?P<word>[A-Z][A-Za-z]*\.?(?:\s+[A-Z][a-z]+){0,2})(?P<sep>\s?[-#:]?\s?)|(?P<lword>[a-z]{2,5})"
                          r"(?P<lsep>[-#]))(?P<number>\d+(?:-\d+)?)(?![\d.,]*\s?(?:%|percent))\b")
 _YEAR = re.compile(r"(?<![\d.,$-])(1[89]\d\d|20\d\d)(?![\d.,%]|-\d)")
 _NAMED = re.compile(r"(?<![\w'])([A-Z][\w'\u2019&.-]*(?:\s+(?:of|the|and|for|de|van|von|der)?\s*[A-Z][\w'\u2019&.-]*)*)")
@@ -72,7 +72,7 @@ def of_question(question: str) -> tuple[Constraint, ...]:
             continue
         if m.start() == _first_word(question) and len(words) == 1:
             continue  # a capital at the start of the question says nothing
-        for word in words:
+        for word in (part for w in words for part in w.split("-") if part):
             bare = word.strip(".'\u2019").removesuffix("'s").removesuffix("\u2019s")
             if len(bare) >= 2 and bare.lower() not in _QUESTION_WORDS and bare.lower() not in _MONTHS:
                 out.append(Constraint("name", bare, bare.lower()))
@@ -105,10 +105,17 @@ def _version_matches(key: str, text: str) -> bool:
 
 
 def _identifier_matches(key: str, text: str) -> bool:
-    """"PEP 8" matches "PEP 8", "PEP-8", "PEP: 8", "PEP 0008" and "pep8"; the number must be whole."""
-    word, number = key.split(" ", 1)
-    pattern = rf"(?i:\b{re.escape(word)}\.?)\s?[-#:]?\s?0*{re.escape(number)}(?![\d])(?!\.\d)"
-    return re.search(pattern, text) is not None
+    """"PEP 8" matches "PEP 8", "PEP-8", "PEP: 8", "PEP 0008" and "pep8"; the number must be whole. A name of
+    several words also matches its acronym ("Mineral Commodity Summaries 2026": "MCS 2026")."""
+    phrase, number = key.rsplit(" ", 1)
+    words = phrase.split()
+    tail = rf"\s?[-#:]?\s?0*{re.escape(number)}(?![\d])(?!\.\d)"
+    if re.search(rf"(?i:\b{re.escape(words[-1])}\.?){tail}", text):
+        return True
+    if len(words) >= 2:
+        initials = "".join(w[0] for w in words).upper()
+        return any(m.group(1).endswith(initials) for m in re.finditer(rf"\b([A-Z]{{2,}}){tail}", text))
+    return False
 
 
 def _year_matches(key: str, text: str) -> bool:
@@ -146,7 +153,7 @@ def _components(version: str) -> tuple[str, ...]:
 
 
 def _identifier_key(word: str, number: str) -> str:
-    return f"{word.rstrip('.').split()[-1].lower()} {number.lstrip('0') or '0'}"
+    return f"{word.rstrip('.').lower()} {number.lstrip('0') or '0'}"
 
 
 def _in_full_date(text: str, pos: int) -> bool:

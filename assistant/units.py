@@ -101,9 +101,11 @@ def _units(text: str, heads: tuple[tuple[int, int, int], ...], title: str) -> tu
 
     def flush() -> None:
         if block:
-            start = offsets[block[0]]
-            end = offsets[block[-1]] + len(lines[block[-1]])
-            out.extend(_paragraph(text, start, end, heading_path(doc, start)))
+            groups = [block] if _hard_wrapped([lines[k] for k in block]) else [[k] for k in block]
+            for group in groups:
+                start = offsets[group[0]]
+                end = offsets[group[-1]] + len(lines[group[-1]])
+                out.extend(_paragraph(text, start, end, heading_path(doc, start)))
             block.clear()
 
     while i < len(lines):
@@ -159,6 +161,15 @@ def _units(text: str, heads: tuple[tuple[int, int, int], ...], title: str) -> tu
     return tuple(out)
 
 
+WRAP_WIDTH = 100  # hard-wrapped text (e-mail, RFCs, PEPs, government documents) keeps its lines under this
+
+
+def _hard_wrapped(lines: Sequence[str]) -> bool:
+    """Whether consecutive lines are one hard-wrapped paragraph (every line but the last shorter than
+    ``WRAP_WIDTH``) rather than separate one-line paragraphs (a caption above a long paragraph)."""
+    return all(len(line.rstrip()) <= WRAP_WIDTH for line in lines[:-1])
+
+
 def _is_field(line: str) -> bool:
     """A "Label: value" line: a short label that is not a sentence of its own ("Note that x: y" is prose)."""
     m = _LABEL.match(line)
@@ -189,10 +200,7 @@ def _paragraph(text: str, start: int, end: int, path: tuple[str, ...]) -> list[U
 
 
 def _merge_abbreviations(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Join a cut that follows an abbreviation or an initial ("Mr. J. Smith said") to the next sentence.
-
-    blingfire's offsets are in UTF-8 bytes for non-ASCII text: they are mapped back to characters first."""
-    spans = _char_offsets(text, spans)
+    """Join a cut that follows an abbreviation or an initial ("Mr. J. Smith said") to the next sentence."""
     out: list[tuple[int, int]] = []
     for a, b in spans:
         if out:
@@ -206,21 +214,6 @@ def _merge_abbreviations(text: str, spans: Sequence[tuple[int, int]]) -> list[tu
                 continue
         out.append((a, b))
     return out
-
-
-def _char_offsets(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    if text.isascii():
-        return [(int(a), int(b)) for a, b in spans]
-    raw = text.encode("utf-8")
-    chars = [0] * (len(raw) + 1)  # byte offset -> character offset
-    pos = 0
-    for i, ch in enumerate(text):
-        n = len(ch.encode("utf-8"))
-        for k in range(n):
-            chars[pos + k] = i
-        pos += n
-    chars[len(raw)] = len(text)
-    return [(chars[min(int(a), len(raw))], chars[min(int(b), len(raw))]) for a, b in spans]
 
 
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:
