@@ -50,7 +50,16 @@ class IngestReport:
         head = "indexed" if self.changed else "index up to date, nothing written"
         notes = "".join(f"note: {n}\n" for n in self.notes)
         return (f"{notes}{head}: {self.documents} documents, chunks {self.added} added / {self.removed} removed / "
-                f"{self.unchanged} unchanged, {len(self.skipped)} files skipped, {self.seconds:.1f} s")
+                f"{self.unchanged} unchanged, {self.skipped_line()}, {self.seconds:.1f} s")
+
+    def skipped_line(self, shown: int = 5) -> str:
+        """"0 files skipped", or "2 files skipped: pep-0745.xyz (unsupported type .xyz), memo.doc (...)"."""
+        n = len(self.skipped)
+        if not n:
+            return "0 files skipped"
+        names = ", ".join(f"{s.path} ({s.reason.split(';', 1)[0]})" for s in self.skipped[:shown])
+        more = f", and {n - shown} more" if n > shown else ""
+        return f"{n} files skipped: {names}{more}"
 
 
 def fingerprint(document: Document, settings: Settings) -> str:
@@ -65,7 +74,7 @@ def ingest(paths: Sequence[Path | str] | None = None, settings: Settings | None 
     started = time.perf_counter()
     report = IngestReport()
     roots = [Path(p) for p in paths] if paths else [Path(settings.corpus_dir)]
-    files, skipped = discover(roots, Path(settings.corpus_dir))
+    files, skipped = discover(roots, Path(settings.corpus_dir), exclude=[Path(settings.index_dir)])
     loaded: list[tuple[SourceFile, Document]] = []
     for skip in skipped:
         _skip(report, skip, on_skip)
