@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from .documents import Chunk, Document
-from .units import SEPARATOR, heading_path, headings
+from .units import SEPARATOR, heading_path, headings, identity
 
 CHUNK_METADATA_KEYS = ("title", "date", "publisher", "url", "kind")
 CHUNKING_VERSION = "2"  # part of every fingerprint: a change to how chunks are cut or contextualised re-embeds them
@@ -57,7 +57,7 @@ def split(document: Document, chunk_size: int, chunk_overlap: int) -> list[Chunk
                     raise AssertionError(f"chunk of {document.source} not found in its text")
                 start = section_start + found
             path = [p for p in heading_path(document, start) if p != document.title]
-            context = SEPARATOR.join([document.title] + path)
+            context = SEPARATOR.join([identity(document)] + path)
             chunks.append(Chunk(id=chunk_id(document.source, start, f"{context}\n{body}"), source=document.source,
                                 text=body, start=start, end=start + len(body), metadata={**meta, "context": context}))
     return chunks

@@ -50,6 +50,8 @@ class Sentence:
     tokens: tuple[tuple[str, int, int], ...] = ()  # stemmed term, start, end (relative)
     unit: Unit | None = None
     context: str = ""  # "Title › Heading › Subheading"
+    focus: float = 0.0  # share of the unit's own words that are the question's
+
 
     @property
     def text(self) -> str:
@@ -129,7 +131,7 @@ class ExtractiveAnswerer:
             holding = [s for s in relevant if _holds(premise, s)]
             probe = replace(intent, kind="date" if premise.kind in ("date", "month") else premise.kind)
             picks = [p for p in (self._pick(probe, s) for s in relevant) if p is not None]
-            chosen = max(picks, key=lambda p: p.sentence.score + 0.3 * min(p.strength, 1.0)) if picks else None
+            chosen = max(picks, key=_pick_rank) if picks else None
             # The premise stands when a passage about the question states it, unless a clearly better passage
             # gives another value of its kind ("95%" in a side remark, "92%" in the sentence on processing).
             if holding and (premise.kind in ("date", "month") or chosen is None or _holds(premise, chosen.sentence)
@@ -162,8 +164,10 @@ class ExtractiveAnswerer:
                 seen.add((doc.source, unit.start))
                 ctx = unit_context(doc, unit)
                 block = doc.text[unit.block_start:unit.block_end] if unit.kind == "sentence" else text
+                dated = doc.metadata.get("date", "")
                 out.append(Sentence(doc=doc, start=unit.start, end=unit.end, rank=rank,
-                                    window=f"{ctx}\n{block}", unit=unit, context=ctx))
+                                    window=f"{ctx} ({dated})\n{block}" if dated else f"{ctx}\n{block}", unit=unit,
+                                    context=ctx))
         return out
 
     def _score(self, sentences: list[Sentence], intent: Intent, query_vector: Sequence[float]) -> None:
@@ -179,6 +183,8 @@ class ExtractiveAnswerer:
             sentence.coverage = sum(w * (1.0 if _matches_any(t, present) else 0.5 if _matches_any(t, around) else 0.0)
                                     for t, w in weights.items()) / total
             sentence.similarity = float(sum(map(operator.mul, vector, query_vector)))  # same sum, in C
+            own = [t for t in present if not t[0].isdigit()]
+            sentence.focus = sum(1 for t in own if any(_match(t, q) for q in weights)) / len(own) if own else 0.0
             sentence.score = 0.5 * sentence.coverage + 0.5 * sentence.similarity + 0.02 / sentence.rank
 
     def _weights(self, intent: Intent) -> dict[str, float]:
@@ -212,7 +218,7 @@ class ExtractiveAnswerer:
         if not picks:
             what = KIND_PHRASES[intent.kind]
             return _abstain(f"The sources don't give {what} for this.", partial=pool[:1])
-        chosen = max(picks, key=lambda p: p.sentence.score + 0.3 * min(p.strength, 1.0))
+        chosen = max(picks, key=_pick_rank)
         if _NO_KNOWLEDGE.search(chosen.sentence.text):
             return _abstain("The sources don't give it; they say it is not known.", partial=[chosen.sentence])
         agree, disagree = [], []
@@ -233,7 +239,8 @@ class ExtractiveAnswerer:
             if any(_same_value(v, chosen.value) for v in self._values(intent, sentence)):
                 agree.append(Pick(sentence, chosen.value, 0.0))
         agreeing_docs = {p.sentence.doc.source for p in agree} | {chosen.sentence.doc.source}
-        disagree = [p for p in disagree if p.sentence.doc.source not in agreeing_docs or intent.kind == "name"]
+        # Sources disagree when another document gives another value; two values in one document answer two things.
+        disagree = [p for p in disagree if p.sentence.doc.source not in agreeing_docs]
         disagree.sort(key=lambda p: (p.sentence.doc.source == chosen.sentence.doc.source, -p.sentence.score))
         # Prefer support from another document, and one that writes the value out in full.
         agree.sort(key=lambda p: (p.sentence.doc.source == chosen.sentence.doc.source, -p.sentence.score))
@@ -311,8 +318,8 @@ class ExtractiveAnswerer:
                 strength += _role_adjacency(value, sentence, weights)
             if intent.kind == "date" and value.kind == "date":
                 strength += 0.1
-            if label_end > 0 and value.start >= label_end and _label_names_question(sentence, label_end, weights):
-                strength += 0.3
+            if label_end > 0 and value.start >= label_end:
+                strength += 0.6 * _label_coverage(sentence, label_end, weights)
             if intent.side and label_end < 0 and _on_answer_side(value, sentence, intent):
                 strength += 0.2
             if intent.counted:
@@ -500,10 +507,12 @@ def _label_end(sentence: Sentence) -> int:
     return unit.value_start - sentence.start if unit is not None and unit.value_start >= 0 else -1
 
 
-def _label_names_question(sentence: Sentence, label_end: int, weights: dict[str, float]) -> bool:
-    """Whether the label of a "label: value" unit holds a word of the question ("Windows installers")."""
+def _label_coverage(sentence: Sentence, label_end: int, weights: dict[str, float]) -> float:
+    """The share of the question's weighted words that the label of a "label: value" unit holds: "Windows
+    installers" names "who builds the Windows installers" better than "Mac installers" does."""
     label = set(terms(sentence.text[:label_end]))
-    return any(_matches_any(t, label) for t in weights if not t[0].isdigit())
+    total = sum(weights.values()) or 1.0
+    return sum(w for t, w in weights.items() if _matches_any(t, label)) / total
 
 
 def _is_question_name(value: Value, intent: Intent) -> bool:
@@ -541,6 +550,13 @@ def _comparable(intent: Intent, pick: Pick, chosen: Pick) -> bool:
     if intent.kind == "date":
         return pick.value.kind == chosen.value.kind == "date"
     return True
+
+
+def _pick_rank(pick: Pick) -> float:
+    """How a value and its unit rank as the answer: the unit's score, how closely the question's words surround
+    the value, and how much of the unit is about the question (a focused unit, "The council is a 5-person
+    committee", answers better than one that goes on about something else)."""
+    return pick.sentence.score + 0.3 * min(pick.strength, 1.0) + 0.3 * pick.sentence.focus
 
 
 def _relevant_enough(sentence: Sentence) -> bool:

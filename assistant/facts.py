@@ -227,8 +227,9 @@ _NAME_TOKEN = re.compile(r"[A-Z\u00c0-\u00de\u0100-\u017f][\w'\u2019.-]*|[a-z]{1
 
 
 def lower_words(text: str) -> frozenset[str]:
-    """The words a text writes in lower case: common words, never names."""
-    return frozenset(re.findall(r"(?<![\w-])[a-z][a-z'-]+", text))
+    """The words a text writes in lower case, outside e-mail addresses and links: common words, never names."""
+    prose = re.sub(r"\S+@\S+|\w+://\S+|www\.\S+", " ", text)
+    return frozenset(re.findall(r"(?<![\w-])[a-z][a-z'-]+", prose))
 
 
 def names(text: str, common: frozenset[str] = frozenset()) -> list[Value]:

@@ -65,9 +65,22 @@ def heading_path(doc: Document, offset: int) -> tuple[str, ...]:
 
 
 def context(doc: Document, unit: Unit) -> str:
-    """The document title and the unit's heading path, as the unit is shown and indexed: "Title › H1 › H2"."""
-    parts = [doc.title] + [p for p in unit.path if p != doc.title]
-    return SEPARATOR.join(parts)
+    """The document's identity and the unit's heading path, as the unit is shown and indexed:
+    "PEP 8 · Style Guide for Python Code › Code Lay-out › Maximum Line Length"."""
+    return SEPARATOR.join([identity(doc)] + [p for p in unit.path if p != doc.title])
+
+
+def identity(doc: Document) -> str:
+    """The document's title, after the identifiers its own header gives it ("PEP: 8" → "PEP 8 · Style Guide for
+    Python Code"): a header field whose value is a short code holding a digit names the document."""
+    fields = doc.metadata.get("fields")
+    ids = [f"{k} {v}" for k, v in fields.items() if _is_identifier(str(k), str(v))] if isinstance(fields, dict) else []
+    return " \u00b7 ".join(ids + [doc.title])
+
+
+def _is_identifier(key: str, value: str) -> bool:
+    return len(key) <= 20 and len(value) <= 12 and " " not in value.strip() and any(ch.isdigit() for ch in value) \
+        and not re.fullmatch(r"[\d-]+[A-Za-z]{3}[\d-]+|\d{4}-\d{2}-\d{2}", value)  # a date is no identifier
 
 
 def headings(doc: Document) -> list[tuple[int, int, int]]:
@@ -246,4 +259,4 @@ def _setext_level(char: str) -> int:
     return _SETEXT_ORDER.index(char) + 1 if char in _SETEXT_ORDER else 3
 
 
-__all__ = ["SEPARATOR", "Unit", "context", "heading_path", "headings", "units"]
+__all__ = ["SEPARATOR", "Unit", "context", "heading_path", "headings", "identity", "units"]
