@@ -26,7 +26,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("year", re.compile(r"\b(what|which|in what) year\b")),
     ("list", re.compile(rf"^(which|what) (\w+ ){{0,2}}?\w+(ies|[^su'\s]s)\b ({_AUX}|\w+ed)\b|\blist\b|\benumerate\b|^name (the|all|some)\b")),
     ("name", re.compile(r"^who\b|\bwho\b|\bwhose\b|\bwhat is (his|her|their) (actual |real |full )?name\b|\bname of the\b|^which (\w+ ){0,3}(secretary|spokesperson|spokesman|minister|official|representative|person|president|chair|manager|author|director|administrator|officer|member)\b")),
-    ("date", re.compile(r"^when\b|\bwhen (was|did|is|were|does|do|will|are)\b|\b(what|which) (date|day)\b|\bdeadline\b|\buntil when\b|\bby when\b|\bexact date\b|\bcut-?off date\b|\bon what date\b")),
+    ("date", re.compile(r"^when\b|\bwhen (was|did|is|were|does|do|will|are)\b|\b(what|which) (date|day)\b|\b(what|which) (is|was|were|are) the (\w+ )?(date|day)\b|\bdeadline\b|\buntil when\b|\bby when\b|\bexact date\b|\bcut-?off date\b|\bon what date\b")),
 ]
 
 

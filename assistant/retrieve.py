@@ -96,4 +96,5 @@ def _constrained_first(query: str, ranked: list[dict]) -> list[dict]:
     pinned = [c for c in constraints.of_question(query) if c.kind != "name"]
     if not pinned:
         return ranked
-    return sorted(ranked, key=lambda e: len(constraints.unmet(pinned, indexed_text(e["chunk"]))))
+    return sorted(ranked, key=lambda e: len(constraints.unmet(pinned, indexed_text(e["chunk"]),
+                                                              str(e["chunk"].metadata.get("date", "")))))
