@@ -84,7 +84,8 @@ def unmet(question: str | Sequence[Constraint], unit_text: str, context_text: st
     ``unit_text`` nor ``context_text`` (its heading path, document title, paragraph) matches, as written."""
     constraints = of_question(question) if isinstance(question, str) else question
     haystack = f"{unit_text}\n{context_text}"
-    return [c.surface for c in constraints if not matches(c, haystack)]
+    return [c.surface for c in constraints if not matches(c, haystack)
+            or (c.kind == "version" and _version_contradicted(c.key, unit_text))]
 
 
 def matches(constraint: Constraint, text: str) -> bool:
@@ -99,9 +100,27 @@ def _version_matches(key: str, text: str) -> bool:
     for m in _VERSION.finditer(text):
         have = _components(m.group(1) + (m.group(2) or "").lower())
         n = min(len(want), len(have))
-        if n >= 2 and want[:n] == have[:n]:
-            return True
+        if n >= 2 and want[:n] == have[:n] and not (len(have) > len(want) >= 3):
+            return True  # "3.8" holds for "3.8.0" and "3.8.0" for "3.8", but "2.7.18rc1" is not "2.7.18"
     return False
+
+
+def _version_contradicted(key: str, text: str) -> bool:
+    """A unit that names a release of the same line other than the one asked ("3.16.0" for "3.16.2", "2.7.18rc1"
+    for "2.7.18") is about that release, whatever its heading says; one that names the asked release is not."""
+    want = _components(key)
+    if len(want) < 3:
+        return False
+    same_line, exact = False, False
+    for m in _VERSION.finditer(text):
+        have = _components(m.group(1) + (m.group(2) or "").lower())
+        if have[:2] != want[:2]:
+            continue
+        if have == want or (len(have) < len(want) and want[:len(have)] == have):
+            exact = True
+        elif len(have) >= 3:
+            same_line = True
+    return same_line and not exact
 
 
 def _identifier_matches(key: str, text: str) -> bool:

@@ -267,8 +267,10 @@ class ExtractiveAnswerer:
             found = facts.names(sentence.text, _document_lower_words(sentence.doc.text))
         else:
             found = facts.values(kind, sentence.text, published)
-        if intent.kind in ("count", "duration") and not found:
-            found = facts.values("duration" if intent.kind == "count" else "count", sentence.text, published)
+        if intent.kind == "count" and not found:  # "how much faster": "40% faster"; "how many days": "180 days"
+            found = facts.values("duration", sentence.text, published) or facts.values("percent", sentence.text)
+        elif intent.kind == "duration" and not found:
+            found = facts.values("count", sentence.text, published)
         asked = {v.norm for v in facts.values(kind, intent.text, published)}
         if intent.kind == "count":
             asked |= set(intent.numbers)
@@ -280,7 +282,10 @@ class ExtractiveAnswerer:
         if not candidates:
             return None
         label_end = _label_end(sentence)
+        label_fit = 0.0
         if label_end > 0:  # "Windows installers: Steve Dower": the value side holds the answer
+            if _label_contradicts(sentence.text[:label_end], intent.text):
+                return None  # "3.8.0 alpha 3: ..." answers no question about alpha 5
             candidates = [v for v in candidates if v.start >= label_end] or candidates
         weights = self._weights(intent)
         if any(_matches_any(t, {x for x, _, _ in sentence.tokens}) for t in intent.focus_terms if not t[0].isdigit()):
@@ -319,7 +324,7 @@ class ExtractiveAnswerer:
             if intent.kind == "date" and value.kind == "date":
                 strength += 0.1
             if label_end > 0 and value.start >= label_end:
-                strength += 0.6 * _label_coverage(sentence, label_end, weights)
+                strength += _label_fit(sentence, label_end, weights)
             if intent.side and label_end < 0 and _on_answer_side(value, sentence, intent):
                 strength += 0.2
             if intent.counted:
@@ -343,6 +348,8 @@ class ExtractiveAnswerer:
         best = pool[0]
         if _NO_KNOWLEDGE.search(best.text):
             return _abstain("The sources don't give it; they say it is not known.", partial=[best])
+        if intent.kind == "list" and best.unit is not None and best.unit.kind in ("item", "row"):
+            return Draft(lead=[], evidence=[Quote(best.doc.source, u.start, u.end) for u in _siblings(best)])
         limit = 3 if intent.kind in ("list", "explain") else 2
         chosen = [best]
         for s in pool[1:]:
@@ -489,6 +496,25 @@ def _counted_noun(value: Value, sentence: Sentence, counted: Sequence[str]) -> b
     return any(_match(t, q) or (t in _PEOPLE_NOUNS and q in _PEOPLE_NOUNS) for t in following + label for q in counted)
 
 
+LIST_LIMIT = 15  # items of one list quoted as the answer to a list question
+
+
+def _siblings(sentence: Sentence) -> list[Unit]:
+    """The items (or rows) of the list that ``sentence``'s unit belongs to: the run of units of its kind under the
+    same heading with nothing else between them, at most ``LIST_LIMIT`` around it."""
+    units = [u for u in document_units(sentence.doc) if u.kind != "code"]
+    at = next(i for i, u in enumerate(units) if u.start == sentence.start)
+    kind, path = units[at].kind, units[at].path
+    lo = at
+    while lo > 0 and units[lo - 1].kind == kind and units[lo - 1].path == path:
+        lo -= 1
+    hi = at
+    while hi + 1 < len(units) and units[hi + 1].kind == kind and units[hi + 1].path == path:
+        hi += 1
+    lo = max(lo, min(at, hi + 1 - LIST_LIMIT))
+    return units[lo:min(hi + 1, lo + LIST_LIMIT)]
+
+
 def _on_answer_side(value: Value, sentence: Sentence, intent: Intent) -> bool:
     """Whether ``value`` stands on the side of the question's verb that the question asks for (``intent.side``):
     the verb is the nearest occurrence of a question word that is not one of its named things."""
@@ -507,12 +533,37 @@ def _label_end(sentence: Sentence) -> int:
     return unit.value_start - sentence.start if unit is not None and unit.value_start >= 0 else -1
 
 
-def _label_coverage(sentence: Sentence, label_end: int, weights: dict[str, float]) -> float:
-    """The share of the question's weighted words that the label of a "label: value" unit holds: "Windows
-    installers" names "who builds the Windows installers" better than "Mac installers" does."""
+def _label_fit(sentence: Sentence, label_end: int, weights: dict[str, float]) -> float:
+    """How well the label of a "label: value" unit names what the question asks: the share of the question's
+    weighted words it holds ("Windows installers" over "Mac installers" for "who builds the Windows installers")
+    and the share of its own words the question holds ("3.6.0 final" over "3.6.0 candidate 2")."""
     label = set(terms(sentence.text[:label_end]))
+    if not label:
+        return 0.0
     total = sum(weights.values()) or 1.0
-    return sum(w for t, w in weights.items() if _matches_any(t, label)) / total
+    coverage = sum(w for t, w in weights.items() if _matches_any(t, label)) / total
+    precision = sum(1 for t in label if any(_match(t, q) for q in weights)) / len(label)
+    return 0.6 * coverage + 0.3 * precision
+
+
+_ORDINALS = {w: str(i) for i, w in enumerate("zeroth first second third fourth fifth sixth seventh eighth ninth tenth "
+                                             "eleventh twelfth".split())}
+_NUMBERED = re.compile(r"\b([A-Za-z]{2,})\s?(\d+)\b")
+_ORDINAL_NAMED = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\s+([A-Za-z]{2,})\b", re.I)
+
+
+def _numbered_words(text: str) -> dict[str, str]:
+    """Words with a number after them ("alpha 3", "candidate 2", "rc1") or an ordinal before them ("first beta")."""
+    found = {m.group(1).lower(): m.group(2) for m in _NUMBERED.finditer(text)}
+    found.update({m.group(2).lower(): _ORDINALS[m.group(1).lower()] for m in _ORDINAL_NAMED.finditer(text)})
+    return found
+
+
+def _label_contradicts(label: str, question: str) -> bool:
+    """Whether a label numbers a word differently than the question does: "alpha 3" against "alpha 5", "beta 4"
+    against "the first beta". A list of siblings is told apart by exactly these numbers."""
+    asked = _numbered_words(question)
+    return any(word in asked and asked[word] != number for word, number in _numbered_words(label).items())
 
 
 def _is_question_name(value: Value, intent: Intent) -> bool:

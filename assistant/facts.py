@@ -203,7 +203,7 @@ def counts(text: str, identifiers: bool = False) -> list[Value]:
 # common word, not a name.
 _TITLE_WORDS = frozenset("""
 mr mrs ms miss dr prof sir dame lord lady president vice secretary minister prime premier chancellor senator
-representative congressman congresswoman governor mayor ambassador director administrator commissioner chair chairman
+representative envoy delegate congressman congresswoman governor mayor ambassador director administrator commissioner chair chairman
 chairwoman chairperson spokesperson spokesman spokeswoman judge justice general admiral colonel captain lieutenant
 sergeant officer deputy acting under assistant associate chief ceo cfo coo cto manager counsel attorney king queen
 prince princess pope rev reverend father sister brother saint st first lady gentleman honorable hon
@@ -223,7 +223,8 @@ their my today yesterday tomorrow here there when where what which who how why a
 _CALENDAR_WORDS = frozenset(("january february march april may june july august september october november december "
                              "monday tuesday wednesday thursday friday saturday sunday").split())
 _PARTICLES = frozenset("van von de der den da di du la le del della bin al ibn st.".split())
-_NAME_TOKEN = re.compile(r"[A-Z\u00c0-\u00de\u0100-\u017f][\w'\u2019.-]*|[a-z]{1,4}\b(?=\s+[A-Z])")
+_NAME_TOKEN = re.compile(r"[A-Z\u00c0-\u00de\u0100-\u017f][\w'\u2019.-]*|\b(?:" + "|".join(
+    sorted((re.escape(p) for p in _PARTICLES), key=len, reverse=True)) + r")(?=\s)")
 
 
 def lower_words(text: str) -> frozenset[str]:

@@ -155,7 +155,7 @@ def _units(text: str, heads: tuple[tuple[int, int, int], ...], title: str) -> tu
             i += 1
             continue
         item = _ITEM.match(line)
-        if item or "|" in stripped[1:-1] and stripped.count("|") >= 2 or (not block and _is_field(stripped)):
+        if item or _is_row(stripped) or (not block and _is_field(stripped)):
             flush()
             # a wrapped item goes on over the following indented lines (documents without the clean step)
             j = i + 1
@@ -164,7 +164,7 @@ def _units(text: str, heads: tuple[tuple[int, int, int], ...], title: str) -> tu
                 j += 1
             end = offsets[j - 1] + len(lines[j - 1].rstrip())
             body = at + item.end() if item else start
-            kind = "item" if item else ("row" if "|" in stripped[1:-1] else "field")
+            kind = "item" if item else ("row" if _is_row(stripped) else "field")
             out.append(_line_unit(text, body, end, kind, heading_path(doc, body)))
             i = j
             continue
@@ -178,9 +178,9 @@ WRAP_WIDTH = 100  # hard-wrapped text (e-mail, RFCs, PEPs, government documents)
 
 
 def _hard_wrapped(lines: Sequence[str]) -> bool:
-    """Whether consecutive lines are one hard-wrapped paragraph (every line but the last shorter than
-    ``WRAP_WIDTH``) rather than separate one-line paragraphs (a caption above a long paragraph)."""
-    return all(len(line.rstrip()) <= WRAP_WIDTH for line in lines[:-1])
+    """Whether consecutive lines are one hard-wrapped paragraph (every line within ``WRAP_WIDTH``) rather than
+    separate one-line paragraphs (a caption above a long paragraph)."""
+    return all(len(line.rstrip()) <= WRAP_WIDTH for line in lines)
 
 
 def _is_field(line: str) -> bool:
@@ -189,12 +189,23 @@ def _is_field(line: str) -> bool:
     return bool(m) and len(m.group("label").split()) <= 6 and not m.group("label").rstrip().endswith(("http", "https"))
 
 
+def _is_row(line: str) -> bool:
+    """A table row as the loaders write it: cells joined by " | " (Markdown pipes with their borders too)."""
+    return " | " in line or (line.startswith("|") and line.endswith("|") and line.count("|") >= 3)
+
+
 def _line_unit(text: str, start: int, end: int, kind: str, path: tuple[str, ...]) -> Unit:
-    label = _LABEL.match(text, start, end)
+    """A one-line unit; a "label: value" line, and a table row (its first cell the label), record where the
+    value begins."""
     value_start = -1
-    if label and len(label.group("label").split()) <= 8 and not label.group("label").endswith(("http", "https")):
-        value_start = label.end()
-        kind = "field" if kind == "field" else kind
+    if kind == "row":
+        cut = text.find(" | ", start, end)
+        if cut > start:
+            value_start = cut + 3
+    else:
+        label = _LABEL.match(text, start, end)
+        if label and len(label.group("label").split()) <= 8 and not label.group("label").endswith(("http", "https")):
+            value_start = label.end()
     return Unit(start, end, kind, path, start, end, value_start)
 
 
