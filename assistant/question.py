@@ -18,6 +18,8 @@ KIND_PHRASES = {
 # The kind of answer, by the question's form. Each pattern is about how questions are asked, never about a corpus.
 _AUX = r"(?:are|were|is|was|do|does|did|have|has|had|will|would|can|could|should|must|may|might)"
 _RULES: list[tuple[str, re.Pattern[str]]] = [
+    # a question that opens with "when" asks for a date, whatever values it mentions ("the 200 percent tariff")
+    ("date", re.compile(r"^(?:(?:until|by|since|from|starting|beginning|as of) )?when\b")),
     ("explain", re.compile(r"^(why|how (do|does|did|will|would|can|could|should|is|are)|explain|describe)\b|\bwhat (happens|would happen|will happen|happened)\b|\bwhat (did|does|do) .{0,80}\b(say|said|claim|boast|report|state|mean|recommend|propose|require|do)\b|\bwhat kind\b|\bwhat is the (purpose|goal|aim|point|reason|rationale|meaning)\b|^(did|does|do|is|was|were|are|has|have|can|could|should|will|would)\b")),
     ("money", re.compile(r"\bhow much (money|funding|investment)\b|\bhow much .{0,60}\b(spend|spent|cost|pay|paid|worth|invest\w*|commit\w*|fund\w*|raise\w*|budget\w*)\b|\bdollars?\b|\$|\bamount of (money|funding)\b|\bwhat (minimum |maximum )?price\b|\bhow (big|large) (was |is )?(the |that |this )?(loan|investment|grant|budget|fund\w*)\b")),
     ("duration", re.compile(r"\bhow much time\b|\bhow long\b|\bhow many (days|weeks|months|years|hours|minutes)\b")),
