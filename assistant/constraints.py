@@ -120,6 +120,15 @@ def _version_contradicted(key: str, text: str) -> bool:
     return same_line and not exact
 
 
+def version_coarser(key: str, text: str) -> bool:
+    """Whether ``text`` names the asked release's line but never the release itself ("3.16" for "3.16.2")."""
+    want = _components(key)
+    if len(want) < 3:
+        return False
+    found = [_components(m.group(1) + (m.group(2) or "").lower()) for m in _VERSION.finditer(text)]
+    return any(have == want[:len(have)] for have in found) and not any(have[:len(want)] == want for have in found)
+
+
 def _identifier_matches(key: str, text: str) -> bool:
     """"PEP 8" matches "PEP 8", "PEP-8", "PEP: 8", "PEP 0008" and "pep8"; the number must be whole. A name of
     several words also matches its acronym ("Mineral Commodity Summaries 2026": "MCS 2026")."""
@@ -185,4 +194,4 @@ def _first_word(text: str) -> int:
     return m.start() if m else 0
 
 
-__all__ = ["Constraint", "matches", "of_question", "unmet"]
+__all__ = ["Constraint", "matches", "of_question", "unmet", "version_coarser"]

@@ -163,7 +163,9 @@ class ExtractiveAnswerer:
                     continue  # fragments are context, not evidence
                 seen.add((doc.source, unit.start))
                 ctx = unit_context(doc, unit)
-                block = doc.text[unit.block_start:unit.block_end] if unit.kind == "sentence" else text
+                block = doc.text[unit.block_start:unit.block_end]
+                if unit.kind != "sentence" and unit.block_end <= unit.start:
+                    block = f"{block}\n{text}"  # an item with the paragraph that leads into its list
                 dated = doc.metadata.get("date", "")
                 out.append(Sentence(doc=doc, start=unit.start, end=unit.end, rank=rank,
                                     window=f"{ctx} ({dated})\n{block}" if dated else f"{ctx}\n{block}", unit=unit,
@@ -180,6 +182,8 @@ class ExtractiveAnswerer:
             sentence.tokens = _positions(sentence.text)
             present = {t for t, _, _ in sentence.tokens}
             around = set(_context_terms(sentence.context))
+            if sentence.unit is not None and sentence.unit.block_end <= sentence.unit.start:  # a list's lead-in
+                around |= set(_context_terms(sentence.doc.text[sentence.unit.block_start:sentence.unit.block_end]))
             sentence.coverage = sum(w * (1.0 if _matches_any(t, present) else 0.5 if _matches_any(t, around) else 0.0)
                                     for t, w in weights.items()) / total
             sentence.similarity = float(sum(map(operator.mul, vector, query_vector)))  # same sum, in C
@@ -269,8 +273,6 @@ class ExtractiveAnswerer:
             found = facts.values(kind, sentence.text, published)
         if intent.kind == "count" and not found:  # "how much faster": "40% faster"; "how many days": "180 days"
             found = facts.values("duration", sentence.text, published) or facts.values("percent", sentence.text)
-        elif intent.kind == "duration" and not found:
-            found = facts.values("count", sentence.text, published)
         asked = {v.norm for v in facts.values(kind, intent.text, published)}
         if intent.kind == "count":
             asked |= set(intent.numbers)
@@ -548,7 +550,7 @@ def _label_fit(sentence: Sentence, label_end: int, weights: dict[str, float]) ->
 
 _ORDINALS = {w: str(i) for i, w in enumerate("zeroth first second third fourth fifth sixth seventh eighth ninth tenth "
                                              "eleventh twelfth".split())}
-_NUMBERED = re.compile(r"\b([A-Za-z]{2,})\s?(\d+)\b")
+_NUMBERED = re.compile(r"\b([A-Za-z]{2,})\s?(\d+)\b(?![.,]\d)")
 _ORDINAL_NAMED = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\s+([A-Za-z]{2,})\b", re.I)
 
 
@@ -562,8 +564,14 @@ def _numbered_words(text: str) -> dict[str, str]:
 def _label_contradicts(label: str, question: str) -> bool:
     """Whether a label numbers a word differently than the question does: "alpha 3" against "alpha 5", "beta 4"
     against "the first beta". A list of siblings is told apart by exactly these numbers."""
-    asked = _numbered_words(question)
-    return any(word in asked and asked[word] != number for word, number in _numbered_words(label).items())
+    asked, own = _numbered_words(question), _numbered_words(label)
+    if asked and own and not set(asked) & set(own):
+        return True  # "beta 4" answers nothing about "alpha 5"
+    if any(word in asked and asked[word] != number for word, number in own.items()):
+        return True
+    # a label naming only the release line ("3.16 development begins") says nothing of one release ("3.16.2")
+    return any(constraints.version_coarser(c.key, label) for c in constraints.of_question(question)
+               if c.kind == "version")
 
 
 def _is_question_name(value: Value, intent: Intent) -> bool:

@@ -194,6 +194,8 @@ def counts(text: str, identifiers: bool = False) -> list[Value]:
         before = text[max(0, m.start() - 20):m.start()].lower()
         if not identifiers and _IDENTIFIER_BEFORE.search(before):
             continue
+        if "." in m.group(0) and re.search(r"[A-Z][\w-]*\s$", text[max(0, m.start() - 30):m.start()]):
+            continue  # "Python 3.26", "Windows 10.1": a version, not a quantity
         raw = (m.group(1) or m.group(2)).lower()
         norm = str(NUMBER_WORDS.get(raw, raw.replace(",", "")))
         end = m.end()
@@ -232,7 +234,7 @@ their my today yesterday tomorrow here there when where what which who how why a
 """.split())
 _CALENDAR_WORDS = frozenset(("january february march april may june july august september october november december "
                              "monday tuesday wednesday thursday friday saturday sunday").split())
-_PARTICLES = frozenset("van von de der den da di du la le del della bin al ibn st.".split())
+_PARTICLES = frozenset("van von v. de der den da di du la le del della bin al ibn st.".split())
 _NAME_TOKEN = re.compile(r"[A-Z\u00c0-\u00de\u0100-\u017f][\w'\u2019.-]*|\b(?:" + "|".join(
     sorted((re.escape(p) for p in _PARTICLES), key=len, reverse=True)) + r")(?=\s)")
 
