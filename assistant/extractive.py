@@ -273,6 +273,8 @@ class ExtractiveAnswerer:
             found = facts.values(kind, sentence.text, published)
         if intent.kind == "count" and not found:  # "how much faster": "40% faster"; "how many days": "180 days"
             found = facts.values("duration", sentence.text, published) or facts.values("percent", sentence.text)
+        elif intent.kind == "duration" and not found:  # "how long may lines be": "72 characters"
+            found = facts.values("count", sentence.text, published)
         asked = {v.norm for v in facts.values(kind, intent.text, published)}
         if intent.kind == "count":
             asked |= set(intent.numbers)
@@ -284,10 +286,12 @@ class ExtractiveAnswerer:
         if not candidates:
             return None
         label_end = _label_end(sentence)
-        label_fit = 0.0
         if label_end > 0:  # "Windows installers: Steve Dower": the value side holds the answer
             if _label_contradicts(sentence.text[:label_end], intent.text):
                 return None  # "3.8.0 alpha 3: ..." answers no question about alpha 5
+            label_terms = terms(sentence.text[:label_end])
+            if any(_match(n, t) for n in intent.negated for t in label_terms):
+                return None  # "3.6.0 candidate 2" for "(final, not a candidate)"
             candidates = [v for v in candidates if v.start >= label_end] or candidates
         weights = self._weights(intent)
         if any(_matches_any(t, {x for x, _, _ in sentence.tokens}) for t in intent.focus_terms if not t[0].isdigit()):
@@ -565,10 +569,8 @@ def _label_contradicts(label: str, question: str) -> bool:
     """Whether a label numbers a word differently than the question does: "alpha 3" against "alpha 5", "beta 4"
     against "the first beta". A list of siblings is told apart by exactly these numbers."""
     asked, own = _numbered_words(question), _numbered_words(label)
-    if asked and own and not set(asked) & set(own):
-        return True  # "beta 4" answers nothing about "alpha 5"
-    if any(word in asked and asked[word] != number for word, number in own.items()):
-        return True
+    if any(own.get(word) != number for word, number in asked.items()):
+        return True  # "alpha 3", "beta 4" and "final" answer nothing about "alpha 5"
     # a label naming only the release line ("3.16 development begins") says nothing of one release ("3.16.2")
     return any(constraints.version_coarser(c.key, label) for c in constraints.of_question(question)
                if c.kind == "version")

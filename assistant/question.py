@@ -45,6 +45,7 @@ class Intent:
     counted: list[str] = field(default_factory=list)  # for "how many X": the terms of X
     premises: list[Value] = field(default_factory=list)  # dates, months, percentages, durations, amounts it asserts
     side: int = 0  # where the answer sits relative to the question's verb in the evidence: +1 after, -1 before
+    negated: list[str] = field(default_factory=list)  # terms the question rules out ("final, not a candidate")
 
     @property
     def factoid(self) -> bool:
@@ -95,6 +96,20 @@ _SUBJECT_QUESTION = re.compile(r"^\s*who\s+(?!(?:is|was|are|were|did|does|do|wil
                                r"might|must|else)\b)[a-z]+(?:ed|s)\b", re.I)
 
 
+# "(final, not a candidate)", "other than the NEC director", "excluding the chair": what the question rules out.
+_NEGATED = re.compile(r"\b(?:not\s+(?:a|an|the|any)|(?:excluding|except|other than|rather than|besides|apart from)"
+                      r"(?:\s+(?:a|an|the|any))?)\s+((?:[\w.-]+\s+){0,2}[\w.-]+)", re.I)
+
+
+def negated_terms(question: str) -> list[str]:
+    """The terms of what the question rules out (up to three words after "not", "excluding", "other than")."""
+    out: list[str] = []
+    for m in _NEGATED.finditer(question):
+        phrase = re.split(r"[,;:?!)(]", m.group(1))[0]
+        out += [t for t in terms(phrase) if t not in out]
+    return out
+
+
 def answer_side(question: str) -> int:
     """+1 when the question asks for the object of its verb, -1 for the subject, 0 when its form does not say."""
     if _OBJECT_QUESTION.match(question):
@@ -106,7 +121,7 @@ def answer_side(question: str) -> int:
 
 def classify(question: str) -> str:
     """The kind of answer a question asks for."""
-    q = " ".join(question.lower().split())
+    q = re.sub(r"\b(what|who|when|where|which|how)(?:'|\u2019)s\b", r"\1 is", " ".join(question.lower().split()))
     for kind, pattern in _RULES:
         if pattern.search(q):
             return kind
@@ -122,8 +137,9 @@ def analyse(question: str, standalone: str | None = None) -> Intent:
         parts = standalone.split(" | ")
         inherited = classify(parts[1]) if len(parts) > 1 else "other"
         kind = inherited if inherited != "other" else kind
-    focus = terms(question)
-    context = [t for t in terms(standalone or "") if t not in focus]
+    negated = negated_terms(question)
+    focus = [t for t in terms(question) if t not in negated]
+    context = [t for t in terms(standalone or "") if t not in focus and t not in negated]
     assumed = premises(question)
     blanked = question
     for v in assumed:  # values the question assumes are checked as premises, not required as anchors
@@ -132,4 +148,4 @@ def analyse(question: str, standalone: str | None = None) -> Intent:
     numbers = re.findall(r"\d+(?:\.\d+)?", question)
     counted = re.search(r"\bhow many ((?:[a-z-]+ ){0,1}[a-z-]+)", question.lower())
     return Intent(counted=terms(counted.group(1)) if counted and kind == "count" else [], kind=kind, text=question, focus_terms=focus, context_terms=context, constraints=pinned, numbers=numbers,
-                  premises=assumed, side=answer_side(question))
+                  premises=assumed, side=answer_side(question), negated=negated)
