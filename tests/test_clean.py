@@ -135,6 +135,28 @@ def test_field_lines_in_a_paragraph_stay_one_per_line():
         "Author: Ada Example, Bob Sample\nStatus: Final"
 
 
+@pytest.mark.parametrize("source, clean", [
+    ("critical min-\nerals", "critical minerals"),  # a report's hyphenated line end
+    ("the Trade Repre-\n  sentative shall", "the Trade Representative shall"),  # an executive order's
+    ("self-\nContained and 1990-\n2000", "self-\nContained and 1990-\n2000"),  # capital or digit: a real hyphen
+])
+def test_dehyphenate(source, clean):
+    from assistant.readers.pdf import dehyphenate
+
+    assert dehyphenate(source) == clean
+
+
+@pytest.mark.parametrize("source, clean", [
+    ("``bigint``.``undefined`` is the default", "bigint.undefined is the default"),  # PEP 818's glued literals
+    ("hosts ```https://foo.example.com`` <https://foo.example.com>`__ and", "hosts https://foo.example.com and"),
+    ("a plain sentence: 2**31-1", "a plain sentence: 2**31-1"),
+])
+def test_rst_tidy_of_leftover_markup(source, clean):
+    from assistant.readers.rst import tidy
+
+    assert tidy(source) == clean
+
+
 @pytest.mark.parametrize("value, iso", [("27-Jan-2018", "2018-01-27"), ("2019-10-14", "2019-10-14"),
                                         ("14 October 2019", "2019-10-14"), ("October 14, 2019", "2019-10-14"),
                                         ("13-Jul-2000 (revised)", "2000-07-13"), ("sometime", ""),
@@ -424,6 +446,30 @@ def test_docx_broken_truncated_and_not_a_zip(tmp_path):
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("hello.txt", "not a document")
     assert "no word/document.xml" in docx_skip(tmp_path, buffer.getvalue())
+
+
+def test_docx_entity_expansion_is_not_followed(tmp_path):
+    """A "billion laughs" document.xml: python-docx's parser does not resolve entities, so it costs nothing."""
+    path = tmp_path / "good.docx"
+    make_docx(path)
+    laughs = ('<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+              '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">'
+              '<!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;">]>'
+              '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r>'
+              '<w:t>&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;</w:t></w:r></w:p></w:body></w:document>')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member in source.infolist():
+            data = laughs.encode() if member.filename == "word/document.xml" else source.read(member)
+            archive.writestr(member.filename, data)
+    hostile = tmp_path / "laughs.docx"
+    hostile.write_bytes(buffer.getvalue())
+    try:
+        doc = load(SourceFile(hostile, hostile.name), MAX)
+    except SkipFile as skip:
+        assert "\n" not in skip.reason
+        return
+    assert len(doc.text) < 10_000 and "haha" not in doc.text
 
 
 # -- PDF ------------------------------------------------------------------------------------------------------
