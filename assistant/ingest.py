@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .chunking import split
+from .chunking import CHUNKING_VERSION, indexed_text, split
 from .documents import Chunk, Document, sha256
 from .embeddings import dimension, embeddings_for
 from .errors import IndexCorruptError, SkipFile
@@ -64,7 +64,7 @@ class IngestReport:
 
 def fingerprint(document: Document, settings: Settings) -> str:
     """Changes whenever the document or the settings that shape its chunks change."""
-    return sha256(f"{document.fingerprint}\0{settings.chunk_size}\0{settings.chunk_overlap}")
+    return sha256(f"{document.fingerprint}\0{settings.chunk_size}\0{settings.chunk_overlap}\0{CHUNKING_VERSION}")
 
 
 def ingest(paths: Sequence[Path | str] | None = None, settings: Settings | None = None, *, rebuild: bool = False,
@@ -132,7 +132,7 @@ def _write(store_: IndexStore, work: list[tuple[Document, list[Chunk], set[str],
             new = [c for c in chunks if c.id not in existing]
             for i in range(0, len(new), settings.embedding_batch_size):
                 part = new[i:i + settings.embedding_batch_size]
-                vectors = embeddings.embed_documents([c.text for c in part])
+                vectors = embeddings.embed_documents([indexed_text(c) for c in part])
                 store_.add_chunks(part, vectors)
                 bar.update(len(part))
             stale = existing - {c.id for c in chunks}
