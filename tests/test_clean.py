@@ -225,6 +225,18 @@ def test_markdown_meets_the_contract(tmp_path):
     assert headings_of(doc) == [("Sec. 2. Policy", 1)]
 
 
+@pytest.mark.parametrize("source, clean", [
+    ("**Sec. 3. Ensuring an Equitable Response. ** To address", "Sec. 3. Ensuring an Equitable Response. To address"),
+    ("**Sec. 2. \u00a0**The prohibitions in section 1", "Sec. 2. The prohibitions in section 1"),
+    ("5.  *Golden Parachute Ban*.* * I have not accepted", "5. Golden Parachute Ban. I have not accepted"),
+    ("PEP 448 allows f(**kw, **more) and 2 * 3 and `a ** b`", "PEP 448 allows f(**kw, **more) and 2 * 3 and a ** b"),
+])
+def test_markdown_leftover_delimiters(source, clean):
+    from assistant.readers import markdown
+
+    assert markdown.render(source)[0] == clean
+
+
 def test_markdown_ordered_items_keep_their_numbers_and_headings_their_levels(tmp_path):
     doc = load_text(tmp_path, "n.md", "# Top\n\nIntro.\n\n### Deep\n\n7. seventh\n8. eighth\n\n## Middle\n")
     assert "7. seventh\n8. eighth" in doc.text
@@ -316,7 +328,7 @@ def test_pep_meets_the_contract(tmp_path):
     abstract = blocks[blocks.index("Abstract") + 1]
     assert abstract == ("This document describes the release schedule for Python 3.99, as proposed in PEP 602, "
                         "PEP 8 and its naming part, using dates from RFC 2822. See join, the literal and emphasis and "
-                        "strong words, the substituted text, a link and a footnote .")
+                        "strong words, the substituted text, a link and a footnote.")
     for dropped in ("comment is dropped", "footnote text", "example.org/target", "release schedule: feature",
                     "versionadded", "code-block", ".. "):
         assert dropped not in doc.text

@@ -256,15 +256,21 @@ def _docinfo(node: Any) -> list[tuple[str, str]]:
 
 def _inline(node: Any) -> str:
     """The text of an inline subtree: markup gone, footnote references and messages dropped."""
+    return tidy(_inline_raw(node))
+
+
+def _inline_raw(node: Any) -> str:
     from docutils import nodes
 
     if isinstance(node, nodes.Text):
         return node.astext()
+    if node.tagname in ("footnote_reference", "citation_reference"):
+        return _DROPPED
     if node.tagname in _DROP and node.tagname != "target":
         return node.get("alt", "") if node.tagname == "image" else ""
     if node.tagname == "problematic":
         return _clean_raw(node.astext())
-    text = "".join(_inline(child) for child in node.children)
+    text = "".join(_inline_raw(child) for child in node.children)
     if node.tagname in ("emphasis", "strong"):  # reST markup does not nest: "*see ``x``*" keeps the backticks
         text = re.sub(r"``(.+?)``", r"\1", text)
     return text
@@ -274,9 +280,15 @@ _LEFTOVER_LITERAL = re.compile(r"``([^`\n]+?)``")
 _LEFTOVER_LINK = re.compile(r"`+([^`<>\n]+?)`*\s*<[^<>\s]+>`_{1,2}")
 
 
+_DROPPED = "\x02"  # where a footnote reference was: "guide [2]_." reads "guide.", not "guide ."
+_AT_DROPPED = re.compile(r"[ \t\n]*\x02(?=[.,;:!?)\]]|\s|$)|\x02")
+
+
 def tidy(text: str) -> str:
     """Inline markup docutils leaves as text because the source broke a rule (``a``.``b`` without a space, a
-    link inside a literal): the words only. Applied to prose, never to code."""
+    link inside a literal): the words only; no space left where a footnote reference was. Applied to prose, never
+    to code."""
+    text = _AT_DROPPED.sub("", text)
     return _LEFTOVER_LITERAL.sub(r"\1", _LEFTOVER_LINK.sub(r"\1", text))
 
 
@@ -313,7 +325,7 @@ class _Walker:
             for child in rest:
                 self.block(child, depth + 1)
         elif tag in ("paragraph", "rubric", "title", "subtitle", "caption", "attribution"):
-            text = tidy(_inline(node))
+            text = _inline(node)
             b.paragraph(("\u2014 " + text) if tag == "attribution" else text)
         elif tag in ("bullet_list", "enumerated_list"):
             b.lines(self.list_lines(node, 0))
