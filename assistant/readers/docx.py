@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+import zlib
 from typing import Any
 
 from .blocks import TextBuilder, one_line, table_row
@@ -51,7 +52,7 @@ def check_archive(raw: bytes) -> None:
             raise DocxRefused("not a Word document (no word/document.xml in the archive)")
         try:
             bad = archive.testzip()
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, NotImplementedError) as exc:
             raise DocxRefused(f"broken .docx archive ({_first_line(exc)})") from exc
         if bad:
             raise DocxRefused(f"broken .docx archive (member {bad} is damaged)")
