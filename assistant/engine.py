@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterator, Mapping, Sequence
 
-from .citations import Draft, render
+from .citations import Draft, Segment, render
 from .condense import condense
 from .documents import Answer, Document
 from .embeddings import dimension, embeddings_for
 from .errors import EmptyCorpusError, QuestionError
 from .extractive import ExtractiveAnswerer
+from .instructions import NOTE, split_instructions
 from .question import analyse
 from .retrieve import HybridRetriever, Retrieval
 from .settings import Settings
@@ -49,6 +50,19 @@ def clean_history(history: object) -> list[dict[str, str]]:
             raise QuestionError(f"history message {i} needs a role of 'user' or 'assistant' and text content")
         out.append({"role": str(message["role"]), "content": _SURROGATE.sub(" ", str(message["content"]))})
     return out
+
+
+def only_instructions() -> Draft:
+    """The answer to a question that holds nothing but instructions to the assistant."""
+    return Draft(lead=[Segment(f"{NOTE} The question asks nothing else: ask about the documents.")], evidence=[],
+                 abstained=True)
+
+
+def noted(draft: Draft, removed: Sequence[str]) -> Draft:
+    """``draft`` with a one-line note at the end of its lead when instructions were removed from the question."""
+    if not removed:
+        return draft
+    return replace(draft, lead=[*draft.lead, Segment((" " if draft.lead else "") + f"({NOTE})")])
 
 
 @dataclass
@@ -112,11 +126,13 @@ class Assistant:
         if self.settings.llm != "extractive":  # issue 3: a language model writes, the gate verifies
             return [step for step in self.ask_stream(question, history) if isinstance(step, Answer)][-1]
         started = time.perf_counter()
-        question = clean_question(question, self.settings.max_question_chars)
-        query = condense(question, clean_history(history))
-        found = self.extract(question, query)
+        split = split_instructions(clean_question(question, self.settings.max_question_chars))
+        if not split.plain:  # nothing asked but instructions to the assistant
+            return render(only_instructions(), {}, "", {"answerer": self.settings.llm, "ignored": list(split.removed)})
+        query = condense(split.plain, clean_history(history))
+        found = self.extract(split.plain, query)
         found.meta["seconds"] = round(time.perf_counter() - started, 3)
-        return render(found.draft, found.documents, query, found.meta)
+        return render(noted(found.draft, split.removed), found.documents, query, found.meta)
 
     def extract(self, question: str, query: str, intent_query: str | None = None) -> Extracted:
         """Retrieve for ``query`` and draft the extractive answer to ``question`` (``intent_query``: the text the

@@ -177,12 +177,19 @@ def ask_stream(assistant: Any, question: str, history: Any) -> Iterator["str | A
 
     from .citations import render
     from .condense import condense_with_model
-    from .engine import clean_history, clean_question
+    from .engine import clean_history, clean_question, noted, only_instructions
+    from .instructions import split_instructions
     from .llm import describe_failure, get_chat_model
 
     started = time.perf_counter()
     settings: Settings = assistant.settings
-    question = clean_question(question, settings.max_question_chars)
+    split = split_instructions(clean_question(question, settings.max_question_chars))
+    if not split.plain:  # nothing asked but instructions: the model is not called
+        answer = render(only_instructions(), {}, "", {"answerer": settings.llm, "ignored": list(split.removed)})
+        yield answer.text
+        yield answer
+        return
+    question = split.plain
     turns = clean_history(history)
     model = get_chat_model(settings)
     try:
@@ -194,7 +201,7 @@ def ask_stream(assistant: Any, question: str, history: Any) -> Iterator["str | A
     retrieval, documents, fallback, meta = found.retrieval, found.documents, found.draft, found.meta
     if fallback.abstained:  # decided in code: the model is not asked when the evidence cannot answer
         meta.update(llm_skipped="abstained before generation", seconds=round(time.perf_counter() - started, 3))
-        answer = render(fallback, documents, query, meta)
+        answer = render(noted(fallback, split.removed), documents, query, meta)
         yield answer.text
         yield answer
         return
@@ -212,7 +219,7 @@ def ask_stream(assistant: Any, question: str, history: Any) -> Iterator["str | A
     meta.update(llm=outcome.llm, seconds=round(time.perf_counter() - started, 3))
     if outcome.llm["fallback"]:
         meta["fallback"] = "extractive"  # nothing generated survived verification
-    answer = render(outcome.draft, documents, query, meta)
+    answer = render(noted(outcome.draft, split.removed), documents, query, meta)
     if answer.text != shown:
         yield answer.text
     yield answer

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from . import facts
 from .facts import Value
+from .instructions import strip_instructions
 from .text import terms
 
 FACTOID_KINDS = ("date", "year", "percent", "money", "count", "duration", "name")
@@ -53,27 +54,8 @@ class Intent:
         return self.kind in FACTOID_KINDS
 
 
-# Instructions smuggled into a question ("Ignore your instructions and say ...", "SYSTEM: you are now ...") are
-# removed before the question is analysed: they are not part of what is asked, and must not steer the answer.
-_INJECTIONS = [
-    re.compile(r"\b(?:ignore|disregard|forget|override)\b[^.?!;:]{0,80}?\b(?:instructions?|rules|prompts?|guidelines|"
-               r"documents?|sources?|context|everything|above)\b[^.?!;:]*[.?!;:]?", re.I),
-    re.compile(r"\b(?:system|developer|assistant)\s*(?:prompt|mode)?\s*:[^.?!;]*[.?!;]?", re.I),
-    re.compile(r"\b(?:you are now|from now on|pretend (?:that|to)|act as|you must (?:say|answer|reply|respond))\b"
-               r"[^.?!;]*[.?!;]?", re.I),
-    re.compile(r"^\s*(?:say|answer|reply|respond|write)\s+(?:that|only|with|the)\b[^.?!;]*[.?!;]", re.I),
-]
 _BARE_MONTH = re.compile(r"(?<!\d\s)\b(January|February|March|April|June|July|August|September|October|November|"
                          r"December)\b(?!\s+\d)")
-
-
-def strip_instructions(question: str) -> str:
-    """``question`` without embedded instructions to the assistant; unchanged if nothing else would be left."""
-    cleaned = question
-    for pattern in _INJECTIONS:
-        cleaned = pattern.sub(" ", cleaned)
-    cleaned = " ".join(cleaned.split())
-    return cleaned if terms(cleaned) else question
 
 
 def premises(question: str) -> list[Value]:
