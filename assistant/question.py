@@ -79,15 +79,14 @@ def classify(question: str) -> str:
     return "other"
 
 
-def analyse(question: str, standalone: str | None = None) -> Intent:
-    """An Intent for ``question``; terms of ``standalone`` not in the question count as conversational context."""
+def analyse(question: str, standalone: str | None = None, previous: str | None = None) -> Intent:
+    """An Intent for ``question``; terms of ``standalone`` not in the question count as conversational context;
+    ``previous``: the earlier question a follow-up continues."""
     question = strip_instructions(question)
     kind = classify(question)
-    if kind == "other" and standalone and standalone != question:
+    if kind == "other" and previous:
         # "And the trade representative?" takes its kind from the conversation it continues.
-        parts = standalone.split(" | ")
-        inherited = classify(parts[1]) if len(parts) > 1 else "other"
-        kind = inherited if inherited != "other" else kind
+        kind = classify(previous)
     focus = terms(question)
     context = [t for t in terms(standalone or "") if t not in focus]
     assumed = premises(question)
