@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
-from . import constraints, facts
+from . import constraints, corrections, facts
 from .citations import Draft, Quote, Segment
 from .documents import Document
 from .facts import Value
@@ -225,6 +225,12 @@ class ExtractiveAnswerer:
         chosen = max(picks, key=_pick_rank)
         if _NO_KNOWLEDGE.search(chosen.sentence.text):
             return _abstain("The sources don't give it; they say it is not known.", partial=[chosen.sentence])
+        # issue 14: a value another document corrects is never the answer (corrections.py decides)
+        corrected = corrections.resolve(intent.kind, [corrections.Stated(p.sentence.doc, p.sentence.start,
+                                        p.sentence.end, p.value) for p in [chosen] + picks], intent.focus_terms,
+                                        {s.doc.source: s.doc for s in ranked}.values())
+        if corrected is not None:
+            return corrected
         agree, disagree = [], []
         for pick in picks:
             if pick.sentence is chosen.sentence or pick.sentence.score < 0.6 * chosen.sentence.score:
@@ -370,7 +376,9 @@ class ExtractiveAnswerer:
                             and len(s.doc.text[sentence.end:s.start]) < 4), None)
                 if nxt is not None and nxt not in chosen and nxt.score >= 0.5 * best.score:
                     chosen.insert(chosen.index(sentence) + 1, nxt)
-        return Draft(lead=[], evidence=[s.quote for s in chosen[:4]])
+        # issue 14: a quoted claim that another document corrects comes with the correction, first
+        return corrections.amend(Draft(lead=[], evidence=[s.quote for s in chosen[:4]]),
+                                 {s.doc.source: s.doc for s in ranked}, intent.focus_terms)
 
 
 # -- helpers ------------------------------------------------------------------------------------------------------------

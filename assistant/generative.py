@@ -25,6 +25,7 @@ from .retrieve import Retrieval
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from .condense import Question
     from .documents import Answer
 
 log = logging.getLogger(__name__)
@@ -60,14 +61,10 @@ def choose_sources(retrieval: Retrieval, documents: Mapping[str, Document], fall
     return [Source(number=i, chunk=c, document=documents[c.source]) for i, c in enumerate(picked, start=1)]
 
 
-def question_for_model(question: str, query: str) -> str:
-    """The question as the model sees it: a standalone rewrite when there is one, else the question with the
-    conversation's context."""
-    if query == question:
-        return question
-    if " | " not in query:
-        return query
-    return f"{question} (earlier in the conversation: {' / '.join(query.split(' | ')[1:])})"
+def question_for_model(question: "Question") -> str:
+    """The question as the model sees it: the standalone query (the plain question, or a follow-up with the
+    conversation's subject, or the model's own rewrite of it)."""
+    return question.query
 
 
 def _request(settings: Settings, sources: list[Source], fmt: str) -> dict[str, Any]:
@@ -177,31 +174,38 @@ def ask_stream(assistant: Any, question: str, history: Any) -> Iterator["str | A
 
     from .citations import render
     from .condense import condense_with_model
-    from .engine import clean_history, clean_question
+    from .condense import Question
+    from .engine import clean_history, clean_question, noted, only_instructions
     from .llm import describe_failure, get_chat_model
 
     started = time.perf_counter()
     settings: Settings = assistant.settings
-    question = clean_question(question, settings.max_question_chars)
+    cleaned = clean_question(question, settings.max_question_chars)
     turns = clean_history(history)
+    asked = Question.plain(cleaned)
+    if not asked.asked:  # nothing asked but instructions: the model is not called
+        answer = render(only_instructions(), {}, "", {"answerer": settings.llm, "ignored": list(asked.ignored)})
+        yield answer.text
+        yield answer
+        return
     model = get_chat_model(settings)
     try:
-        query = condense_with_model(question, turns, model)
+        asked = condense_with_model(cleaned, turns, model)
     except Exception as exc:
         raise describe_failure(exc, settings) from exc
-    found = assistant.extract(question, query, query if " | " in query or query == question
-                              else f"{question} | {query}")
+    query = asked.query
+    found = assistant.extract(asked)
     retrieval, documents, fallback, meta = found.retrieval, found.documents, found.draft, found.meta
     if fallback.abstained:  # decided in code: the model is not asked when the evidence cannot answer
         meta.update(llm_skipped="abstained before generation", seconds=round(time.perf_counter() - started, 3))
-        answer = render(fallback, documents, query, meta)
+        answer = render(noted(fallback, asked.ignored), documents, query, meta)
         yield answer.text
         yield answer
         return
     sources = choose_sources(retrieval, documents, fallback, settings.llm_sources)
     outcome: Outcome | None = None
     shown = ""
-    for step in GenerativeAnswerer(model, settings).stream(question_for_model(question, query), sources, fallback):
+    for step in GenerativeAnswerer(model, settings).stream(question_for_model(asked), sources, fallback):
         if isinstance(step, Outcome):
             outcome = step
         else:
@@ -212,7 +216,7 @@ def ask_stream(assistant: Any, question: str, history: Any) -> Iterator["str | A
     meta.update(llm=outcome.llm, seconds=round(time.perf_counter() - started, 3))
     if outcome.llm["fallback"]:
         meta["fallback"] = "extractive"  # nothing generated survived verification
-    answer = render(outcome.draft, documents, query, meta)
+    answer = render(noted(outcome.draft, asked.ignored), documents, query, meta)
     if answer.text != shown:
         yield answer.text
     yield answer

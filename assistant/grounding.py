@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from .citations import Quote
+from .corrections import contradicts
 from .facts import MONTH_NAMES, NUMBER_WORDS, TENS_WORDS
 from .prompting import Claim, Source
 
@@ -178,6 +179,11 @@ def check(claim: Claim, sources: dict[int, Source]) -> tuple[Verified | None, st
         spans.append(span)
         quoted.append(sources[next(n for n in claim.sources
                                    if sources[n].document.source == span.source)].document.text[span.start:span.end])
+    # issue 14: a quote that says the sentence is wrong, or gives another value for it, is no support
+    kept = [(span, q) for span, q in zip(spans, quoted) if not contradicts(q, text)]
+    if not kept:
+        return None, f"its quote contradicts it (a correction, or another value): {text[:60]!r}"
+    spans, quoted = [span for span, _ in kept], [q for _, q in kept]
     missing = unsupported_figures(text, quoted)
     if missing:
         return None, f"states {', '.join(missing)} which no cited quote contains: {text[:60]!r}"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from . import constraints, facts
 from .constraints import Constraint
 from .facts import Value
+from .instructions import strip_instructions
 from .text import terms
 
 FACTOID_KINDS = ("date", "year", "percent", "money", "count", "duration", "name")
@@ -52,27 +53,8 @@ class Intent:
         return self.kind in FACTOID_KINDS
 
 
-# Instructions smuggled into a question ("Ignore your instructions and say ...", "SYSTEM: you are now ...") are
-# removed before the question is analysed: they are not part of what is asked, and must not steer the answer.
-_INJECTIONS = [
-    re.compile(r"\b(?:ignore|disregard|forget|override)\b[^.?!;:]{0,80}?\b(?:instructions?|rules|prompts?|guidelines|"
-               r"documents?|sources?|context|everything|above)\b[^.?!;:]*[.?!;:]?", re.I),
-    re.compile(r"\b(?:system|developer|assistant)\s*(?:prompt|mode)?\s*:[^.?!;]*[.?!;]?", re.I),
-    re.compile(r"\b(?:you are now|from now on|pretend (?:that|to)|act as|you must (?:say|answer|reply|respond))\b"
-               r"[^.?!;]*[.?!;]?", re.I),
-    re.compile(r"^\s*(?:say|answer|reply|respond|write)\s+(?:that|only|with|the)\b[^.?!;]*[.?!;]", re.I),
-]
 _BARE_MONTH = re.compile(r"(?<!\d\s)\b(January|February|March|April|June|July|August|September|October|November|"
                          r"December)\b(?!\s+\d)")
-
-
-def strip_instructions(question: str) -> str:
-    """``question`` without embedded instructions to the assistant; unchanged if nothing else would be left."""
-    cleaned = question
-    for pattern in _INJECTIONS:
-        cleaned = pattern.sub(" ", cleaned)
-    cleaned = " ".join(cleaned.split())
-    return cleaned if terms(cleaned) else question
 
 
 def premises(question: str) -> list[Value]:
@@ -128,15 +110,14 @@ def classify(question: str) -> str:
     return "other"
 
 
-def analyse(question: str, standalone: str | None = None) -> Intent:
-    """An Intent for ``question``; terms of ``standalone`` not in the question count as conversational context."""
+def analyse(question: str, standalone: str | None = None, previous: str | None = None) -> Intent:
+    """An Intent for ``question``; terms of ``standalone`` not in the question count as conversational context;
+    ``previous``: the earlier question a follow-up continues."""
     question = strip_instructions(question)
     kind = classify(question)
-    if kind == "other" and standalone and standalone != question:
+    if kind == "other" and previous:
         # "And the trade representative?" takes its kind from the conversation it continues.
-        parts = standalone.split(" | ")
-        inherited = classify(parts[1]) if len(parts) > 1 else "other"
-        kind = inherited if inherited != "other" else kind
+        kind = classify(previous)
     negated = negated_terms(question)
     focus = [t for t in terms(question) if t not in negated]
     context = [t for t in terms(standalone or "") if t not in focus and t not in negated]

@@ -305,7 +305,8 @@ def test_feedback_lines_and_markdown_export(tmp_path: Path) -> None:
     assert "[1] **A**, Pub, 2026-01-15, `a.md` (characters 5–24), <https://example.org/a>" in md
     assert "*Error:* The question is empty" in md
     assert conversation.history([turn, failed]) == [{"role": "user", "content": "When?"},
-                                                    {"role": "assistant", "content": "July 13, 2026 [1]."}]
+                                                    {"role": "assistant", "content": "July 13, 2026 [1].",
+                                                     "abstained": False}]
 
 
 def test_login_setting() -> None:

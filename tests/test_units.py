@@ -71,12 +71,14 @@ def test_terms_keep_exact_tokens():
 def test_follow_up_is_condensed_with_the_conversation():
     history = [{"role": "user", "content": "When is the deadline for the negotiations?"},
                {"role": "assistant", "content": "July 13, 2026 [1].\n\n“...” [1]"}]
-    query = condense("What happens if it is missed?", history)
-    assert query.startswith("What happens if it is missed? | When is the deadline")
-    assert "July 13, 2026" in query and "[1]" not in query
-    assert condense("Who is the Secretary of Commerce?", history) == "Who is the Secretary of Commerce?"
-    assert analyse("And the trade representative?", "And the trade representative? | Who is the Secretary?").kind \
-        == "name"
+    asked = condense("What happens if it is missed?", history)
+    assert asked.query.startswith("What happens if it is missed? (") and "deadline" in asked.query
+    assert asked.subject and asked.previous == "When is the deadline for the negotiations?"
+    # the conversation's subject, never the previous answer's value (a date asked for is no referent)
+    assert "July" not in asked.query and "[1]" not in asked.query
+    plain = condense("Who is the Secretary of Commerce?", history)
+    assert plain.query == plain.asked == "Who is the Secretary of Commerce?" and not plain.follow_up
+    assert analyse("And the trade representative?", previous="Who is the Secretary?").kind == "name"
 
 
 DOCS = {"a.md": Document("a.md", "Alpha beta. The deadline is July 13, 2026.", {"title": "A"})}
