@@ -625,7 +625,10 @@ def _pick_rank(pick: Pick) -> float:
     """How a value and its unit rank as the answer: the unit's score, how closely the question's words surround
     the value, and how much of the unit is about the question (a focused unit, "The council is a 5-person
     committee", answers better than one that goes on about something else)."""
-    return pick.sentence.score + 0.3 * min(pick.strength, 1.0) + 0.3 * pick.sentence.focus
+    rank = pick.sentence.score + 0.3 * min(pick.strength, 1.0) + 0.3 * pick.sentence.focus
+    if pick.value.kind == "name" and pick.value.surface in pick.sentence.doc.title:
+        rank -= 0.15  # the person a document's title already names is its background, rarely what is asked
+    return rank
 
 
 def _relevant_enough(sentence: Sentence) -> bool:

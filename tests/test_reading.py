@@ -139,3 +139,21 @@ def test_answer_side():
     assert answer_side("Who did the envoy succeed?") == 1
     assert answer_side("Who signed the declaration?") == -1
     assert answer_side("Who is the coordinating officer?") == 0
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Which day was proclaimed a day of remembrance?", "date"),
+    ("What date is the 4.2.0 final planned for?", "date"),
+    ("Which minerals were listed?", "list"),
+    ("What's the planned release date for 4.2.0 final?", "date"),
+])
+def test_question_kinds_by_form(question, kind):
+    assert classify(question) == kind
+
+
+def test_what_a_question_rules_out():
+    from assistant.question import analyse
+    intent = analyse("What day was 4.2.0 released (final, not a candidate)?")
+    assert intent.negated == ["candidate"] and "final" in intent.focus_terms
+    assert analyse("Besides the agency head, who co-chairs the council?").negated == ["agency", "head"]
+    assert analyse("Why did the plan not work?").negated == []
