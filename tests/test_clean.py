@@ -115,6 +115,7 @@ def test_join_wrapped_on_whitehouse_style_text():
     ("https://example.org/path: not a label", False),
     ("the rules, which we adopted after a long and careful review of every case: apply", False),
     ("No colon in this line at all", False),
+    ("this: There were no leaks from here.", False),  # a briefing's sentence wrapped after "I can tell you"
 ])
 def test_is_field_line(line, expected):
     assert is_field_line(line) is expected

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 
-# "label: value" on one line: a label of at most six words (letters, digits, dots, brackets, dashes), then ": text".
-FIELD_LINE = re.compile(r"^\s*(?:[-*+]\s+|\d{1,3}[.)]\s+)?[\w(][\w.()/'’+&# -]{0,60}?:[ \t]+\S")
+# "label: value" on one line: a label of at most six words starting with a capital or a digit (letters, digits,
+# dots, brackets, dashes), then ": text". A lower-case start ("this: There were") is a sentence running on.
+FIELD_LINE = re.compile(r"^\s*(?:[-*+]\s+|\d{1,3}[.)]\s+)?[A-Z0-9(\u00c0-\u024f][\w.()/'’+&# -]{0,60}?:[ \t]+\S")
 _URL_SCHEME = re.compile(r"^\s*\w+://|^\s*(?:https?|mailto|ftp|file):", re.I)
 
 
