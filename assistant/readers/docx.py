@@ -183,3 +183,6 @@ def _properties(props: Any) -> tuple[dict[str, Any], dict[str, str]]:
         if str(value).strip():
             fields[key.replace("_", " ").capitalize()] = one_line(str(value))
     return meta, fields
+
+
+__all__ = ["DocxRefused", "MAX_INFLATED", "MAX_MEMBERS", "MAX_RATIO", "check_archive", "render"]
