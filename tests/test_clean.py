@@ -115,6 +115,7 @@ def test_join_wrapped_on_whitehouse_style_text():
     ("https://example.org/path: not a label", False),
     ("the rules, which we adopted after a long and careful review of every case: apply", False),
     ("No colon in this line at all", False),
+    ("this: There were no leaks from here.", False),  # a briefing's sentence wrapped after "I can tell you"
 ])
 def test_is_field_line(line, expected):
     assert is_field_line(line) is expected
@@ -410,6 +411,31 @@ def make_docx(path: Path) -> None:
             cell.text = value
     document.add_paragraph("Contact: the works office")
     document.save(str(path))
+
+
+def test_docx_numbering_decides_bullets_and_numbers(tmp_path):
+    """Word marks list paragraphs with numbering (w:numPr) on a plain style: its format decides "- " or "1. "."""
+    import docx
+    from docx.oxml.ns import qn
+    from docx.oxml import OxmlElement
+
+    document = docx.Document()
+    ids = {name: document.styles[name].element.pPr.numPr.numId.val for name in ("List Bullet", "List Number")}
+    for text, style, level in (("Intro", None, 0), ("Apples", "List Bullet", 0), ("Green", "List Bullet", 1),
+                               ("One", "List Number", 0), ("Two", "List Number", 0)):
+        paragraph = document.add_paragraph(text)  # the "Normal" style: only the numbering says it is an item
+        if style:
+            num_pr = OxmlElement("w:numPr")
+            ilvl, num_id = OxmlElement("w:ilvl"), OxmlElement("w:numId")
+            ilvl.set(qn("w:val"), str(level))
+            num_id.set(qn("w:val"), str(ids[style]))
+            num_pr.append(ilvl)
+            num_pr.append(num_id)
+            paragraph._p.get_or_add_pPr().append(num_pr)
+    path = tmp_path / "lists.docx"
+    document.save(str(path))
+    doc = load(SourceFile(path, path.name), MAX)
+    assert doc.text == "Intro\n\n- Apples\n  - Green\n1. One\n2. Two"
 
 
 def test_docx_meets_the_contract(tmp_path):

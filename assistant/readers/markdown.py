@@ -11,7 +11,7 @@ import html
 import re
 from typing import Any
 
-from .blocks import TextBuilder, join_field_lines, one_line, table_row
+from .blocks import TextBuilder, one_line, table_row
 
 _TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
 
@@ -127,4 +127,4 @@ def _unmatched_strong(text: str) -> str:
                    for part in parts)
 
 
-__all__ = ["render", "join_field_lines"]
+__all__ = ["render"]

@@ -105,3 +105,6 @@ def plain_text(text: str) -> str:
         joined = join_wrapped(lines)
         blocks.append("\n".join(joined))
     return "\n\n".join(blocks)
+
+
+__all__ = ["SHORT", "LAST_LINE_RATIO", "ends_short", "is_code_line", "is_list_item", "join_wrapped", "plain_text"]

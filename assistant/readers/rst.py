@@ -12,7 +12,7 @@ import io
 import re
 from typing import Any
 
-from .blocks import TextBuilder, join_field_lines, one_line, table_row
+from .blocks import TextBuilder, one_line, table_row
 
 _HEADER_LINE = re.compile(r"^([A-Za-z][\w-]*):[ \t]*(.*)$")
 _ROLE_NAME = re.compile(r"(?<![\w`]):([A-Za-z][\w+.-]*(?::[A-Za-z][\w+.-]*)*):`")
@@ -430,4 +430,4 @@ def _roman(number: int) -> str:
     return out
 
 
-__all__ = ["looks_like_rst", "render", "split_header", "join_field_lines"]
+__all__ = ["header_value", "looks_like_rst", "render", "split_header", "tidy"]
