@@ -107,7 +107,12 @@ class ExtractiveAnswerer:
         if missing:
             return _abstain(f"The sources don't say: the passages about this never mention {_quote_list(missing)}.",
                             partial=[top])
-        if names:  # a unit that names what the question names is the better evidence, all else equal
+        if names:
+            # A document that never names what the question names is about something else (another hurricane,
+            # another proclamation): its units give way when some document does name it.
+            named = [s for s in pool if _document_names(s.doc, names)]
+            pool = named or pool
+            # within those, a unit that names it is the better evidence, all else equal
             for sentence in pool:
                 sentence.score += 0.05 * sum(constraints.matches(c, sentence.window) for c in names) / len(names)
             pool.sort(key=lambda s: -s.score)
@@ -226,8 +231,11 @@ class ExtractiveAnswerer:
         if _NO_KNOWLEDGE.search(chosen.sentence.text):
             return _abstain("The sources don't give it; they say it is not known.", partial=[chosen.sentence])
         # issue 14: a value another document corrects is never the answer (corrections.py decides)
+        # only the chosen value (and the picks that state it) can be a corrected claim: another candidate's
+        # correction says nothing about the answer
+        stating = [chosen] + [p for p in picks if p is not chosen and _same_value(p.value, chosen.value)]
         corrected = corrections.resolve(intent.kind, [corrections.Stated(p.sentence.doc, p.sentence.start,
-                                        p.sentence.end, p.value) for p in [chosen] + picks], intent.focus_terms,
+                                        p.sentence.end, p.value) for p in stating], intent.focus_terms,
                                         {s.doc.source: s.doc for s in ranked}.values())
         if corrected is not None:
             return corrected
@@ -423,6 +431,16 @@ def _positions(text: str) -> tuple[tuple[str, int, int], ...]:
 @functools.lru_cache(maxsize=4096)
 def _context_terms(context: str) -> tuple[str, ...]:
     return tuple(terms(context))
+
+
+def _document_names(doc: Document, names: Sequence[constraints.Constraint]) -> bool:
+    """Whether the document (its title or text) names every one of ``names``."""
+    return all(_document_names_one(doc.title, doc.text, c) for c in names)
+
+
+@functools.lru_cache(maxsize=4096)
+def _document_names_one(title: str, text: str, constraint: constraints.Constraint) -> bool:
+    return constraints.matches(constraint, f"{title}\n{text}")
 
 
 @functools.lru_cache(maxsize=256)

@@ -227,6 +227,7 @@ association federal national state states united republic kingdom union governme
 guard corps center centre centers board authority initiative project report summit conference treaty agreement
 convention declaration amendment bill resolution fact sheet statement release management coordinating
 hurricane typhoon storm storms tornado earthquake wildfire fire flood floods cyclone pandemic
+county counties city town village district province region territory island islands borough parish
 """.split())
 _FUNCTION_WORDS = frozenset("""
 the a an this that these those in on at of for by with from to and but or as if it its our we you they he she his her
