@@ -20,6 +20,7 @@ from .keyword import KeywordIndex
 from .question import KIND_PHRASES, Intent
 from .retrieve import Retrieval
 from .text import terms, words
+from .places import is_place
 from .units import Unit, context as unit_context, units as document_units
 
 _NO_KNOWLEDGE = re.compile(
@@ -282,7 +283,8 @@ class ExtractiveAnswerer:
         if intent.kind == "count" and _IDENTIFIER_QUESTION.search(intent.text):
             found = facts.counts(sentence.text, identifiers=True)  # "what is the number of the proclamation?"
         elif kind == "name":
-            found = facts.names(sentence.text, _document_lower_words(sentence.doc.text))
+            found = [v for v in facts.names(sentence.text, _document_lower_words(sentence.doc.text))
+                     if not is_place(v.surface)]  # "South Korea" is no person
         else:
             found = facts.values(kind, sentence.text, published)
         if intent.kind == "count" and not found:  # "how much faster": "40% faster"; "how many days": "180 days"

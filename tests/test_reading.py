@@ -157,3 +157,17 @@ def test_what_a_question_rules_out():
     assert intent.negated == ["candidate"] and "final" in intent.focus_terms
     assert analyse("Besides the agency head, who co-chairs the council?").negated == ["agency", "head"]
     assert analyse("Why did the plan not work?").negated == []
+
+
+def test_places_are_no_person_names(tmp_path, monkeypatch):
+    from assistant import places
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    places.place_names.cache_clear()
+    try:
+        assert places.is_place("South Korea") and places.is_place("North Carolina") and not places.is_place("Ada Quill")
+        assert (tmp_path / "assistant" / "places").is_dir()  # kept for the next process
+        places.place_names.cache_clear()
+        assert places.is_place("Saudi Arabia")  # read back from the cache
+    finally:
+        places.place_names.cache_clear()
