@@ -95,7 +95,8 @@ class ExtractiveAnswerer:
                    and not t[0].isdigit()]
         if best.similarity < self.min_similarity and best.coverage < 0.5:
             return _abstain("The sources don't say anything about this: nothing in them matches the question.")
-        if unknown and best.similarity < 0.45 and best.coverage < 0.5:
+        if unknown and best.similarity < 0.45 and best.coverage < 0.5 \
+                and self._plain_similarity(ranked[:5], retrieval.query_vector) < 0.45:
             shown = [w for w in words(intent.text) if terms(w) and terms(w)[0] in unknown] or unknown
             return _abstain(f"The sources don't say: they never mention {_quote_list(shown)}.")
         eligible = [s for s in ranked[:60] if not self._unmet(intent, s)]
@@ -124,6 +125,12 @@ class ExtractiveAnswerer:
         if premise is not None:  # a premise the sources never mention: say so before what they do say
             return replace(draft, lead=[premise] + ([Segment(" ")] if draft.lead else []) + list(draft.lead))
         return draft
+
+    def _plain_similarity(self, sentences: Sequence[Sentence], query_vector: Sequence[float]) -> float:
+        """The best similarity of ``sentences`` embedded without their context (a follow-up's few words may match a
+        sentence's own meaning better than the sentence under its document's title)."""
+        vectors = _embed_cached(self.embed, [s.text for s in sentences])
+        return max((float(sum(map(operator.mul, v, query_vector))) for v in vectors), default=0.0)
 
     # -- false premises ------------------------------------------------------------------------------------------
     def _premise(self, intent: Intent, pool: list[Sentence]) -> Draft | Segment | None:
@@ -179,8 +186,9 @@ class ExtractiveAnswerer:
         return out
 
     def _score(self, sentences: list[Sentence], intent: Intent, query_vector: Sequence[float]) -> None:
-        """Coverage of the question's weighted terms (a term found only in the unit's title or heading path counts
-        half), cosine similarity of the unit in its context to the query, and a little for the chunk's rank."""
+        """Coverage of the question's weighted terms (a term found only in the unit's title, heading path or a
+        list's lead-in counts half), cosine similarity of the unit under its title and heading path to the query,
+        and a little for the chunk's rank."""
         weights = self._weights(intent)
         total = sum(weights.values()) or 1.0
         vectors = _embed_cached(self.embed, [f"{s.context}: {s.text}" for s in sentences])
@@ -290,7 +298,8 @@ class ExtractiveAnswerer:
         if intent.kind == "count" and not found:  # "how much faster": "40% faster"; "how many days": "180 days"
             found = facts.values("duration", sentence.text, published) or facts.values("percent", sentence.text)
         elif intent.kind == "duration" and not found:  # "how long may lines be": "72 characters"
-            found = facts.values("count", sentence.text, published)
+            found = [v for v in facts.values("count", sentence.text, published)
+                     if re.match(r"\s+[a-z]+s\b", sentence.text[v.end:])]  # a number of some unit, not a bare one
         asked = {v.norm for v in facts.values(kind, intent.text, published)}
         if intent.kind == "count":
             asked |= set(intent.numbers)
