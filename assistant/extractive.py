@@ -516,8 +516,8 @@ def _distance(value: Value, start: int, end: int) -> int:
 
 
 def _role_adjacency(value: Value, sentence: Sentence, weights: dict[str, float]) -> float:
-    """A name right after a role word of the question ("Secretary of Commerce Howard Lutnick") or right before it
-    ("Jamieson Greer, the U.S. Trade Representative") is the one asked about."""
+    """A name right after a role word of the question ("Secretary of Labor Ivo Brandt") or right before it
+    ("Ada Quill, the Release Manager") is the one asked about."""
     text = sentence.text
     before = terms(text[max(0, value.start - 40):value.start])[-3:]
     after_text = text[value.end:value.end + 45]
