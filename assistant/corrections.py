@@ -144,6 +144,10 @@ def correction_of(error: Stated, focus: Sequence[str] = ()) -> Stated | None:
     para_start, para_end = paragraph(doc, error.start)
     if not judged_wrong(doc.text[para_start:para_end]):
         return None
+    for a, b in _spans(doc.text[para_start:error.start]):  # the paragraph already states the value itself: the
+        text = doc.text[para_start + a:para_start + b]     # report that follows supports it ("the caption credits X")
+        if _mentions(text, error.value) and not reports(text, error.value):
+            return None
     published = facts.parse_date(doc.metadata.get("date"))
     wanted = set(focus) | set(terms(error.text))
     best: tuple[float, Stated] | None = None
@@ -170,11 +174,20 @@ def resolve(kind_asked: str, statements: Sequence[Stated], focus: Sequence[str] 
     best first) is a claim another document corrects: "Jamieson Greer [1]. "The article" names Jacquelyn Gries
     [2], which "the fact-check" corrects [3]." None when no candidate is a corrected claim."""
     documents = list(documents)
-    for candidate in statements:
+    asked = set(focus)
+    lead_overlap = len(set(terms(statements[0].text)) & asked) if statements else 0
+    for i, candidate in enumerate(statements):
+        # the chosen value, or a rival about as close to the question: a correction elsewhere answers another one
+        if i and len(set(terms(candidate.text)) & asked) < max(1, lead_overlap / 2):
+            continue
         report = report_of(candidate, documents)
         fixed = correction_of(report, focus) if report is not None else None
         if report is None or fixed is None:
             continue
+        if asked and not asked & (set(terms(report.text)) | set(terms(fixed.text))):
+            continue  # neither the report nor the correction speaks of what was asked
+        if i and not _same(fixed.value, statements[0].value):
+            continue  # a rival's correction only annotates the chosen value; it never replaces it
         claimed = [s for s in statements if _same(s.value, report.value) and authority(s.doc) < authority(report.doc)
                    and not reports(s.text, s.value)]
         if not claimed:  # the claim's own sentence may sit outside the candidates: find it in the documents

@@ -1,11 +1,12 @@
-"""What a question asks for: the kind of answer (a date, a number, a name, ...), its terms and its anchors."""
+"""What a question asks for: the kind of answer (a date, a number, a name, ...), its terms and its constraints."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from . import facts
+from . import constraints, facts
+from .constraints import Constraint
 from .facts import Value
 from .instructions import strip_instructions
 from .text import terms
@@ -15,39 +16,34 @@ KIND_PHRASES = {
     "date": "a date", "year": "a year", "percent": "a percentage", "money": "a money amount", "count": "a number",
     "duration": "a length of time", "name": "a name", "list": "a list", "explain": "an explanation", "other": "that",
 }
+# The kind of answer, by the question's form. Each pattern is about how questions are asked, never about a corpus.
+_AUX = r"(?:are|were|is|was|do|does|did|have|has|had|will|would|can|could|should|must|may|might)"
 _RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("explain", re.compile(r"^(why|how (do|does|did|will|would|can|could)|explain|describe)\b|\bwhat (happens|would happen|will happen|happened)\b|\bwhat (did|does|do) .{0,80}\b(say|said|claim|boast|report|state|mean)\b|\bwhat kind\b|^did\b|^does\b|^is\b|^was\b|^were\b|^are\b|^has\b")),
-    ("money", re.compile(r"\bhow (big|large) (was |is )?(the |that |this )?(loan|stake|investment|deal|fund\w*|pipeline)\b|\bhow much (money|funding|investment)\b|\bhow much .{0,60}\b(spend|spent|cost|pay|paid|worth|invest\w*|commit\w*|fund\w*)\b|\bdollars?\b|\$|\bamount of money\b|\bwhat (minimum |maximum )?price\b|\bprice (floor )?level\b|\bdollar price\b")),
-    ("duration", re.compile(r"\bhow much time\b|\bhow long\b|\bhow many (days|weeks|months|years)\b")),
-    ("count", re.compile(r"\bwhat (was|is) (the )?(total |world |global |annual )?[a-z ]{0,30}\b(output|production)\b(?! share)|\bhow many\b|\bhow much\b(?! of\b)|\bwhat (is the )?number\b|\bpage\b|\bvote\b")),
+    ("explain", re.compile(r"^(why|how (do|does|did|will|would|can|could|should|is|are)|explain|describe)\b|\bwhat (happens|would happen|will happen|happened)\b|\bwhat (did|does|do) .{0,80}\b(say|said|claim|boast|report|state|mean|recommend|propose|require|do)\b|\bwhat kind\b|\bwhat is the (purpose|goal|aim|point|reason|rationale|meaning)\b|^(did|does|do|is|was|were|are|has|have|can|could|should|will|would)\b")),
+    ("money", re.compile(r"\bhow much (money|funding|investment)\b|\bhow much .{0,60}\b(spend|spent|cost|pay|paid|worth|invest\w*|commit\w*|fund\w*|raise\w*|budget\w*)\b|\bdollars?\b|\$|\bamount of (money|funding)\b|\bwhat (minimum |maximum )?price\b|\bhow (big|large) (was |is )?(the |that |this )?(loan|investment|grant|budget|fund\w*)\b")),
+    ("duration", re.compile(r"\bhow much time\b|\bhow long\b|\bhow many (days|weeks|months|years|hours|minutes)\b")),
+    ("count", re.compile(rf"\bhow many\b|\bhow much\b(?! of\b)|\b(what|which) (is|was|are|were) the (\w+ ){{0,3}}(number|count|total|maximum|minimum|max|min|limit|size|length|amount|population|age|height|width|capacity|output|production|vote|tally|margin|score)\b|\bwhat (number|limit)\b")),
     ("percent", re.compile(r"\b(percent|percentage|share|proportion|fraction|portion)\b|%|\brate\b")),
-    ("year", re.compile(r"\b(what|which) year\b")),
-    ("list", re.compile(r"\b(which|what)( \w+){0,3} (countries|sectors|minerals|elements|rare earths|parties|ministers|plans|deadlines|measures|steps|companies|nations|items|products|examples|projects|figures|commodities|others|rest)\b|\blist\b|\bother countries\b")),
-    ("name", re.compile(r"^who\b|\bwho\b|\bwhose\b|\bwhat is (his|her|their) (actual |real |full )?name\b|\bname of the\b|^which (\w+ ){0,3}(secretary|spokesperson|spokesman|minister|official|representative|person|president|chair)\b")),
-    ("date", re.compile(r"^when\b|\bwhen (was|did|is|were|does|do|will|are)\b|\b(what|which) (date|day)\b|\bdeadline\b|\buntil when\b|\bby when\b|\bexact date\b|\bcut-?off date\b")),
+    ("year", re.compile(r"\b(what|which|in what) year\b")),
+    ("list", re.compile(rf"^(which|what) (\w+ ){{0,2}}?\w+(ies|[^su'\s]s)\b ({_AUX}|\w+ed)\b|\blist\b|\benumerate\b|^name (the|all|some)\b|^who (sits?|serves?|served|is|are|was|were) (on|in)\b|^who (are|were) the (\w+ ){0,2}(members|people|participants|candidates)\b")),
+    ("name", re.compile(r"^who\b|\bwho\b|\bwhose\b|\bwhat is (his|her|their) (actual |real |full )?name\b|\bname of the\b|^which (\w+ ){0,3}(secretary|spokesperson|spokesman|minister|official|representative|person|president|chair|manager|author|director|administrator|officer|member)\b")),
+    ("date", re.compile(r"^when\b|\bwhen (was|did|is|were|does|do|will|are)\b|\b(what|which) (date|day)\b|\b(what|which) (is|was|were|are) the (\w+ ){0,3}(date|day)\b|\bdeadline\b|\buntil when\b|\bby when\b|\bexact date\b|\bcut-?off date\b|\bon what date\b")),
 ]
-# Capitalised words that describe roles and institutions rather than pin a question to one entity.
-_GENERIC_CAPS = frozenset("""
-secretary commerce trade representative president department treasury foreign ministry federal register section
-proclamation executive order united states us usa u.s. u.s the a an what which who when where why how did does do is
-was were are in on of for and or to by with according article sources source trump defense g7 critical minerals
-mineral rare earth earths i america american americans chinese washington beijing
-""".split())
-_QUESTION_DATE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:,?\s+\d{4})?|\b\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+\d{4}")
 
 
 @dataclass(frozen=True)
 class Intent:
-    """The kind of answer wanted, the weighted terms to look for, and anchors the evidence must mention."""
+    """The kind of answer wanted, the weighted terms to look for, and the constraints the evidence must meet."""
 
     kind: str
     text: str  # the question as typed
     focus_terms: list[str]  # terms of the question as typed
     context_terms: list[str] = field(default_factory=list)  # terms added from the conversation
-    anchors: list[str] = field(default_factory=list)  # named entities and years the evidence must mention
+    constraints: tuple[Constraint, ...] = ()  # versions, identifiers, years, named things the evidence must match
     numbers: list[str] = field(default_factory=list)  # numbers written in the question (never "the answer")
     counted: list[str] = field(default_factory=list)  # for "how many X": the terms of X
     premises: list[Value] = field(default_factory=list)  # dates, months, percentages, durations, amounts it asserts
+    side: int = 0  # where the answer sits relative to the question's verb in the evidence: +1 after, -1 before
 
     @property
     def factoid(self) -> bool:
@@ -68,6 +64,24 @@ def premises(question: str) -> list[Value]:
             found.append(Value("month", m.start(), m.end(), m.group(0), f"*-{month:02d}", m.group(0)))
     found += facts.percents(question) + facts.durations(question) + facts.money(question)
     return sorted(found, key=lambda v: v.start)
+
+
+# Which side of its verb the asked-for thing stands on. "Who did Greer succeed?" asks for the object (the name
+# after "succeeded" in "... and succeeded Katherine Tai"); "Who signed the order?" asks for the subject (the name
+# before "signed"). Copulas and passives ("Who is ...", "Who was named ...") say nothing about the side.
+_OBJECT_QUESTION = re.compile(r"^\s*(?:who|whom|what|which\s+\w+)\s+(?:did|does|do|will|would|has|have|had|can|could|"
+                              r"should|might|must)\s+(?!not\b)", re.I)
+_SUBJECT_QUESTION = re.compile(r"^\s*who\s+(?!(?:is|was|are|were|did|does|do|will|would|has|have|had|can|could|should|"
+                               r"might|must|else)\b)[a-z]+(?:ed|s)\b", re.I)
+
+
+def answer_side(question: str) -> int:
+    """+1 when the question asks for the object of its verb, -1 for the subject, 0 when its form does not say."""
+    if _OBJECT_QUESTION.match(question):
+        return 1
+    if _SUBJECT_QUESTION.match(question):
+        return -1
+    return 0
 
 
 def classify(question: str) -> str:
@@ -93,17 +107,8 @@ def analyse(question: str, standalone: str | None = None, previous: str | None =
     blanked = question
     for v in assumed:  # values the question assumes are checked as premises, not required as anchors
         blanked = blanked[:v.start] + " " * (v.end - v.start) + blanked[v.end:]
-    without_dates = _QUESTION_DATE.sub(" ", blanked)
-    anchors = []
-    tokens = [part for token in re.findall(r"[A-Za-z][\w'-]*|\d+", without_dates) for part in token.split("-") if part]
-    for i, word in enumerate(tokens):  # "US-Australia": each part is checked on its own
-        bare = word.lower().removesuffix("'s")
-        if word.isdigit():
-            if len(word) >= 3:
-                anchors.append(word)
-        elif i > 0 and word[0].isupper() and bare not in _GENERIC_CAPS:
-            anchors.append(word.removesuffix("'s"))
+    pinned = constraints.of_question(blanked)
     numbers = re.findall(r"\d+(?:\.\d+)?", question)
     counted = re.search(r"\bhow many ((?:[a-z-]+ ){0,1}[a-z-]+)", question.lower())
-    return Intent(counted=terms(counted.group(1)) if counted and kind == "count" else [], kind=kind, text=question, focus_terms=focus, context_terms=context, anchors=anchors, numbers=numbers,
-                  premises=assumed)
+    return Intent(counted=terms(counted.group(1)) if counted and kind == "count" else [], kind=kind, text=question, focus_terms=focus, context_terms=context, constraints=pinned, numbers=numbers,
+                  premises=assumed, side=answer_side(question))

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
                           "(default: ~/.cache/assistant/keyword).")
     keyword_cache_min_chunks: int = Field(
         20_000, ge=0, description="Stores with at least this many chunks keep their BM25 index on disk (0: never).")
+    eval_index_dir: Path | None = Field(
+        None, description="Where `assistant eval --corpus` keeps the index of each shared corpus' eval subset, one "
+                          "folder per content hash (default: ~/.cache/assistant/eval-index).")
 
     # --- chat UI (issue 4) --------------------------------------------------------------------------------------
     feedback_path: Path = Field(default_factory=lambda: _default_dir("feedback.jsonl"),
