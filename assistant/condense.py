@@ -131,6 +131,8 @@ def condense(question: str, history: Sequence[Mapping[str, object]] | None) -> Q
     subject = subject[-MAX_SUBJECT:]
     referent = [r for r in referent if not set(terms(r)) <= own and not any(terms(r) == terms(p) for p in subject)]
     resolved = _substitute(base.asked, referent[0]) if referent else base.asked
+    if referent and kind == "name":  # the person now named is the subject: how the last question found them is not
+        subject = [p for p in subject if p in earlier.subject]
     replaced = _replace_asked_for(previous, base.asked)
     if replaced:  # "Who is the U.S. Trade Representative?" → "And the Commerce Secretary?": ask the same of it
         return Question(text=base.text, asked=base.asked, query=replaced, subject=tuple(subject), previous=previous,

@@ -49,6 +49,9 @@ _WRONG = re.compile(
     r"the official|the correct|the actual|the real)\b", re.I)
 _RIGHT = re.compile(r"\b(?:is|are|was|were) (?:correct|right|accurate|fair)\b|\b(?:correctly|rightly|accurately)\b|"
                     r"\bfair wording\b|\b(?:match(?:es)?|consistent with|confirm(?:s|ed)?)\b", re.I)
+# "The White House says", "Reuters reported": a sentence that passes on someone's word is not the document's own
+_REPORTED_SPEECH = re.compile(r"\b(?:says|said|reports|reported|states|stated|gives|gave|puts|claims|claimed|"
+                              r"writes|wrote|told)\b", re.I)
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|none|without|n't)\b|\bn't\b", re.I)
 _QUOTED = re.compile(r"[\"\u201c\u2018']([^\"\u201d\u2019']{1,120})[\"\u201d\u2019']")
 
@@ -156,8 +159,8 @@ def correction_of(error: Stated, focus: Sequence[str] = ()) -> Stated | None:
         if start == error.start:
             continue
         text = doc.text[start:end]
-        if _mentions(text, error.value) or _ATTRIBUTION.search(text):
-            continue  # about the claim (or another report), not the document's own version
+        if _mentions(text, error.value) or _ATTRIBUTION.search(text) or _REPORTED_SPEECH.search(text):
+            continue  # about the claim (or another source's word), not the document's own version
         for v in facts.values(error.value.kind if error.value.kind != "month" else "date", text, published):
             if _same(v, error.value):
                 continue
@@ -269,7 +272,11 @@ def amend(draft: Draft, documents: Mapping[str, Document], focus: Sequence[str] 
         own = fixed.quote if fixed is not None else _own_version(doc, quote)
         if own is None:
             continue
-        lead = [Segment(f"{_label(doc)} corrects another source here", [own]), Segment(":")]
+        if fixed is not None:  # "29 [1]; “the brief” notes that another source gives 28 [2]."
+            lead = [Segment(fixed.value.display, [own]),
+                    Segment(f"; {_label(doc)} notes that another source gives {v.display}", [quote]), Segment(".")]
+        else:
+            lead = [Segment(f"{_label(doc)} corrects another source here", [own]), Segment(":")]
         evidence = [own] + [q for q in draft.evidence if q != own]
         return Draft(lead=lead, evidence=evidence, conflict=True)
     return draft
@@ -308,8 +315,8 @@ def _own_version(doc: Document, quote: Quote) -> Quote | None:
         if start <= quote.start:
             continue
         text = doc.text[start:end]
-        if _WRONG.search(text) or not _ATTRIBUTION.search(text):
-            return Quote(doc.source, start, end)
+        if _WRONG.search(text) and not _ATTRIBUTION.search(text[:_WRONG.search(text).start()]):
+            return Quote(doc.source, start, end)  # "In fact ...", "... not an automatic measure"
     return None
 
 
