@@ -131,6 +131,10 @@ def condense(question: str, history: Sequence[Mapping[str, object]] | None) -> Q
     subject = subject[-MAX_SUBJECT:]
     referent = [r for r in referent if not set(terms(r)) <= own and not any(terms(r) == terms(p) for p in subject)]
     resolved = _substitute(base.asked, referent[0]) if referent else base.asked
+    thing = _thing(earlier.resolved, keep_asked_for) if keep_asked_for and not referent else ""
+    if thing and _PRONOUN_AT.search(base.asked) and _PRONOUN_AT.search(base.asked).group("p").lower() in (
+            "it", "its", "they", "them", "their"):
+        resolved = _substitute(base.asked, thing)  # "What happens if it is missed?" → "... if deadline is missed?"
     if referent and kind == "name":  # the person now named is the subject: how the last question found them is not
         subject = [p for p in subject if p in earlier.subject]
     replaced = _replace_asked_for(previous, base.asked)
@@ -262,6 +266,29 @@ def _asked_for(question: str) -> set[int]:
     elif wh == "how" and i < len(tokens):
         out.add(i)  # "how long", "how big"; "how many X" asks for a number of X: X stays the subject
     return out
+
+
+def _thing(question: str, keep_asked_for: bool) -> str:
+    """The first thing a question is about ("deadline" in "When is the deadline for the negotiations?", "minerals
+    agreement" in "What minerals agreement did the US sign?"), without a trailing verb: what "it" stands for."""
+    phrases = _subject(question, keep_asked_for)
+    named = []
+    for phrase in phrases:  # a name of two words or more ("PEP 572", "Executive Order 14272") is what "it" names
+        lead = []
+        for word in phrase.split():
+            if not (word[0].isupper() or word[0].isdigit()):
+                break
+            lead.append(word)
+        if len(lead) >= 2:
+            named.append(" ".join(lead))
+    if named:
+        return named[0]
+    if not phrases:
+        return ""
+    words_ = phrases[0].split()
+    while len(words_) > 1 and words_[-1].islower() and words_[-1].endswith(("ed", "ing")):
+        words_ = words_[:-1]
+    return " ".join(words_)
 
 
 def _subject(question: str, keep_asked_for: bool) -> list[str]:

@@ -202,15 +202,18 @@ def resolve(kind_asked: str, statements: Sequence[Stated], focus: Sequence[str] 
                    if para_start + a not in (report.start, fixed.start)
                    and _mentions(report.doc.text[para_start + a:para_start + b], report.value)
                    and not _ATTRIBUTION.search(report.doc.text[para_start + a:para_start + b])][:1]
-        lead = [Segment(fixed.value.display, [fixed.quote]), Segment(". ")]
+        # the answerer's own sentence for the value, when it is the corrected one, stays its first support
+        first = [statements[0].quote] if _same(statements[0].value, fixed.value) and \
+            not reports(statements[0].text, statements[0].value) else []
+        lead = [Segment(fixed.value.display, list(dict.fromkeys(first + [fixed.quote]))), Segment(". ")]
         if claimed:
             lead += [Segment(f"{_label(claimed[0].doc)} gives {report.value.display}", [claimed[0].quote]),
                      Segment(f", which {_label(report.doc)} corrects", [report.quote] + context), Segment(".")]
         else:
             lead += [Segment(f"{_label(report.doc)} notes that another source gives {report.value.display}",
                              [report.quote] + context), Segment(".")]
-        evidence = [fixed.quote] + [c.quote for c in claimed[:1]] + [report.quote] + context
-        return Draft(lead=lead, evidence=evidence, conflict=True)
+        evidence = first + [fixed.quote] + [c.quote for c in claimed[:1]] + [report.quote] + context
+        return Draft(lead=lead, evidence=list(dict.fromkeys(evidence)), conflict=True)
     return None
 
 
