@@ -98,7 +98,8 @@ def ask(ctx: click.Context, question: str, as_json: bool, history: Any) -> None:
         click.echo("\nSources:")
         for c in answer.citations:
             when = f", {c.date}" if c.date else ""
-            click.echo(f"  [{c.marker}] {c.title} ({c.source}{when}), characters {c.start}-{c.end}")
+            page = f", p. {c.page}" if c.page else ""
+            click.echo(f"  [{c.marker}] {c.title} ({c.source}{when}{page}), characters {c.start}-{c.end}")
     click.echo(f"\nSearched for: {answer.query}")
 
 

@@ -65,13 +65,10 @@ def of_question(question: str) -> tuple[Constraint, ...]:
         if not free(*m.span()):
             continue
         words = [w for w in re.split(r"\s+", m.group(1)) if w]
+        if m.start() == _first_word(question) and not words[0].isupper():
+            words = words[1:]  # "Besides the NEC ...", "Which Indonesian ...": capitalised by its position
         while words and (words[0].lower() in _QUESTION_WORDS or words[0].lower().rstrip(".") in _MONTHS):
             words = words[1:]
-        if not words or (m.start() == _first_word(question) and len(words) == 1 and m.group(1) == words[0]
-                         and words[0].lower() in _QUESTION_WORDS):
-            continue
-        if m.start() == _first_word(question) and len(words) == 1:
-            continue  # a capital at the start of the question says nothing
         for word in (part for w in words for part in w.split("-") if part):
             bare = word.strip(".'\u2019").removesuffix("'s").removesuffix("\u2019s")
             if len(bare) >= 2 and bare.lower() not in _QUESTION_WORDS and bare.lower() not in _MONTHS:
@@ -123,6 +120,15 @@ def _version_contradicted(key: str, text: str) -> bool:
     return same_line and not exact
 
 
+def version_coarser(key: str, text: str) -> bool:
+    """Whether ``text`` names the asked release's line but never the release itself ("3.16" for "3.16.2")."""
+    want = _components(key)
+    if len(want) < 3:
+        return False
+    found = [_components(m.group(1) + (m.group(2) or "").lower()) for m in _VERSION.finditer(text)]
+    return any(have == want[:len(have)] for have in found) and not any(have[:len(want)] == want for have in found)
+
+
 def _identifier_matches(key: str, text: str) -> bool:
     """"PEP 8" matches "PEP 8", "PEP-8", "PEP: 8", "PEP 0008" and "pep8"; the number must be whole. A name of
     several words also matches its acronym ("Mineral Commodity Summaries 2026": "MCS 2026")."""
@@ -131,6 +137,8 @@ def _identifier_matches(key: str, text: str) -> bool:
     tail = rf"\s?[-#:]?\s?0*{re.escape(number)}(?![\d])(?!\.\d)"
     if re.search(rf"(?i:\b{re.escape(words[-1])}\.?){tail}", text):
         return True
+    if _YEAR.fullmatch(number) and _year_matches(number, text) and all(_name_matches(w, text) for w in words):
+        return True  # "Equal Pay Day 2024": the day's name, and the year in the text or its date
     if len(words) >= 2:
         initials = "".join(w[0] for w in words).upper()
         return any(m.group(1).endswith(initials) for m in re.finditer(rf"\b([A-Z]{{2,}}){tail}", text))
@@ -186,4 +194,4 @@ def _first_word(text: str) -> int:
     return m.start() if m else 0
 
 
-__all__ = ["Constraint", "matches", "of_question", "unmet"]
+__all__ = ["Constraint", "matches", "of_question", "unmet", "version_coarser"]

@@ -93,11 +93,12 @@ class Assistant:
 
     def _build(self) -> None:
         from .ingest import ingest
+        from .loaders import supported_types
 
         report = ingest(settings=self.settings, progress=False)
         if not report.documents:
-            raise EmptyCorpusError(f"no readable documents in {self.settings.corpus_dir}; add .md, .txt, .html "
-                                   "or .pdf files and run `assistant ingest`")
+            raise EmptyCorpusError(f"no readable documents in {self.settings.corpus_dir}; add {supported_types()} "
+                                   "files and run `assistant ingest`")
 
     def warm(self) -> None:
         """Build the keyword index now (reading every chunk: about half a minute at 100k chunks), so the first

@@ -20,6 +20,7 @@ from .keyword import KeywordIndex
 from .question import KIND_PHRASES, Intent
 from .retrieve import Retrieval
 from .text import terms, words
+from .places import is_place
 from .units import Unit, context as unit_context, units as document_units
 
 _NO_KNOWLEDGE = re.compile(
@@ -107,7 +108,12 @@ class ExtractiveAnswerer:
         if missing:
             return _abstain(f"The sources don't say: the passages about this never mention {_quote_list(missing)}.",
                             partial=[top])
-        if names:  # a unit that names what the question names is the better evidence, all else equal
+        if names:
+            # A document that never names what the question names is about something else (another hurricane,
+            # another proclamation): its units give way when some document does name it.
+            named = [s for s in pool if _document_names(s.doc, names)]
+            pool = named or pool
+            # within those, a unit that names it is the better evidence, all else equal
             for sentence in pool:
                 sentence.score += 0.05 * sum(constraints.matches(c, sentence.window) for c in names) / len(names)
             pool.sort(key=lambda s: -s.score)
@@ -163,7 +169,9 @@ class ExtractiveAnswerer:
                     continue  # fragments are context, not evidence
                 seen.add((doc.source, unit.start))
                 ctx = unit_context(doc, unit)
-                block = doc.text[unit.block_start:unit.block_end] if unit.kind == "sentence" else text
+                block = doc.text[unit.block_start:unit.block_end]
+                if unit.kind != "sentence" and unit.block_end <= unit.start:
+                    block = f"{block}\n{text}"  # an item with the paragraph that leads into its list
                 dated = doc.metadata.get("date", "")
                 out.append(Sentence(doc=doc, start=unit.start, end=unit.end, rank=rank,
                                     window=f"{ctx} ({dated})\n{block}" if dated else f"{ctx}\n{block}", unit=unit,
@@ -180,6 +188,8 @@ class ExtractiveAnswerer:
             sentence.tokens = _positions(sentence.text)
             present = {t for t, _, _ in sentence.tokens}
             around = set(_context_terms(sentence.context))
+            if sentence.unit is not None and sentence.unit.block_end <= sentence.unit.start:  # a list's lead-in
+                around |= set(_context_terms(sentence.doc.text[sentence.unit.block_start:sentence.unit.block_end]))
             sentence.coverage = sum(w * (1.0 if _matches_any(t, present) else 0.5 if _matches_any(t, around) else 0.0)
                                     for t, w in weights.items()) / total
             sentence.similarity = float(sum(map(operator.mul, vector, query_vector)))  # same sum, in C
@@ -222,8 +232,11 @@ class ExtractiveAnswerer:
         if _NO_KNOWLEDGE.search(chosen.sentence.text):
             return _abstain("The sources don't give it; they say it is not known.", partial=[chosen.sentence])
         # issue 14: a value another document corrects is never the answer (corrections.py decides)
+        # only the chosen value (and the picks that state it) can be a corrected claim: another candidate's
+        # correction says nothing about the answer
+        stating = [chosen] + [p for p in picks if p is not chosen and _same_value(p.value, chosen.value)]
         corrected = corrections.resolve(intent.kind, [corrections.Stated(p.sentence.doc, p.sentence.start,
-                                        p.sentence.end, p.value) for p in [chosen] + picks], intent.focus_terms,
+                                        p.sentence.end, p.value) for p in stating], intent.focus_terms,
                                         {s.doc.source: s.doc for s in ranked}.values())
         if corrected is not None:
             return corrected
@@ -270,12 +283,13 @@ class ExtractiveAnswerer:
         if intent.kind == "count" and _IDENTIFIER_QUESTION.search(intent.text):
             found = facts.counts(sentence.text, identifiers=True)  # "what is the number of the proclamation?"
         elif kind == "name":
-            found = facts.names(sentence.text, _document_lower_words(sentence.doc.text))
+            found = [v for v in facts.names(sentence.text, _document_lower_words(sentence.doc.text))
+                     if not is_place(v.surface)]  # "South Korea" is no person
         else:
             found = facts.values(kind, sentence.text, published)
         if intent.kind == "count" and not found:  # "how much faster": "40% faster"; "how many days": "180 days"
             found = facts.values("duration", sentence.text, published) or facts.values("percent", sentence.text)
-        elif intent.kind == "duration" and not found:
+        elif intent.kind == "duration" and not found:  # "how long may lines be": "72 characters"
             found = facts.values("count", sentence.text, published)
         asked = {v.norm for v in facts.values(kind, intent.text, published)}
         if intent.kind == "count":
@@ -288,10 +302,12 @@ class ExtractiveAnswerer:
         if not candidates:
             return None
         label_end = _label_end(sentence)
-        label_fit = 0.0
         if label_end > 0:  # "Windows installers: Steve Dower": the value side holds the answer
             if _label_contradicts(sentence.text[:label_end], intent.text):
                 return None  # "3.8.0 alpha 3: ..." answers no question about alpha 5
+            label_terms = terms(sentence.text[:label_end])
+            if any(_match(n, t) for n in intent.negated for t in label_terms):
+                return None  # "3.6.0 candidate 2" for "(final, not a candidate)"
             candidates = [v for v in candidates if v.start >= label_end] or candidates
         weights = self._weights(intent)
         if any(_matches_any(t, {x for x, _, _ in sentence.tokens}) for t in intent.focus_terms if not t[0].isdigit()):
@@ -417,6 +433,16 @@ def _positions(text: str) -> tuple[tuple[str, int, int], ...]:
 @functools.lru_cache(maxsize=4096)
 def _context_terms(context: str) -> tuple[str, ...]:
     return tuple(terms(context))
+
+
+def _document_names(doc: Document, names: Sequence[constraints.Constraint]) -> bool:
+    """Whether the document (its title or text) names every one of ``names``."""
+    return all(_document_names_one(doc.title, doc.text, c) for c in names)
+
+
+@functools.lru_cache(maxsize=4096)
+def _document_names_one(title: str, text: str, constraint: constraints.Constraint) -> bool:
+    return constraints.matches(constraint, f"{title}\n{text}")
 
 
 @functools.lru_cache(maxsize=256)
@@ -556,7 +582,7 @@ def _label_fit(sentence: Sentence, label_end: int, weights: dict[str, float]) ->
 
 _ORDINALS = {w: str(i) for i, w in enumerate("zeroth first second third fourth fifth sixth seventh eighth ninth tenth "
                                              "eleventh twelfth".split())}
-_NUMBERED = re.compile(r"\b([A-Za-z]{2,})\s?(\d+)\b")
+_NUMBERED = re.compile(r"\b([A-Za-z]{2,})\s?(\d+)\b(?![.,]\d)")
 _ORDINAL_NAMED = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\s+([A-Za-z]{2,})\b", re.I)
 
 
@@ -570,8 +596,12 @@ def _numbered_words(text: str) -> dict[str, str]:
 def _label_contradicts(label: str, question: str) -> bool:
     """Whether a label numbers a word differently than the question does: "alpha 3" against "alpha 5", "beta 4"
     against "the first beta". A list of siblings is told apart by exactly these numbers."""
-    asked = _numbered_words(question)
-    return any(word in asked and asked[word] != number for word, number in _numbered_words(label).items())
+    asked, own = _numbered_words(question), _numbered_words(label)
+    if any(own.get(word) != number for word, number in asked.items()):
+        return True  # "alpha 3", "beta 4" and "final" answer nothing about "alpha 5"
+    # a label naming only the release line ("3.16 development begins") says nothing of one release ("3.16.2")
+    return any(constraints.version_coarser(c.key, label) for c in constraints.of_question(question)
+               if c.kind == "version")
 
 
 def _is_question_name(value: Value, intent: Intent) -> bool:
@@ -615,7 +645,10 @@ def _pick_rank(pick: Pick) -> float:
     """How a value and its unit rank as the answer: the unit's score, how closely the question's words surround
     the value, and how much of the unit is about the question (a focused unit, "The council is a 5-person
     committee", answers better than one that goes on about something else)."""
-    return pick.sentence.score + 0.3 * min(pick.strength, 1.0) + 0.3 * pick.sentence.focus
+    rank = pick.sentence.score + 0.3 * min(pick.strength, 1.0) + 0.3 * pick.sentence.focus
+    if pick.value.kind == "name" and pick.value.surface in pick.sentence.doc.title:
+        rank -= 0.15  # the person a document's title already names is its background, rarely what is asked
+    return rank
 
 
 def _relevant_enough(sentence: Sentence) -> bool:

@@ -42,7 +42,10 @@ _MONEY = re.compile(
     r"(?:US\s?|A|AU)?\$\s?(\d[\d,]*(?:\.\d+)?)\s?(trillion|billion|million|thousand|bn|[BMK]\b)?(?:/\s?\w+)?"
     r"|(\d[\d,]*(?:\.\d+)?)\s(trillion|billion|million)\s(?:US\s)?(?:dollars|USD|euros?)", re.I)
 _DURATION = re.compile(
-    r"\b(\d+|" + "|".join(NUMBER_WORDS) + r")[\s-](day|week|month|year|decade)s?\b", re.I)
+    r"\b(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")[\s-](second|minute|hour|day|week|month|year|decade|century)s?\b",
+    re.I)
+_CENTS = re.compile(r"(?<![\w.$])(\d+(?:\.\d+)?)\s?(?:cents?\b|\u00a2)", re.I)
+_SCALE = re.compile(r"\s(million|billion|trillion|thousand)\b", re.I)
 _COUNT = re.compile(r"(?<![\w$.,/-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w%$]|[.,]\d|/)|\b(" + "|".join(
     list(NUMBER_WORDS)[2:]) + r")\b", re.I)
 
@@ -157,7 +160,9 @@ def money(text: str) -> list[Value]:
         scale = {"bn": "billion", "b": "billion", "m": "million", "k": "thousand"}.get(scale, scale)
         out.append(Value("money", m.start(), m.end(), m.group(0).strip(), f"${float(amount):g} {scale}".strip(),
                          m.group(0).strip()))
-    return out
+    for m in _CENTS.finditer(text):  # "82 cents for every dollar"
+        out.append(Value("money", m.start(), m.end(), m.group(0), f"{float(m.group(1)):g} cents", m.group(0)))
+    return sorted(out, key=lambda v: v.start)
 
 
 def durations(text: str) -> list[Value]:
@@ -189,9 +194,15 @@ def counts(text: str, identifiers: bool = False) -> list[Value]:
         before = text[max(0, m.start() - 20):m.start()].lower()
         if not identifiers and _IDENTIFIER_BEFORE.search(before):
             continue
+        if "." in m.group(0) and re.search(r"[A-Z][\w-]*\s$", text[max(0, m.start() - 30):m.start()]):
+            continue  # "Python 3.26", "Windows 10.1": a version, not a quantity
         raw = (m.group(1) or m.group(2)).lower()
         norm = str(NUMBER_WORDS.get(raw, raw.replace(",", "")))
-        out.append(Value("count", m.start(), m.end(), m.group(0), norm, m.group(0)))
+        end = m.end()
+        scale = _SCALE.match(text, end)
+        if scale:  # "21 million lives": the scale is part of the number
+            end, norm = scale.end(), f"{norm} {scale.group(1).lower()}"
+        out.append(Value("count", m.start(), end, text[m.start():end], norm, text[m.start():end]))
     return sorted(out, key=lambda v: v.start)
 
 
@@ -215,6 +226,8 @@ program programme plan policy day week month year schedule guide foundation comp
 association federal national state states united republic kingdom union government ministry bank fund force army navy
 guard corps center centre centers board authority initiative project report summit conference treaty agreement
 convention declaration amendment bill resolution fact sheet statement release management coordinating
+hurricane typhoon storm storms tornado earthquake wildfire fire flood floods cyclone pandemic
+county counties city town village district province region territory island islands borough parish
 """.split())
 _FUNCTION_WORDS = frozenset("""
 the a an this that these those in on at of for by with from to and but or as if it its our we you they he she his her
@@ -222,7 +235,7 @@ their my today yesterday tomorrow here there when where what which who how why a
 """.split())
 _CALENDAR_WORDS = frozenset(("january february march april may june july august september october november december "
                              "monday tuesday wednesday thursday friday saturday sunday").split())
-_PARTICLES = frozenset("van von de der den da di du la le del della bin al ibn st.".split())
+_PARTICLES = frozenset("van von v. de der den da di du la le del della bin al ibn st.".split())
 _NAME_TOKEN = re.compile(r"[A-Z\u00c0-\u00de\u0100-\u017f][\w'\u2019.-]*|\b(?:" + "|".join(
     sorted((re.escape(p) for p in _PARTICLES), key=len, reverse=True)) + r")(?=\s)")
 

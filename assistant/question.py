@@ -19,14 +19,17 @@ KIND_PHRASES = {
 # The kind of answer, by the question's form. Each pattern is about how questions are asked, never about a corpus.
 _AUX = r"(?:are|were|is|was|do|does|did|have|has|had|will|would|can|could|should|must|may|might)"
 _RULES: list[tuple[str, re.Pattern[str]]] = [
+    # a question that opens with "when" asks for a date, whatever values it mentions ("the 200 percent tariff")
+    ("date", re.compile(r"^(?:(?:until|by|since|from|starting|beginning|as of) )?when\b|^(?:on |by |until )?(what|which) "
+                        r"(date|day)\b")),
     ("explain", re.compile(r"^(why|how (do|does|did|will|would|can|could|should|is|are)|explain|describe)\b|\bwhat (happens|would happen|will happen|happened)\b|\bwhat (did|does|do) .{0,80}\b(say|said|claim|boast|report|state|mean|recommend|propose|require|do)\b|\bwhat kind\b|\bwhat is the (purpose|goal|aim|point|reason|rationale|meaning)\b|^(did|does|do|is|was|were|are|has|have|can|could|should|will|would)\b")),
     ("money", re.compile(r"\bhow much (money|funding|investment)\b|\bhow much .{0,60}\b(spend|spent|cost|pay|paid|worth|invest\w*|commit\w*|fund\w*|raise\w*|budget\w*)\b|\bdollars?\b|\$|\bamount of (money|funding)\b|\bwhat (minimum |maximum )?price\b|\bhow (big|large) (was |is )?(the |that |this )?(loan|investment|grant|budget|fund\w*)\b")),
     ("duration", re.compile(r"\bhow much time\b|\bhow long\b|\bhow many (days|weeks|months|years|hours|minutes)\b")),
     ("count", re.compile(rf"\bhow many\b|\bhow much\b(?! of\b)|\b(what|which) (is|was|are|were) the (\w+ ){{0,3}}(number|count|total|maximum|minimum|max|min|limit|size|length|amount|population|age|height|width|capacity|output|production|vote|tally|margin|score)\b|\bwhat (number|limit)\b")),
     ("percent", re.compile(r"\b(percent|percentage|share|proportion|fraction|portion)\b|%|\brate\b")),
     ("year", re.compile(r"\b(what|which|in what) year\b")),
-    ("list", re.compile(rf"^(which|what) (\w+ ){{0,2}}?\w+(ies|[^su'\s]s)\b ({_AUX}|\w+ed)\b|\blist\b|\benumerate\b|^name (the|all|some)\b|^who (sits?|serves?|served|is|are|was|were) (on|in)\b|^who (are|were) the (\w+ ){0,2}(members|people|participants|candidates)\b")),
-    ("name", re.compile(r"^who\b|\bwho\b|\bwhose\b|\bwhat is (his|her|their) (actual |real |full )?name\b|\bname of the\b|^which (\w+ ){0,3}(secretary|spokesperson|spokesman|minister|official|representative|person|president|chair|manager|author|director|administrator|officer|member)\b")),
+    ("list", re.compile(rf"^(which|what) (\w+ ){{0,2}}?(?!{_AUX}\b|this\b|its\b|his\b)\w+(ies|[^su'\s]s)\b ({_AUX}|\w+ed)\b|\blist\b|\benumerate\b|^name (all|some|every|the (\w+ ){{0,2}}\w+(ies|[^su'\s]s))\b|^who (sits?|serves?|served|is|are|was|were) (on|in) the\b|^who (are|were) the (\w+ ){0,2}(members|people|participants|candidates)\b")),
+    ("name", re.compile(r"^who\b|^name the\b|\bwho\b|\bwhose\b|\bwhat is (his|her|their) (actual |real |full )?name\b|\bname of the\b|^which (\w+ ){0,3}(secretary|spokesperson|spokesman|minister|official|representative|person|president|chair|manager|author|director|administrator|officer|member)\b")),
     ("date", re.compile(r"^when\b|\bwhen (was|did|is|were|does|do|will|are)\b|\b(what|which) (date|day)\b|\b(what|which) (is|was|were|are) the (\w+ ){0,3}(date|day)\b|\bdeadline\b|\buntil when\b|\bby when\b|\bexact date\b|\bcut-?off date\b|\bon what date\b")),
 ]
 
@@ -44,6 +47,7 @@ class Intent:
     counted: list[str] = field(default_factory=list)  # for "how many X": the terms of X
     premises: list[Value] = field(default_factory=list)  # dates, months, percentages, durations, amounts it asserts
     side: int = 0  # where the answer sits relative to the question's verb in the evidence: +1 after, -1 before
+    negated: list[str] = field(default_factory=list)  # terms the question rules out ("final, not a candidate")
 
     @property
     def factoid(self) -> bool:
@@ -75,6 +79,20 @@ _SUBJECT_QUESTION = re.compile(r"^\s*who\s+(?!(?:is|was|are|were|did|does|do|wil
                                r"might|must|else)\b)[a-z]+(?:ed|s)\b", re.I)
 
 
+# "(final, not a candidate)", "other than the NEC director", "excluding the chair": what the question rules out.
+_NEGATED = re.compile(r"\b(?:not\s+(?:a|an|the|any)|(?:excluding|except|other than|rather than|besides|apart from)"
+                      r"(?:\s+(?:a|an|the|any))?)\s+((?:[\w.-]+\s+){0,2}[\w.-]+)", re.I)
+
+
+def negated_terms(question: str) -> list[str]:
+    """The terms of what the question rules out (up to three words after "not", "excluding", "other than")."""
+    out: list[str] = []
+    for m in _NEGATED.finditer(question):
+        phrase = re.split(r"[,;:?!)(]", m.group(1))[0]
+        out += [t for t in terms(phrase) if t not in out]
+    return out
+
+
 def answer_side(question: str) -> int:
     """+1 when the question asks for the object of its verb, -1 for the subject, 0 when its form does not say."""
     if _OBJECT_QUESTION.match(question):
@@ -86,7 +104,7 @@ def answer_side(question: str) -> int:
 
 def classify(question: str) -> str:
     """The kind of answer a question asks for."""
-    q = " ".join(question.lower().split())
+    q = re.sub(r"\b(what|who|when|where|which|how)(?:'|\u2019)s\b", r"\1 is", " ".join(question.lower().split()))
     for kind, pattern in _RULES:
         if pattern.search(q):
             return kind
@@ -101,8 +119,9 @@ def analyse(question: str, standalone: str | None = None, previous: str | None =
     if kind == "other" and previous:
         # "And the trade representative?" takes its kind from the conversation it continues.
         kind = classify(previous)
-    focus = terms(question)
-    context = [t for t in terms(standalone or "") if t not in focus]
+    negated = negated_terms(question)
+    focus = [t for t in terms(question) if t not in negated]
+    context = [t for t in terms(standalone or "") if t not in focus and t not in negated]
     assumed = premises(question)
     blanked = question
     for v in assumed:  # values the question assumes are checked as premises, not required as anchors
@@ -111,4 +130,4 @@ def analyse(question: str, standalone: str | None = None, previous: str | None =
     numbers = re.findall(r"\d+(?:\.\d+)?", question)
     counted = re.search(r"\bhow many ((?:[a-z-]+ ){0,1}[a-z-]+)", question.lower())
     return Intent(counted=terms(counted.group(1)) if counted and kind == "count" else [], kind=kind, text=question, focus_terms=focus, context_terms=context, constraints=pinned, numbers=numbers,
-                  premises=assumed, side=answer_side(question))
+                  premises=assumed, side=answer_side(question), negated=negated)

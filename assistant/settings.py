@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore", frozen=True)
 
     corpus_dir: Path = Field(default_factory=lambda: _default_dir("corpus"),
-                             description="Folder of source documents (.md, .txt, .html, .pdf).")
+                             description="Folder of source documents (the types in loaders.FORMATS).")
     index_dir: Path = Field(default_factory=lambda: _default_dir("index"),
                             description="Folder of the embedded Chroma store (ignored with chroma_url).")
     chroma_url: str | None = Field(None, description="http://host:port of a Chroma server instead of the embedded store.")

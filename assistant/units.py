@@ -12,7 +12,7 @@ two orders of magnitude slower, too slow for the question path). Documents store
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Sequence
 
@@ -36,7 +36,9 @@ _FENCE = re.compile(r"^[ \t]*(```|~~~)")
 @dataclass(frozen=True)
 class Unit:
     """One answer unit: ``doc.text[start:end]``. ``value_start`` is where the value of a "label: value" unit
-    begins (-1 for other units); ``path`` holds the titles of the headings it sits under, outermost first."""
+    begins (-1 for other units); ``path`` holds the titles of the headings it sits under, outermost first;
+    ``block_start:block_end`` is the paragraph of a sentence, and for a list item or row the paragraph that leads
+    into its list ("The 2031 council consists of:"), or the item itself when nothing does."""
 
     start: int
     end: int
@@ -171,7 +173,26 @@ def _units(text: str, heads: tuple[tuple[int, int, int], ...], title: str) -> tu
         block.append(i)
         i += 1
     flush()
-    return tuple(out)
+    return tuple(_with_lead_ins(text, out))
+
+
+_LINE_KINDS = ("item", "row", "field")
+
+
+def _with_lead_ins(text: str, found: list[Unit]) -> list[Unit]:
+    """Give the items of a list the paragraph that introduces it (the one right before the list, under the same
+    heading): what the list is a list of."""
+    out: list[Unit] = []
+    for unit in found:
+        prev = out[-1] if out else None
+        if unit.kind in _LINE_KINDS and prev is not None and prev.path == unit.path:
+            gap = text[prev.end:unit.start]
+            if prev.kind == "sentence" and prev.block_end == prev.end and not gap.strip(" \t\n-*+\u2022|"):
+                unit = replace(unit, block_start=prev.block_start, block_end=prev.block_end)
+            elif prev.kind in _LINE_KINDS and prev.block_end <= prev.start and gap.count("\n") <= 1:
+                unit = replace(unit, block_start=prev.block_start, block_end=prev.block_end)
+        out.append(unit)
+    return out
 
 
 WRAP_WIDTH = 100  # hard-wrapped text (e-mail, RFCs, PEPs, government documents) keeps its lines under this

@@ -71,6 +71,32 @@ def test_report_merges_backends_and_draws_the_chart(tmp_path):
     assert (tmp_path / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_report_shows_corpora_side_by_side_with_splits_apart(tmp_path):
+    cite = Citation(1, "a.md", "T", "deadline of July 13, 2026", 0, 25)
+    right, wrong = Answer("July 13, 2026 [1].", [cite], False, "q"), Answer("July 14, 2026 [1].", [cite], False, "q")
+    dev = Case("d1", "When?", "dates", [r"July\s+13,?\s+2026"], ["a.md"], False, split="dev")
+    held = Case("d2", "When, again?", "dates", [r"July\s+13,?\s+2026"], ["a.md"], False, split="heldout")
+    bundled = Case("b", "When?", "dates", [r"July\s+13,?\s+2026"], ["a.md"], False)
+    write_report([score(bundled, right)], tmp_path)
+    report = ev.write_reports({"peps": ([score(dev, right), score(held, wrong)], None)}, tmp_path,
+                              skipped=["whitehouse: skipped, ../shared/corpora/whitehouse-2021-2024 not found"])
+    text = report.read_text()
+    assert "| category | bundled | peps dev | peps heldout | peps all |" in text
+    assert "| dates | 100% (1/1) | 100% (1/1) | 0% (0/1) | 50% (1/2) |" in text
+    assert "- whitehouse: skipped, ../shared/corpora/whitehouse-2021-2024 not found" in text
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert set(data["runs"]) == {"extractive"} and set(data["corpora"]) == {"peps"}
+    assert data["corpora"]["peps"]["extractive"]["splits"]["heldout"]["all"]["passed"] == 0
+    assert (tmp_path / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_case_split_must_be_dev_or_heldout(tmp_path):
+    path = tmp_path / "cases.jsonl"
+    path.write_text('{"id": "a", "question": "q", "category": "dates", "expect": ["x"], "split": "train"}\n')
+    with pytest.raises(ValueError, match=r"cases.jsonl:1.*split must be one of dev, heldout"):
+        load_cases(path)
+
+
 @pytest.fixture(scope="module")
 def corpus_results(corpus_settings):
     from assistant.engine import get_assistant

@@ -139,3 +139,35 @@ def test_answer_side():
     assert answer_side("Who did the envoy succeed?") == 1
     assert answer_side("Who signed the declaration?") == -1
     assert answer_side("Who is the coordinating officer?") == 0
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Which day was proclaimed a day of remembrance?", "date"),
+    ("What date is the 4.2.0 final planned for?", "date"),
+    ("Which minerals were listed?", "list"),
+    ("What's the planned release date for 4.2.0 final?", "date"),
+])
+def test_question_kinds_by_form(question, kind):
+    assert classify(question) == kind
+
+
+def test_what_a_question_rules_out():
+    from assistant.question import analyse
+    intent = analyse("What day was 4.2.0 released (final, not a candidate)?")
+    assert intent.negated == ["candidate"] and "final" in intent.focus_terms
+    assert analyse("Besides the agency head, who co-chairs the council?").negated == ["agency", "head"]
+    assert analyse("Why did the plan not work?").negated == []
+
+
+def test_places_are_no_person_names(tmp_path, monkeypatch):
+    from assistant import places
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    places.place_names.cache_clear()
+    try:
+        assert places.is_place("South Korea") and places.is_place("North Carolina") and not places.is_place("Ada Quill")
+        assert (tmp_path / "assistant" / "places").is_dir()  # kept for the next process
+        places.place_names.cache_clear()
+        assert places.is_place("Saudi Arabia")  # read back from the cache
+    finally:
+        places.place_names.cache_clear()

@@ -101,3 +101,12 @@ def test_render_numbers_quotes_and_verifies():
 def test_verify_rejects_bad_citations(citation, text):
     with pytest.raises(CitationError):
         verify(Answer(text=text, citations=[citation], abstained=False, query="q"), DOCS)
+
+
+def test_a_bracketed_number_inside_a_quote_is_no_marker():
+    docs = {"n.md": Document("n.md", "The council met twice [3] and voted.", {"title": "N"}),
+            "p.txt": Document("p.txt", "- 4.2.0 final: see [12] for the date", {"title": "P"})}
+    for source, doc in docs.items():
+        quote = Quote(source, 0, len(doc.text))
+        answer = render(Draft(lead=[], evidence=[quote]), docs, "q")
+        assert [c.marker for c in answer.citations] == [1]

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 
-# "label: value" on one line: a label of at most six words (letters, digits, dots, brackets, dashes), then ": text".
-FIELD_LINE = re.compile(r"^\s*(?:[-*+]\s+|\d{1,3}[.)]\s+)?[\w(][\w.()/'’+&# -]{0,60}?:[ \t]+\S")
+# "label: value" on one line: a label of at most six words starting with a capital or a digit (letters, digits,
+# dots, brackets, dashes), then ": text". A lower-case start ("this: There were") is a sentence running on.
+FIELD_LINE = re.compile(r"^\s*(?:[-*+]\s+|\d{1,3}[.)]\s+)?[A-Z0-9(\u00c0-\u024f][\w.()/'’+&# -]{0,60}?:[ \t]+\S")
 _URL_SCHEME = re.compile(r"^\s*\w+://|^\s*(?:https?|mailto|ftp|file):", re.I)
 
 
@@ -54,26 +55,20 @@ class TextBuilder:
     def __init__(self) -> None:
         self._parts: list[str] = []
         self._length = 0
-        self._last = ""
         self.headings: list[list[int]] = []
 
     def _append(self, text: str, kind: str) -> int | None:
+        """Add one block after a blank line; its start offset, or None when it is empty. (``kind`` names the
+        block for readers of the calls: paragraph, heading, list, table, fields, code.)"""
         if not text.strip():
             return None
         if self._parts:
-            sep = "\n\n"
-            self._parts.append(sep)
-            self._length += len(sep)
+            self._parts.append("\n\n")
+            self._length += 2
         start = self._length
         self._parts.append(text)
         self._length += len(text)
-        self._last = kind
         return start
-
-    @property
-    def length(self) -> int:
-        """Characters written so far (the offset the next block starts at, after its separator)."""
-        return self._length
 
     def paragraph(self, text: str) -> None:
         """A paragraph from its source text: wrapped lines joined; "label: value" lines kept one per line."""
@@ -114,3 +109,6 @@ class TextBuilder:
 def table_row(cells: list[str]) -> str:
     """One table row: the cells' text, each on one line, joined by " | "."""
     return " | ".join(one_line(c) for c in cells)
+
+
+__all__ = ["FIELD_LINE", "TextBuilder", "is_field_line", "join_field_lines", "one_line", "table_row"]

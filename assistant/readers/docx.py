@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+import zlib
 from typing import Any
 
 from .blocks import TextBuilder, one_line, table_row
@@ -51,7 +52,7 @@ def check_archive(raw: bytes) -> None:
             raise DocxRefused("not a Word document (no word/document.xml in the archive)")
         try:
             bad = archive.testzip()
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, NotImplementedError) as exc:
             raise DocxRefused(f"broken .docx archive ({_first_line(exc)})") from exc
         if bad:
             raise DocxRefused(f"broken .docx archive (member {bad} is damaged)")
@@ -125,31 +126,62 @@ def _paragraph(builder: TextBuilder, paragraph: Any) -> None:
 
 
 def _list_item(paragraph: Any, counters: dict[tuple[str, int], int]) -> str | None:
-    """"- text" / "1. text" (indented two spaces per level) when the paragraph is a list item, else None."""
+    """"- text" / "1. text" (indented two spaces per level) when the paragraph is a list item, else None.
+
+    A paragraph is an item when it has numbering (its own or its style's ``w:numPr``) or a "List ..." style; it
+    is ordered when its numbering level's format is not "bullet" (or, without a numbering definition, when its
+    style name says "Number")."""
     style = _style(paragraph).lower()
-    ppr = paragraph._p.pPr
-    num = ppr.numPr if ppr is not None else None
+    num = _numbering(paragraph)
     if num is None and not style.startswith("list"):
         return None
-    level = 0
-    if num is not None and num.ilvl is not None and num.ilvl.val is not None:
-        level = int(num.ilvl.val)
-    else:
-        digits = re.search(r"(\d)$", style)
-        level = int(digits.group(1)) - 1 if digits else 0
     text = one_line(paragraph.text)
     if not text:
         return None
-    ordered = "number" in style
+    num_id, level = num if num is not None else (None, 0)
+    if num is None:
+        digits = re.search(r"(\d)$", style)
+        level = int(digits.group(1)) - 1 if digits else 0
+    fmt = _number_format(paragraph, num_id, level) if num_id is not None else ""
+    ordered = fmt not in ("", "bullet", "none") if fmt else "number" in style
     if ordered:
-        key = ("n", level)
+        key = (str(num_id), level)
         counters[key] = counters.get(key, 0) + 1
-        for deeper in [k for k in counters if k[1] > level]:
+        for deeper in [k for k in counters if k[0] == key[0] and k[1] > level]:
             del counters[deeper]
         marker = f"{counters[key]}. "
     else:
         marker = "- "
     return "  " * max(0, level) + marker + text
+
+
+def _numbering(paragraph: Any) -> tuple[int, int] | None:
+    """(numId, level) from the paragraph's own numPr, else from its style's; None when it is not numbered."""
+    for ppr in (paragraph._p.pPr, _style_ppr(paragraph)):
+        num = ppr.numPr if ppr is not None else None
+        if num is not None and num.numId is not None and num.numId.val is not None:
+            level = int(num.ilvl.val) if num.ilvl is not None and num.ilvl.val is not None else 0
+            return int(num.numId.val), level
+    return None
+
+
+def _style_ppr(paragraph: Any) -> Any:
+    try:
+        return paragraph.style.element.pPr if paragraph.style is not None else None
+    except (KeyError, AttributeError, ValueError):
+        return None
+
+
+def _number_format(paragraph: Any, num_id: int, level: int) -> str:
+    """The numbering format ("bullet", "decimal", "lowerLetter", ...) of ``num_id`` at ``level``; "" if unknown."""
+    try:
+        numbering = paragraph.part.numbering_part.element
+        abstract = numbering.num_having_numId(num_id).abstractNumId.val
+        found = numbering.xpath(f'./w:abstractNum[@w:abstractNumId="{int(abstract)}"]/w:lvl[@w:ilvl="{int(level)}"]'
+                                f"/w:numFmt/@w:val")
+        return str(found[0]) if found else ""
+    except (KeyError, AttributeError, ValueError, NotImplementedError):
+        return ""
 
 
 def _table_rows(table: Any) -> list[str]:
@@ -182,3 +214,6 @@ def _properties(props: Any) -> tuple[dict[str, Any], dict[str, str]]:
         if str(value).strip():
             fields[key.replace("_", " ").capitalize()] = one_line(str(value))
     return meta, fields
+
+
+__all__ = ["DocxRefused", "MAX_INFLATED", "MAX_MEMBERS", "MAX_RATIO", "check_archive", "render"]

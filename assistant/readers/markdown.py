@@ -11,7 +11,7 @@ import html
 import re
 from typing import Any
 
-from .blocks import TextBuilder, join_field_lines, one_line, table_row
+from .blocks import TextBuilder, one_line, table_row
 
 _TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
 
@@ -113,15 +113,18 @@ def _inline_text(node: Any) -> str:
 
 
 _CODE_OPEN, _CODE_CLOSE = "\x00", "\x01"
-_LEFTOVER_STRONG = re.compile(r"(\*\*|__)(?=\S)([^\x00]+?)\1")
+_LEFTOVER_STRONG = re.compile(r"(?<![\w*])(\*\*|__)(?=\S)([^\x00]+?)(?:\1(?![\w(*])|(?<=[.:;] )\1(?=\w))")
+_STRAY_STARS = re.compile(r"(?<!\w)[ \t]*\*(?:[ \t]*\*)+(?!\w)")  # "Ban*.* * I have": delimiters left over
 
 
 def _unmatched_strong(text: str) -> str:
-    """Strong marks CommonMark leaves as text because of a space before the closing mark ("**Sec. 1. Policy. **"),
-    removed outside code spans."""
+    """Strong marks CommonMark leaves as text because of a space before the closing mark ("**Sec. 1. Policy. **",
+    "**Sec. 2. **The"),
+    and runs of stray asterisks ("Ban.* * I"), removed outside code spans (a single "*" as in "2 * 3" stays)."""
     parts = re.split(r"(\x00[^\x01]*\x01)", text)
-    return "".join(part[1:-1] if part.startswith(_CODE_OPEN) else _LEFTOVER_STRONG.sub(r"\2", part)
+    return "".join(part[1:-1] if part.startswith(_CODE_OPEN)
+                   else _STRAY_STARS.sub("", _LEFTOVER_STRONG.sub(r"\2", re.sub(r"[ \t\u00a0]+", " ", part)))
                    for part in parts)
 
 
-__all__ = ["render", "join_field_lines"]
+__all__ = ["render"]

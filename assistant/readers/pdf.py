@@ -33,3 +33,6 @@ def join_pages(pages: list[str]) -> tuple[str, list[int]]:
             parts.append(clean)
             length += len(clean)
     return "".join(parts), offsets
+
+
+__all__ = ["dehyphenate", "join_pages"]

@@ -6,8 +6,9 @@ a line of its own:
 - ``is_list_item``: the line starts a list item ("- ", "* ", "1. ", "(a) ", "ii) ");
 - ``is_field_line``: the line reads "label: value" ("Author: Guido van Rossum", "Created: 27-Jan-2018");
 - ``is_code_line``: the line is indented (4+ spaces or a tab) while the block's first line is not;
-- ``ends_short``: the previous line is short (under ``SHORT`` characters) and ends without punctuation (a title,
-  an address line, a signature), or it ends a sentence well short of the block's wrap width (a paragraph's last line).
+- ``ends_short``: the previous line is short (under ``SHORT`` characters) or in capitals, and ends without
+  punctuation (a title, an address line, a signature), or it ends a sentence well short of the block's wrap width
+  (a paragraph's last line).
 
 A list item's indented continuation lines are joined into the item. Blocks are separated by blank lines; a block
 whose lines are all indented is kept as it is (code).
@@ -20,7 +21,7 @@ import re
 from .blocks import is_field_line, one_line
 
 SHORT = 40  # characters: a line shorter than this that ends without punctuation is not a wrapped line
-LAST_LINE_RATIO = 0.7  # a sentence-ending line shorter than this share of the block's width ends its paragraph
+LAST_LINE_RATIO = 0.8  # a sentence-ending line shorter than this share of the block's width ends its paragraph
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+\u2022\u2023\u25aa\u2013]|\(?\d{1,3}[.)]|\(?[a-z][.)]|\([ivxlcIVXLC]{1,6}\)"
                         r"|[ivxlc]{1,6}\))\s+\S")
 _PUNCT_END = re.compile(r"[.,;:!?)\]\"'\u201d\u2019]$")
@@ -45,6 +46,8 @@ def ends_short(previous: str, width: int) -> bool:
     prev = previous.strip()
     if len(prev) < SHORT and not _PUNCT_END.search(prev):
         return True
+    if not _PUNCT_END.search(prev) and prev.upper() == prev and re.search(r"[A-Z]", prev):
+        return True  # a line in capitals without final punctuation: a title
     return bool(_SENTENCE_END.search(prev)) and len(prev) < LAST_LINE_RATIO * width
 
 
@@ -102,3 +105,6 @@ def plain_text(text: str) -> str:
         joined = join_wrapped(lines)
         blocks.append("\n".join(joined))
     return "\n\n".join(blocks)
+
+
+__all__ = ["SHORT", "LAST_LINE_RATIO", "ends_short", "is_code_line", "is_list_item", "join_wrapped", "plain_text"]

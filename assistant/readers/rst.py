@@ -12,10 +12,10 @@ import io
 import re
 from typing import Any
 
-from .blocks import TextBuilder, join_field_lines, one_line, table_row
+from .blocks import TextBuilder, one_line, table_row
 
 _HEADER_LINE = re.compile(r"^([A-Za-z][\w-]*):[ \t]*(.*)$")
-_ROLE_NAME = re.compile(r"(?<![\w`]):([A-Za-z][\w+.-]*(?::[A-Za-z][\w+.-]*)?):`")
+_ROLE_NAME = re.compile(r"(?<![\w`]):([A-Za-z][\w+.-]*(?::[A-Za-z][\w+.-]*)*):`")
 _DIRECTIVE_NAME = re.compile(r"^[ \t]*\.\.[ \t]+([A-Za-z][\w+.:-]*)[ \t]*::", re.M)
 _UNDERLINE = re.compile(r"^(?P<t>[^\s].*)\n(?P<u>([=\-~^\"'`#*+:.])\3{2,})[ \t]*$", re.M)
 _LITERAL_DIRECTIVES = ("code-block", "sourcecode", "code", "highlight-block")
@@ -91,6 +91,9 @@ def render(source: str) -> tuple[str, list[list[int]], list[tuple[str, str]]]:
         builder.lines(plain_text(body).split("\n"), "paragraph")
         return builder.text(), [], fields
     walker = _Walker(builder)
+    own = _own_field_list(doctree)
+    if own is not None:
+        fields += _docinfo(own)
     for node in doctree.children:
         if node.tagname == "docinfo":
             docinfo = _docinfo(node)
@@ -202,7 +205,8 @@ def _literal_directive():
 
 
 def _generic_directive():
-    """A directive docutils does not know: its content is parsed as ordinary body text, its arguments dropped."""
+    """A directive docutils does not know: its content is parsed as ordinary body text; its arguments are dropped
+    unless they run on as words (Sphinx's ``.. versionadded:: 3.9 text``)."""
     from docutils import nodes
     from docutils.parsers.rst import Directive
 
@@ -213,13 +217,29 @@ def _generic_directive():
         option_spec = _any_options()
 
         def run(self):
-            if not self.content:
-                return []
             node = nodes.container()
-            self.state.nested_parse(self.content, self.content_offset, node)
-            return [node]
+            words = " ".join(self.arguments).split()
+            if words and re.fullmatch(r"\d[\w.]*", words[0]):
+                words = words[1:]  # ".. versionadded:: 3.9 The text": the version is not prose
+            if len(words) > 3:  # ".. canonical-doc:: :ref:`x` (user docs)": arguments that run on as words
+                prose = " ".join(words)
+                inline, messages = self.state.inline_text(prose, self.lineno)
+                node += nodes.paragraph(prose, "", *inline)
+            if self.content:
+                self.state.nested_parse(self.content, self.content_offset, node)
+            return [node] if node.children else []
 
     return Generic
+
+
+def _own_field_list(doctree: Any) -> Any:
+    """The document's own field list: one that comes first in the document or right after its first title (with
+    ``doctitle_xform`` off, docutils leaves it in the first section instead of making it a docinfo)."""
+    skip = ("comment", "target", "substitution_definition", "system_message", "pending")
+    nodes_ = [n for n in doctree.children if n.tagname not in skip]
+    if nodes_ and nodes_[0].tagname == "section":
+        nodes_ = [n for n in nodes_[0].children if n.tagname not in skip and n.tagname != "title"]
+    return nodes_[0] if nodes_ and nodes_[0].tagname == "field_list" else None
 
 
 # -- the doctree walk ----------------------------------------------------------------------------------------
@@ -236,15 +256,40 @@ def _docinfo(node: Any) -> list[tuple[str, str]]:
 
 def _inline(node: Any) -> str:
     """The text of an inline subtree: markup gone, footnote references and messages dropped."""
+    return tidy(_inline_raw(node))
+
+
+def _inline_raw(node: Any) -> str:
     from docutils import nodes
 
     if isinstance(node, nodes.Text):
         return node.astext()
+    if node.tagname in ("footnote_reference", "citation_reference"):
+        return _DROPPED
     if node.tagname in _DROP and node.tagname != "target":
         return node.get("alt", "") if node.tagname == "image" else ""
     if node.tagname == "problematic":
         return _clean_raw(node.astext())
-    return "".join(_inline(child) for child in node.children)
+    text = "".join(_inline_raw(child) for child in node.children)
+    if node.tagname in ("emphasis", "strong"):  # reST markup does not nest: "*see ``x``*" keeps the backticks
+        text = re.sub(r"``(.+?)``", r"\1", text)
+    return text
+
+
+_LEFTOVER_LITERAL = re.compile(r"``([^`\n]+?)``")
+_LEFTOVER_LINK = re.compile(r"`+([^`<>\n]+?)`*\s*<[^<>\s]+>`_{1,2}")
+
+
+_DROPPED = "\x02"  # where a footnote reference was: "guide [2]_." reads "guide.", not "guide ."
+_AT_DROPPED = re.compile(r"[ \t\n]*\x02(?=[.,;:!?)\]]|\s|$)|\x02")
+
+
+def tidy(text: str) -> str:
+    """Inline markup docutils leaves as text because the source broke a rule (``a``.``b`` without a space, a
+    link inside a literal): the words only; no space left where a footnote reference was. Applied to prose, never
+    to code."""
+    text = _AT_DROPPED.sub("", text)
+    return _LEFTOVER_LITERAL.sub(r"\1", _LEFTOVER_LINK.sub(r"\1", text))
 
 
 def _clean_raw(raw: str) -> str:
@@ -333,14 +378,14 @@ class _Walker:
                 else:
                     words.append(one_line(_inline(child) if child.tagname == "paragraph"
                                           else _block_text(child)))
-            lines.append("  " * depth + marker + " ".join(w for w in words if w))
+            lines.append("  " * depth + marker + tidy(" ".join(w for w in words if w)))
             lines += nested
         return lines
 
     def table_rows(self, node: Any) -> list[str]:
         rows = []
         for row in node.traverse(lambda n: n.tagname == "row"):
-            rows.append(table_row([_block_text(entry) for entry in row.children]))
+            rows.append(table_row([tidy(_block_text(entry)) for entry in row.children]))
         return rows
 
 
@@ -385,4 +430,4 @@ def _roman(number: int) -> str:
     return out
 
 
-__all__ = ["looks_like_rst", "render", "split_header", "join_field_lines"]
+__all__ = ["header_value", "looks_like_rst", "render", "split_header", "tidy"]
