@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping, Sequence
 
+from . import facts
 from .instructions import split_instructions
 from .question import classify
 from .text import terms, words
@@ -47,7 +48,9 @@ class Question:
     ``text``: as typed (cleaned); ``asked``: the plain question, instructions removed; ``query``: the standalone
     search text (``Answer.query``, shown to the user); ``subject``: phrases carried from the conversation;
     ``previous``: the earlier user question a follow-up continues (its kind is inherited when the follow-up's own
-    kind is unclear); ``ignored``: instructions removed from the question."""
+    kind is unclear); ``ignored``: instructions removed from the question; ``referent``: what a pronoun stands for
+    (a name of the previous answer's first line); ``resolved``: the question with the pronoun or ellipsis resolved
+    ("Who did Jamieson Greer succeed?", "Who is the Commerce Secretary?")."""
 
     text: str
     asked: str
@@ -56,6 +59,11 @@ class Question:
     previous: str = ""
     ignored: tuple[str, ...] = field(default=())
     referent: tuple[str, ...] = ()
+    resolved: str = ""  # the question with its pronoun or ellipsis resolved: what the answer's terms are read from
+
+    def __post_init__(self) -> None:
+        if not self.resolved:
+            object.__setattr__(self, "resolved", self.asked)
 
     @property
     def follow_up(self) -> bool:
@@ -70,10 +78,12 @@ class Question:
         return None if own or not self.previous else self.previous
 
     @property
-    def resolved(self) -> str:
-        """The question with what its pronoun refers to ("When was he confirmed? (Scott Bessent)"): what the
-        answerer reads the question's terms and anchors from."""
-        return f"{self.asked} ({'; '.join(self.referent)})" if self.referent else self.asked
+    def kind_from(self) -> str | None:
+        """The earlier question whose kind an elliptical follow-up takes ("And the trade representative?"), or None
+        when the follow-up has its own question word ("Which release was its last?")."""
+        own = re.match(r"\s*(?:(?:and|but|so|then|also)\s+)?(?:which|who|whom|whose|when|where|why|how)\b", self.asked,
+                       re.I)
+        return None if own or not self.previous else self.previous
 
     @classmethod
     def plain(cls, text: str) -> "Question":
@@ -108,7 +118,7 @@ def condense(question: str, history: Sequence[Mapping[str, object]] | None) -> Q
     answer = next((m for m in history[[i for i, m in enumerate(history) if m.get("content")][last_user] + 1:]
                    if m.get("role") == "assistant"), None) if keep_asked_for else None
     kind = classify(previous)
-    names_a_thing = kind in ("name", "duration") or bool(_asked_for(previous) and _WH.match(previous)
+    names_a_thing = kind == "name" or bool(_asked_for(previous) and _WH.match(previous)
                                                            and _WH.match(previous).group("wh").lower() in ("what", "which"))
     referent = _referent(answer, kind) if answer is not None and names_a_thing else []
     own = set(terms(base.asked))
@@ -120,10 +130,20 @@ def condense(question: str, history: Sequence[Mapping[str, object]] | None) -> Q
         subject.append(phrase)
     subject = subject[-MAX_SUBJECT:]
     referent = [r for r in referent if not set(terms(r)) <= own and not any(terms(r) == terms(p) for p in subject)]
-    resolved = f"{base.asked} ({'; '.join(referent)})" if referent else base.asked
+    resolved = _substitute(base.asked, referent[0]) if referent else base.asked
+    thing = _thing(earlier.resolved, keep_asked_for) if keep_asked_for and not referent else ""
+    if thing and _PRONOUN_AT.search(base.asked) and _PRONOUN_AT.search(base.asked).group("p").lower() in (
+            "it", "its", "they", "them", "their"):
+        resolved = _substitute(base.asked, thing)  # "What happens if it is missed?" → "... if deadline is missed?"
+    if referent and kind == "name":  # the person now named is the subject: how the last question found them is not
+        subject = [p for p in subject if p in earlier.subject]
+    replaced = _replace_asked_for(previous, base.asked)
+    if replaced:  # "Who is the U.S. Trade Representative?" → "And the Commerce Secretary?": ask the same of it
+        return Question(text=base.text, asked=base.asked, query=replaced, subject=tuple(subject), previous=previous,
+                        ignored=base.ignored, resolved=replaced)
     query = f"{resolved} ({'; '.join(subject)})" if subject else resolved
     return Question(text=base.text, asked=base.asked, query=query, subject=tuple(subject), previous=previous,
-                    ignored=base.ignored, referent=tuple(referent))
+                    ignored=base.ignored, referent=tuple(referent), resolved=resolved)
 
 
 def _refers_back(question: str) -> bool:
@@ -151,6 +171,40 @@ _FIGURE_RUN = re.compile(r"[$\u20ac\u00a3]?\d[\d,.]*(?:%|/\w+|\s+(?:days?|weeks?
                          r"trillion))?")
 
 
+_ELLIPSIS = re.compile(r"^\s*(?i:and|but|also|what about|how about|and what about|same for)\s+(?i:the\s+)?"
+                       r"(?P<np>(?:[A-Z][\w'.\u2019-]*\s*){1,4})\??\s*$")
+
+
+def _replace_asked_for(previous: str, follow_up: str) -> str:
+    """For an elliptical follow-up that names a new title or role in place of the one asked about ("And the
+    Commerce Secretary?" after "Who is the U.S. Trade Representative?"): the previous question with it put in."""
+    m = _ELLIPSIS.match(follow_up)
+    positions = sorted(_asked_for(previous))
+    if not m or not positions:
+        return ""
+    tokens = list(_TOKEN.finditer(previous))
+    first, last = tokens[positions[0]], tokens[positions[-1]]
+    if not all(tokens[i].group(0)[0].isupper() for i in positions):
+        return ""  # only a named title or role is replaced by another one
+    return previous[:first.start()] + m.group("np").strip() + previous[last.end():]
+
+
+_PRONOUN_AT = re.compile(r"\b(?P<p>he|him|she|his|hers|her|it|its|they|them|their)\b", re.I)
+
+
+def _substitute(question: str, referent: str) -> str:
+    """The question with its first pronoun replaced by what it refers to ("Who did he succeed?" → "Who did Jamieson
+    Greer succeed?", "the vote on his confirmation" → "the vote on Jamieson Greer's confirmation"); the question
+    with the referent after it when no pronoun stands for it."""
+    m = _PRONOUN_AT.search(question)
+    if not m:
+        return f"{question} ({referent})"
+    word = m.group("p").lower()
+    possessive = word in ("his", "hers", "its", "their") or (word == "her" and re.match(
+        r"\s+(?!to\b|in\b|on\b|by\b|at\b|for\b|with\b|from\b|as\b)[a-z]", question[m.end():]) is not None)
+    return question[:m.start()] + referent + ("'s" if possessive else "") + question[m.end():]
+
+
 def _referent(answer: Mapping[str, object], kind: str) -> list[str]:
     """What a follow-up's pronoun refers to when it points back at what the previous question asked for ("Who
     hosted it?" → "Scott Bessent" → "When was he confirmed?"): the names and figures of the previous answer's
@@ -176,6 +230,9 @@ def _referent(answer: Mapping[str, object], kind: str) -> list[str]:
     for m in _FIGURE_RUN.finditer(lead):
         if not any(a <= m.start() < b for a, b in taken):
             found.append((m.start(), m.group(0).rstrip(" ,.;")))
+    if kind == "name":  # a person: the name itself, without the role words around it ("Secretary Scott Bessent")
+        people = [(at + v.start, v.surface) for at, run in found for v in facts.names(run)]
+        found = people or found
     if kind not in ("name", "duration"):  # a thing: only a name of two words or more ("the Steering Council")
         found = [(at, text) for at, text in found if len(text.split()) >= 2 and text[0].isupper()]
     return list(dict.fromkeys(text for _, text in sorted(found)))[:4]
@@ -209,6 +266,29 @@ def _asked_for(question: str) -> set[int]:
     elif wh == "how" and i < len(tokens):
         out.add(i)  # "how long", "how big"; "how many X" asks for a number of X: X stays the subject
     return out
+
+
+def _thing(question: str, keep_asked_for: bool) -> str:
+    """The first thing a question is about ("deadline" in "When is the deadline for the negotiations?", "minerals
+    agreement" in "What minerals agreement did the US sign?"), without a trailing verb: what "it" stands for."""
+    phrases = _subject(question, keep_asked_for)
+    named = []
+    for phrase in phrases:  # a name of two words or more ("PEP 572", "Executive Order 14272") is what "it" names
+        lead = []
+        for word in phrase.split():
+            if not (word[0].isupper() or word[0].isdigit()):
+                break
+            lead.append(word)
+        if len(lead) >= 2:
+            named.append(" ".join(lead))
+    if named:
+        return named[0]
+    if not phrases:
+        return ""
+    words_ = phrases[0].split()
+    while len(words_) > 1 and words_[-1].islower() and words_[-1].endswith(("ed", "ing")):
+        words_ = words_[:-1]
+    return " ".join(words_)
 
 
 def _subject(question: str, keep_asked_for: bool) -> list[str]:
@@ -275,7 +355,8 @@ def condense_with_model(question: str, history: Sequence[Mapping[str, object]] |
     if not rewrite or len(rewrite) > max_chars or not (said & context) or len(said - asked - context) > 3:
         return rule_based
     return Question(text=rule_based.text, asked=rule_based.asked, query=rewrite, subject=rule_based.subject,
-                    previous=rule_based.previous, ignored=rule_based.ignored)
+                    previous=rule_based.previous, ignored=rule_based.ignored, referent=rule_based.referent,
+                    resolved=rule_based.resolved)
 
 
 __all__ = ["Question", "condense", "condense_with_model", "is_follow_up"]

@@ -49,6 +49,9 @@ _WRONG = re.compile(
     r"the official|the correct|the actual|the real)\b", re.I)
 _RIGHT = re.compile(r"\b(?:is|are|was|were) (?:correct|right|accurate|fair)\b|\b(?:correctly|rightly|accurately)\b|"
                     r"\bfair wording\b|\b(?:match(?:es)?|consistent with|confirm(?:s|ed)?)\b", re.I)
+# "The White House says", "Reuters reported": a sentence that passes on someone's word is not the document's own
+_REPORTED_SPEECH = re.compile(r"\b(?:says|said|reports|reported|states|stated|gives|gave|puts|claims|claimed|"
+                              r"writes|wrote|told)\b", re.I)
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|none|without|n't)\b|\bn't\b", re.I)
 _QUOTED = re.compile(r"[\"\u201c\u2018']([^\"\u201d\u2019']{1,120})[\"\u201d\u2019']")
 
@@ -144,6 +147,10 @@ def correction_of(error: Stated, focus: Sequence[str] = ()) -> Stated | None:
     para_start, para_end = paragraph(doc, error.start)
     if not judged_wrong(doc.text[para_start:para_end]):
         return None
+    for a, b in _spans(doc.text[para_start:error.start]):  # the paragraph already states the value itself: the
+        text = doc.text[para_start + a:para_start + b]     # report that follows supports it ("the caption credits X")
+        if _mentions(text, error.value) and not reports(text, error.value):
+            return None
     published = facts.parse_date(doc.metadata.get("date"))
     wanted = set(focus) | set(terms(error.text))
     best: tuple[float, Stated] | None = None
@@ -152,8 +159,8 @@ def correction_of(error: Stated, focus: Sequence[str] = ()) -> Stated | None:
         if start == error.start:
             continue
         text = doc.text[start:end]
-        if _mentions(text, error.value) or _ATTRIBUTION.search(text):
-            continue  # about the claim (or another report), not the document's own version
+        if _mentions(text, error.value) or _ATTRIBUTION.search(text) or _REPORTED_SPEECH.search(text):
+            continue  # about the claim (or another source's word), not the document's own version
         for v in facts.values(error.value.kind if error.value.kind != "month" else "date", text, published):
             if _same(v, error.value):
                 continue
@@ -170,11 +177,20 @@ def resolve(kind_asked: str, statements: Sequence[Stated], focus: Sequence[str] 
     best first) is a claim another document corrects: "Jamieson Greer [1]. "The article" names Jacquelyn Gries
     [2], which "the fact-check" corrects [3]." None when no candidate is a corrected claim."""
     documents = list(documents)
-    for candidate in statements:
+    asked = set(focus)
+    lead_overlap = len(set(terms(statements[0].text)) & asked) if statements else 0
+    for i, candidate in enumerate(statements):
+        # the chosen value, or a rival about as close to the question: a correction elsewhere answers another one
+        if i and len(set(terms(candidate.text)) & asked) < max(1, lead_overlap / 2):
+            continue
         report = report_of(candidate, documents)
         fixed = correction_of(report, focus) if report is not None else None
         if report is None or fixed is None:
             continue
+        if asked and not asked & (set(terms(report.text)) | set(terms(fixed.text))):
+            continue  # neither the report nor the correction speaks of what was asked
+        if i and not _same(fixed.value, statements[0].value):
+            continue  # a rival's correction only annotates the chosen value; it never replaces it
         claimed = [s for s in statements if _same(s.value, report.value) and authority(s.doc) < authority(report.doc)
                    and not reports(s.text, s.value)]
         if not claimed:  # the claim's own sentence may sit outside the candidates: find it in the documents
@@ -186,15 +202,18 @@ def resolve(kind_asked: str, statements: Sequence[Stated], focus: Sequence[str] 
                    if para_start + a not in (report.start, fixed.start)
                    and _mentions(report.doc.text[para_start + a:para_start + b], report.value)
                    and not _ATTRIBUTION.search(report.doc.text[para_start + a:para_start + b])][:1]
-        lead = [Segment(fixed.value.display, [fixed.quote]), Segment(". ")]
+        # the answerer's own sentence for the value, when it is the corrected one, stays its first support
+        first = [statements[0].quote] if _same(statements[0].value, fixed.value) and \
+            not reports(statements[0].text, statements[0].value) else []
+        lead = [Segment(fixed.value.display, list(dict.fromkeys(first + [fixed.quote]))), Segment(". ")]
         if claimed:
             lead += [Segment(f"{_label(claimed[0].doc)} gives {report.value.display}", [claimed[0].quote]),
                      Segment(f", which {_label(report.doc)} corrects", [report.quote] + context), Segment(".")]
         else:
             lead += [Segment(f"{_label(report.doc)} notes that another source gives {report.value.display}",
                              [report.quote] + context), Segment(".")]
-        evidence = [fixed.quote] + [c.quote for c in claimed[:1]] + [report.quote] + context
-        return Draft(lead=lead, evidence=evidence, conflict=True)
+        evidence = first + [fixed.quote] + [c.quote for c in claimed[:1]] + [report.quote] + context
+        return Draft(lead=lead, evidence=list(dict.fromkeys(evidence)), conflict=True)
     return None
 
 
@@ -256,7 +275,11 @@ def amend(draft: Draft, documents: Mapping[str, Document], focus: Sequence[str] 
         own = fixed.quote if fixed is not None else _own_version(doc, quote)
         if own is None:
             continue
-        lead = [Segment(f"{_label(doc)} corrects another source here", [own]), Segment(":")]
+        if fixed is not None:  # "29 [1]; “the brief” notes that another source gives 28 [2]."
+            lead = [Segment(fixed.value.display, [own]),
+                    Segment(f"; {_label(doc)} notes that another source gives {v.display}", [quote]), Segment(".")]
+        else:
+            lead = [Segment(f"{_label(doc)} corrects another source here", [own]), Segment(":")]
         evidence = [own] + [q for q in draft.evidence if q != own]
         return Draft(lead=lead, evidence=evidence, conflict=True)
     return draft
@@ -295,8 +318,8 @@ def _own_version(doc: Document, quote: Quote) -> Quote | None:
         if start <= quote.start:
             continue
         text = doc.text[start:end]
-        if _WRONG.search(text) or not _ATTRIBUTION.search(text):
-            return Quote(doc.source, start, end)
+        if _WRONG.search(text) and not _ATTRIBUTION.search(text[:_WRONG.search(text).start()]):
+            return Quote(doc.source, start, end)  # "In fact ...", "... not an automatic measure"
     return None
 
 

@@ -149,15 +149,20 @@ def _sources(docs: list[Document]) -> dict[int, Source]:
 def test_gate_drops_a_sentence_whose_quote_corrects_it():
     fact_check = _doc("fc.md", FACT_CHECK.split("---\n", 2)[2], kind="fact-check", title="Fact check")
     sources = _sources([fact_check])
-    wrong = Claim(text="The works director is Maria Okafor.", sources=[1],
-                  quotes=['The report calls the works director "Maria Okafor".'])
+
+    def number(quote: str) -> list[int]:
+        return [n for n, s in sources.items() if quote in s.document.text[s.chunk.start:s.chunk.end]][:1]
+
+    quote = 'The report calls the works director "Maria Okafor".'
+    wrong = Claim(text="The works director is Maria Okafor.", sources=number(quote), quotes=[quote])
     kept, reason = check(wrong, sources)
     assert kept is None and "contradicts" in reason
-    wrong_date = Claim(text="The bridge reopened on May 3, 2025.", sources=[1],
-                       quotes=["The bridge reopened on May 5, 2025, according to the city's own notice."])
-    assert check(wrong_date, sources)[0] is None
-    right = Claim(text="The works director is Daniel Brennan.", sources=[1],
-                  quotes=["The works director is Daniel Brennan, in office since 2023."])
+    quote = "The bridge reopened on May 5, 2025, according to the city's own notice."
+    wrong_date = Claim(text="The bridge reopened on May 3, 2025.", sources=number(quote), quotes=[quote])
+    kept, reason = check(wrong_date, sources)
+    assert kept is None and "contradicts" in reason
+    quote = "The works director is Daniel Brennan, in office since 2023."
+    right = Claim(text="The works director is Daniel Brennan.", sources=number(quote), quotes=[quote])
     assert check(right, sources)[0] is not None
 
 

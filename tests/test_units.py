@@ -72,7 +72,8 @@ def test_follow_up_is_condensed_with_the_conversation():
     history = [{"role": "user", "content": "When is the deadline for the negotiations?"},
                {"role": "assistant", "content": "July 13, 2026 [1].\n\n“...” [1]"}]
     asked = condense("What happens if it is missed?", history)
-    assert asked.query.startswith("What happens if it is missed? (") and "deadline" in asked.query
+    assert asked.resolved == "What happens if deadline is missed?"  # "it" is what the conversation is about
+    assert asked.query.startswith(asked.resolved + " (") and "negotiations" in asked.query
     assert asked.subject and asked.previous == "When is the deadline for the negotiations?"
     # the conversation's subject, never the previous answer's value (a date asked for is no referent)
     assert "July" not in asked.query and "[1]" not in asked.query
