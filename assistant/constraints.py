@@ -1,0 +1,163 @@
+"""What a question pins its answer to: versions, identifiers, years and named things that the cited unit, its
+heading path or its document title must match.
+
+"When was 3.8.0 final released?" is not answered from the 3.9 schedule, "the 2022 proclamation" not from the
+2023 one, "bpo-43710" not from another issue. Each constraint kind is one named rule below; ``unmet`` says which
+of a question's constraints a unit and its context leave unmatched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+_MONTHS = ("january february march april may june july august september october november december "
+           "jan feb mar apr jun jul aug sep sept oct nov dec").split()
+# version: "3.8", "3.8.0", "3.10.0rc1", "v2.1" (not a decimal such as "$1.5", "1.5%" or "1.5 million")
+_VERSION = re.compile(r"(?<![\w$.,/])v?(\d+(?:\.\d+){1,3})((?:a|b|rc|alpha|beta|c)\d*)?(?![\w%]|\.\d|\s?(?:%|percent|"
+                      r"per cent|million|billion|trillion|thousand))", re.I)
+# identifier: a word or acronym joined to a number ("bpo-43710", "PEP 8", "Proclamation 10001", "Section 232",
+# "Executive Order 14017", "RFC 2822"), not a month and day ("May 5") and not a quantity ("5 years").
+_IDENTIFIER = re.compile(r"\b(?:(?P<word>[A-Z][A-Za-z]*\.?(?:\s+[A-Z][a-z]+)?)(?P<sep>\s?[-#:]?\s?)|(?P<lword>[a-z]{2,5})"
+                         r"(?P<lsep>[-#]))(?P<number>\d+(?:-\d+)?)(?![\d.,]*\s?(?:%|percent))\b")
+_YEAR = re.compile(r"(?<![\d.,$-])(1[89]\d\d|20\d\d)(?![\d.,%]|-\d)")
+_NAMED = re.compile(r"(?<![\w'])([A-Z][\w'\u2019&.-]*(?:\s+(?:of|the|and|for|de|van|von|der)?\s*[A-Z][\w'\u2019&.-]*)*)")
+_QUESTION_WORDS = frozenset("""
+what which who whom whose when where why how is are was were do does did can could will would should shall may
+might has have had in on at of for by to from with according and or but the a an if as i
+""".split())
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One thing the question pins: ``kind`` is version, identifier, year or name; ``surface`` as written."""
+
+    kind: str
+    surface: str
+    key: str  # what is compared: version components, "word number", the year, the lower-cased name
+
+
+@lru_cache(maxsize=1024)
+def of_question(question: str) -> tuple[Constraint, ...]:
+    """The constraints a question states, in order."""
+    out: list[Constraint] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(a: int, b: int) -> bool:
+        return not any(s < b and a < e for s, e in taken)
+
+    for m in _VERSION.finditer(question):
+        out.append(Constraint("version", m.group(0), m.group(1) + (m.group(2) or "").lower()))
+        taken.append(m.span())
+    for m in _IDENTIFIER.finditer(question):
+        word = m.group("word") or m.group("lword")
+        if not free(*m.span()) or word.lower().rstrip(".") in _MONTHS or word.lower() in _QUESTION_WORDS:
+            continue
+        out.append(Constraint("identifier", m.group(0), _identifier_key(word, m.group("number"))))
+        taken.append(m.span())
+    for m in _YEAR.finditer(question):
+        if free(*m.span()) and not _in_full_date(question, m.start()):
+            out.append(Constraint("year", m.group(0), m.group(1)))
+            taken.append(m.span())
+    for m in _NAMED.finditer(question):
+        if not free(*m.span()):
+            continue
+        words = [w for w in re.split(r"\s+", m.group(1)) if w]
+        while words and (words[0].lower() in _QUESTION_WORDS or words[0].lower().rstrip(".") in _MONTHS):
+            words = words[1:]
+        if not words or (m.start() == _first_word(question) and len(words) == 1 and m.group(1) == words[0]
+                         and words[0].lower() in _QUESTION_WORDS):
+            continue
+        if m.start() == _first_word(question) and len(words) == 1:
+            continue  # a capital at the start of the question says nothing
+        for word in words:
+            bare = word.strip(".'\u2019").removesuffix("'s").removesuffix("\u2019s")
+            if len(bare) >= 2 and bare.lower() not in _QUESTION_WORDS and bare.lower() not in _MONTHS:
+                out.append(Constraint("name", bare, bare.lower()))
+    return tuple(out)
+
+
+def unmet(question: str | Sequence[Constraint], unit_text: str, context_text: str = "") -> list[str]:
+    """The constraints of ``question`` (a question, or constraints already read from one) that neither
+    ``unit_text`` nor ``context_text`` (its heading path, document title, paragraph) matches, as written."""
+    constraints = of_question(question) if isinstance(question, str) else question
+    haystack = f"{unit_text}\n{context_text}"
+    return [c.surface for c in constraints if not matches(c, haystack)]
+
+
+def matches(constraint: Constraint, text: str) -> bool:
+    """Whether ``text`` holds ``constraint`` (named rule per kind)."""
+    return _RULES[constraint.kind](constraint.key, text)
+
+
+def _version_matches(key: str, text: str) -> bool:
+    """Versions match when one is the other with more components: "3.8" holds for "3.8.0", and "3.8.0 final"
+    for a question on "3.8"; "3.1" never holds for "3.10", nor "3.9.0" for "3.8.0"."""
+    want = _components(key)
+    for m in _VERSION.finditer(text):
+        have = _components(m.group(1) + (m.group(2) or "").lower())
+        n = min(len(want), len(have))
+        if n >= 2 and want[:n] == have[:n]:
+            return True
+    return False
+
+
+def _identifier_matches(key: str, text: str) -> bool:
+    """"PEP 8" matches "PEP 8", "PEP-8", "PEP: 8", "PEP 0008" and "pep8"; the number must be whole."""
+    word, number = key.split(" ", 1)
+    pattern = rf"(?i:\b{re.escape(word)}\.?)\s?[-#:]?\s?0*{re.escape(number)}(?![\d])(?!\.\d)"
+    return re.search(pattern, text) is not None
+
+
+def _year_matches(key: str, text: str) -> bool:
+    return re.search(rf"(?<!\d){key}(?!\d)", text) is not None
+
+
+def _name_matches(key: str, text: str) -> bool:
+    """A named thing matches a word of the text that starts the same way (the name's first five letters, or all
+    of a shorter one, or four when they are 80% of it: "Japan"/"Japanese", "China"/"Chinese", "bills"/"Bill"),
+    or an acronym of the text's capitalised words ("IEA": International Energy Agency)."""
+    low = text.lower()
+    stem = key[:5] if len(key) > 5 else key
+    if re.search(rf"(?<![\w]){re.escape(stem)}", low):
+        return True
+    if len(key) >= 5 and re.search(rf"(?<![\w]){re.escape(key[:4])}", low):
+        for m in re.finditer(rf"(?<![\w]){re.escape(key[:4])}\w*", low):
+            if 4 >= 0.8 * min(len(m.group(0)), len(key)):
+                return True
+    letters = key.replace(".", "")
+    if letters.isalpha() and 2 <= len(letters) <= 6:
+        initials = "".join(w[0] for w in re.findall(r"\b[A-Z][a-z]+", text)).lower()
+        dotted = re.sub(r"\.", "", low)
+        return letters in initials or re.search(rf"(?<![\w]){re.escape(letters)}(?![\w])", dotted) is not None
+    return False
+
+
+_RULES = {"version": _version_matches, "identifier": _identifier_matches, "year": _year_matches,
+          "name": _name_matches}
+
+
+def _components(version: str) -> tuple[str, ...]:
+    parts = re.match(r"([\d.]+)(.*)", version)
+    nums = tuple(parts.group(1).split(".")) if parts else (version,)
+    return nums + ((parts.group(2),) if parts and parts.group(2) else ())
+
+
+def _identifier_key(word: str, number: str) -> str:
+    return f"{word.rstrip('.').split()[-1].lower()} {number.lstrip('0') or '0'}"
+
+
+def _in_full_date(text: str, pos: int) -> bool:
+    before = text[max(0, pos - 16):pos].lower()
+    return re.search(r"(?:" + "|".join(_MONTHS) + r")\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s*$", before) is not None \
+        or re.search(r"\d{1,2}\s+(?:" + "|".join(_MONTHS) + r")\.?\s*$", before) is not None
+
+
+def _first_word(text: str) -> int:
+    m = re.search(r"\w", text)
+    return m.start() if m else 0
+
+
+__all__ = ["Constraint", "matches", "of_question", "unmet"]

@@ -1,0 +1,256 @@
+"""Answer units of a document: sentences, list items, "label: value" lines and table rows, each with the heading
+path it sits under.
+
+The loaders hand over clean text (one paragraph a line, lists and tables line by line) and the offsets of its
+headings (``metadata["headings"]``: ``[start, end, level]``). A unit never ends at a mere line wrap: inside a
+paragraph a line break counts as a space, and sentences come from a real segmenter (blingfire: a compiled
+finite-state model shipped in its wheel, with character offsets, ~50 MB/s; pysbd segments slightly better but is
+two orders of magnitude slower, too slow for the question path). Documents stored before the clean-text step
+(Markdown ``#`` headings, hard-wrapped lines) are read the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+from .documents import Document
+
+SEPARATOR = " \u203a "  # "Python 3.8 Release Schedule › Release Schedule › 3.8.0 schedule"
+
+# Abbreviations after which blingfire may cut a sentence that goes on ("Mr. J. Smith", "No. 18", "Sec. 2").
+_ABBREVIATIONS = frozenset("""
+mr mrs ms dr prof sr jr st no nos vs etc inc ltd co corp gov sen rep gen col lt jan feb mar apr jun jul aug sep sept
+oct nov dec fig al approx dept est para ch sec art e.g i.e u.s u.k u.n op vol pp ed eds
+""".split())
+_ITEM = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>[-*+\u2022\u2023\u25e6]|\(?\d{1,3}[.)]|\(?[a-z][.)]|\(?[ivx]{1,5}[.)])"
+                   r"[ \t]+(?=\S)")
+_LABEL = re.compile(r"(?P<label>[^:\n]{1,80}?)[ \t]*:[ \t]+(?=\S)")
+_ATX = re.compile(r"^[ \t]{0,3}(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+_SETEXT = re.compile(r"^[ \t]*([=\-~^\"'`#*+])\1{2,}[ \t]*$")
+_FENCE = re.compile(r"^[ \t]*(```|~~~)")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One answer unit: ``doc.text[start:end]``. ``value_start`` is where the value of a "label: value" unit
+    begins (-1 for other units); ``path`` holds the titles of the headings it sits under, outermost first."""
+
+    start: int
+    end: int
+    kind: str  # "sentence", "item", "field", "row", "heading", "code"
+    path: tuple[str, ...] = ()
+    block_start: int = 0  # the paragraph or list the unit belongs to
+    block_end: int = 0
+    value_start: int = -1
+
+    @property
+    def evidence(self) -> bool:
+        """Whether the unit can be quoted as evidence (headings and code are context)."""
+        return self.kind not in ("heading", "code")
+
+
+def heading_path(doc: Document, offset: int) -> tuple[str, ...]:
+    """The titles of the headings that ``offset`` of ``doc`` sits under, outermost first."""
+    path: list[tuple[int, str]] = []
+    for start, end, level in headings(doc):
+        if start > offset:
+            break
+        while path and path[-1][0] >= level:
+            path.pop()
+        path.append((level, doc.text[start:end]))
+    return tuple(title for _, title in path)
+
+
+def context(doc: Document, unit: Unit) -> str:
+    """The document title and the unit's heading path, as the unit is shown and indexed: "Title › H1 › H2"."""
+    parts = [doc.title] + [p for p in unit.path if p != doc.title]
+    return SEPARATOR.join(parts)
+
+
+def headings(doc: Document) -> list[tuple[int, int, int]]:
+    """``(start, end, level)`` of each heading line: the loader's, else Markdown ATX or setext headings."""
+    given = doc.metadata.get("headings")
+    if isinstance(given, list) and given:
+        return [(int(s), int(e), int(lv)) for s, e, lv in given]
+    return list(_markup_headings(doc.text))
+
+
+def units(doc: Document) -> list[Unit]:
+    """Every unit of ``doc`` in text order (cached per text)."""
+    key = tuple(tuple(h) for h in headings(doc))
+    return list(_units(doc.text, key, doc.title))
+
+
+@lru_cache(maxsize=512)
+def _units(text: str, heads: tuple[tuple[int, int, int], ...], title: str) -> tuple[Unit, ...]:
+    doc = Document(source="", text=text, metadata={"headings": [list(h) for h in heads], "title": title})
+    heading_lines = {text.rfind("\n", 0, s) + 1: (s, e) for s, e, _ in heads}
+    out: list[Unit] = []
+    pos = 0
+    lines = text.split("\n")
+    offsets = []
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+    i = 0
+    in_fence = False
+    block: list[int] = []  # indexes of the lines of the paragraph being gathered
+
+    def flush() -> None:
+        if block:
+            start = offsets[block[0]]
+            end = offsets[block[-1]] + len(lines[block[-1]])
+            out.extend(_paragraph(text, start, end, heading_path(doc, start)))
+            block.clear()
+
+    while i < len(lines):
+        line, at = lines[i], offsets[i]
+        stripped = line.strip()
+        if _FENCE.match(line):
+            flush()
+            in_fence = not in_fence
+            i += 1
+            continue
+        if in_fence:
+            if stripped:
+                out.append(Unit(at, at + len(line), "code", heading_path(doc, at), at, at + len(line)))
+            i += 1
+            continue
+        if not stripped:
+            flush()
+            i += 1
+            continue
+        lead = len(line) - len(line.lstrip())
+        start, end = at + lead, at + len(line.rstrip())
+        if at in heading_lines:
+            flush()
+            start, end = heading_lines[at]
+            out.append(Unit(start, end, "heading", heading_path(doc, start), start, end))
+            i += 1
+            continue
+        if _SETEXT.match(line):
+            flush()
+            i += 1
+            continue
+        if lead >= 4 and not block and not _ITEM.match(line):
+            out.append(Unit(start, end, "code", heading_path(doc, start), start, end))
+            i += 1
+            continue
+        item = _ITEM.match(line)
+        if item or "|" in stripped[1:-1] and stripped.count("|") >= 2 or (not block and _is_field(stripped)):
+            flush()
+            # a wrapped item goes on over the following indented lines (documents without the clean step)
+            j = i + 1
+            while item and j < len(lines) and lines[j].strip() and not _ITEM.match(lines[j]) \
+                    and len(lines[j]) - len(lines[j].lstrip()) > lead:
+                j += 1
+            end = offsets[j - 1] + len(lines[j - 1].rstrip())
+            body = at + item.end() if item else start
+            kind = "item" if item else ("row" if "|" in stripped[1:-1] else "field")
+            out.append(_line_unit(text, body, end, kind, heading_path(doc, body)))
+            i = j
+            continue
+        block.append(i)
+        i += 1
+    flush()
+    return tuple(out)
+
+
+def _is_field(line: str) -> bool:
+    """A "Label: value" line: a short label that is not a sentence of its own ("Note that x: y" is prose)."""
+    m = _LABEL.match(line)
+    return bool(m) and len(m.group("label").split()) <= 6 and not m.group("label").rstrip().endswith(("http", "https"))
+
+
+def _line_unit(text: str, start: int, end: int, kind: str, path: tuple[str, ...]) -> Unit:
+    label = _LABEL.match(text, start, end)
+    value_start = -1
+    if label and len(label.group("label").split()) <= 8 and not label.group("label").endswith(("http", "https")):
+        value_start = label.end()
+        kind = "field" if kind == "field" else kind
+    return Unit(start, end, kind, path, start, end, value_start)
+
+
+def _paragraph(text: str, start: int, end: int, path: tuple[str, ...]) -> list[Unit]:
+    """The sentences of one paragraph; a line break inside it is a space to the segmenter."""
+    import blingfire
+
+    flat = text[start:end].replace("\n", " ")
+    spans = _merge_abbreviations(flat, blingfire.text_to_sentences_and_offsets(flat)[1]) if flat.strip() else []
+    out = []
+    for a, b in spans:
+        a, b = _trim(flat, a, b)
+        if b - a >= 2 and any(ch.isalnum() for ch in flat[a:b]):
+            out.append(Unit(start + a, start + b, "sentence", path, start, end))
+    return out
+
+
+def _merge_abbreviations(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join a cut that follows an abbreviation or an initial ("Mr. J. Smith said") to the next sentence.
+
+    blingfire's offsets are in UTF-8 bytes for non-ASCII text: they are mapped back to characters first."""
+    spans = _char_offsets(text, spans)
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out:
+            prev = text[out[-1][0]:out[-1][1]].rstrip()
+            word = re.search(r"([\w.]+)\.$", prev)
+            token = (word.group(1) if word else "").lower()
+            nxt = text[a:b].lstrip()[:1]
+            if word and (token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha())) and nxt \
+                    and (nxt.isupper() or nxt.isdigit()):
+                out[-1] = (out[-1][0], b)
+                continue
+        out.append((a, b))
+    return out
+
+
+def _char_offsets(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    if text.isascii():
+        return [(int(a), int(b)) for a, b in spans]
+    raw = text.encode("utf-8")
+    chars = [0] * (len(raw) + 1)  # byte offset -> character offset
+    pos = 0
+    for i, ch in enumerate(text):
+        n = len(ch.encode("utf-8"))
+        for k in range(n):
+            chars[pos + k] = i
+        pos += n
+    chars[len(raw)] = len(text)
+    return [(chars[min(int(a), len(raw))], chars[min(int(b), len(raw))]) for a, b in spans]
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+def _markup_headings(text: str):
+    pos = 0
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        m = _ATX.match(line)
+        if m:
+            yield pos + m.start(2), pos + m.end(2), len(m.group(1))
+        elif i + 1 < len(lines) and line.strip() and _SETEXT.match(lines[i + 1]) and not _SETEXT.match(line) \
+                and not _ITEM.match(line):
+            lead = len(line) - len(line.lstrip())
+            yield pos + lead, pos + len(line.rstrip()), _setext_level(lines[i + 1].strip()[0])
+        pos += len(line) + 1
+
+
+_SETEXT_ORDER = "=-~^\"'`#*+"
+
+
+def _setext_level(char: str) -> int:
+    """reST and Markdown underline characters, in the order documents conventionally use them."""
+    return _SETEXT_ORDER.index(char) + 1 if char in _SETEXT_ORDER else 3
+
+
+__all__ = ["SEPARATOR", "Unit", "context", "heading_path", "headings", "units"]
