@@ -66,8 +66,10 @@ class ChatLlamaCppGGUF(BaseChatModel):
     max_tokens: int = 384
     temperature: float = 0.0
     seed: int = 0
+    cache_bytes: int = 256 << 20
     _llama: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _warmed: set = PrivateAttr(default_factory=set)
 
     @model_validator(mode="after")
     def _load_gguf(self) -> "ChatLlamaCppGGUF":
@@ -84,8 +86,25 @@ class ChatLlamaCppGGUF(BaseChatModel):
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelFileError(f"cannot load GGUF {path.name}: {str(exc).splitlines()[0] if str(exc) else exc}") \
                 from exc
+        try:  # the KV state of recent prompts, so a prompt sharing a prefix with one seen before (the fixed system
+            from llama_cpp import LlamaRAMCache  # prompt, even after another prompt came between) skips evaluating it
+
+            self._llama.set_cache(LlamaRAMCache(capacity_bytes=self.cache_bytes))
+        except ImportError:  # an older llama-cpp-python: prefix reuse of the last prompt only
+            pass
         atexit.register(self._llama.close)  # freed before interpreter teardown (else an ignored TypeError at exit)
         return self
+
+    def warm(self, system: str) -> None:
+        """Evaluate the chat prompt up to the user's text once for this system message, so each question only pays
+        for its own tokens (the KV state is kept in the cache)."""
+        if system in self._warmed:
+            return
+        with self._lock:
+            self._llama.create_chat_completion(messages=[{"role": "system", "content": system},
+                                                         {"role": "user", "content": ""}], max_tokens=1,
+                                               temperature=0.0)
+            self._warmed.add(system)
 
     @property
     def _llm_type(self) -> str:

@@ -72,8 +72,10 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the model server before failing.")
     llm_max_tokens: int = Field(384, ge=16, description="Most tokens a generated answer may use.")
     llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature for generated answers.")
-    llm_sources: int = Field(4, ge=1, le=20, description="Top passages (chunks) given to the model as numbered "
-                                                          "sources; fewer keeps small CPU models fast.")
+    llm_sources: int = Field(8, ge=1, le=50, description="Top retrieved passages (chunks) whose units, and whose "
+                                                          "documents' best units, the model may be shown.")
+    llm_units: int = Field(10, ge=1, le=40, description="Most evidence units (sentences, list items) shown to the "
+                                                         "model, numbered; fewer keeps CPU models fast.")
 
     # --- embedding backend (issue 7) ----------------------------------------------------------------------------
     embedding_backend: Literal["torch", "onnx"] = Field(
