@@ -18,7 +18,7 @@ from .citations import Quote
 from .facts import MONTH_NAMES, NUMBER_WORDS, TENS_WORDS
 from typing import TYPE_CHECKING
 
-from .text import STOPWORDS, sentence_spans
+from .text import STOPWORDS, sentence_spans, terms
 
 if TYPE_CHECKING:
     from .evidence import EvidenceUnit
@@ -159,13 +159,17 @@ def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"]
         if INSTRUCTION.search(unit.text):
             verdict.refused_units.append(f"unit {n} reads as an instruction to the model, not evidence")
             continue
+        if not _shares_words(unit, question):
+            verdict.refused_units.append(f"unit {n} shares no word with the question")
+            continue
         unmet = unit.unmet(question)
         if unmet:
             verdict.refused_units.append(f"unit {n} is not about {', '.join(unmet)} (it is from "
                                          f"{unit.document.title!r}{' › ' + unit.section if unit.section else ''})")
             continue
         support.append(unit)
-    allowed = [u for n, u in units.items() if not INSTRUCTION.search(u.text) and not u.unmet(question)]
+    allowed = [u for n, u in units.items() if not INSTRUCTION.search(u.text) and _shares_words(u, question)
+               and not u.unmet(question)]
     for sentence in sentences:
         text = " ".join(sentence.split())
         if not any(ch.isalnum() for ch in text):
@@ -173,11 +177,13 @@ def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"]
             continue
         reason = _unsupported(text, support, question) if support else "cites no given unit" if not known else \
             f"cites only units that do not answer the question asked ({'; '.join(verdict.refused_units)})"
-        quotes = [u.quote for u in support]
+        own = _own_values(text, question)
+        # the units that hold what the sentence states (all of them when it states no figure or name of its own)
+        quotes = [u.quote for u in support if not own or any(not _unsupported(v, [u], question) for v in own)]
         if reason:
             # The model's ids were wrong but its answer may still be what a shown unit states: cite the units
             # (matching the question's constraints) that hold every value and name of the sentence.
-            holding = [u for u in allowed if _states_values(text) and not _unsupported(text, [u], question)]
+            holding = [u for u in allowed if _own_values(text, question) and not _unsupported(text, [u], question)]
             if not holding:
                 verdict.drop(f"{reason}: {text[:60]!r}")
                 continue
@@ -190,9 +196,17 @@ def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"]
     return verdict
 
 
-def _states_values(text: str) -> bool:
-    """Whether the sentence states a figure or a name (what a unit can be found by)."""
-    return bool(figures(text) or names(text))
+def _shares_words(unit: "EvidenceUnit", question: str) -> bool:
+    """Whether the unit, with its title and heading path, holds a word of the question (numbers aside): a unit
+    that shares only a year or a number with the question is about something else."""
+    asked = {t for t in terms(question) if not t[0].isdigit() and not t.startswith("$")}
+    return not asked or bool(asked & set(terms(f"{unit.text}\n{unit.heading}")))
+
+
+def _own_values(text: str, question: str) -> list[str]:
+    """The figures and names the sentence states that the question does not (what a unit can be found by)."""
+    asked = figures(question)
+    return [f for f in figures(text) if f not in asked] + [w for w in names(text) if not _word_in(w, question)]
 
 
 def _unsupported(text: str, support: list["EvidenceUnit"], question: str) -> str:
@@ -206,8 +220,7 @@ def _unsupported(text: str, support: list["EvidenceUnit"], question: str) -> str
                if not (f in asked and not unsupported_figures(f, [contexts]))]
     if missing:
         return f"states {', '.join(missing)} which no cited unit contains"
-    unnamed = [w for w in names(text) if not any(_word_in(w, t) for t in texts)
-               and not _word_in(w, question) and not _word_in(w, contexts)]
+    unnamed = [w for w in names(text) if not any(_word_in(w, t) for t in texts) and not _word_in(w, question)]
     if unnamed:
         return f"names {', '.join(unnamed)} which no cited unit contains"
     return ""

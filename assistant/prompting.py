@@ -83,7 +83,7 @@ class Reply:
 
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.I)
-_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _NOT_IN = re.compile(r"\bNOT[_ ]IN[_ ](?:THE[_ ])?SOURCES\b", re.I)
 
 
