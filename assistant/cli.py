@@ -166,6 +166,8 @@ def models(names: tuple[str, ...]) -> None:
 @cli.command(name="eval")
 @click.option("--backend", type=click.Choice(["extractive", "llamacpp", "openai"]), default=None,
               help="Who writes the answers (default: ASSISTANT_LLM, else extractive).")
+@click.option("--model", default=None, help="Model for --backend llamacpp: qwen2.5-1.5b (default), qwen2.5-0.5b, "
+              "smollm2 or a GGUF path (ASSISTANT_LLM_MODEL).")
 @click.option("--category", multiple=True, help="Only these categories (repeatable).")
 @click.option("--cases", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="Cases file (JSON lines).")
 @click.option("--report", "report_dir", type=click.Path(path_type=Path), default=None,
@@ -176,7 +178,7 @@ def models(names: tuple[str, ...]) -> None:
 @click.option("--record-floors", is_flag=True, help="Write evals/floors.json from this run (a maintainer's step, "
               "after a change that is meant to move the scores).")
 @click.pass_context
-def eval_(ctx: click.Context, backend: str | None, category: tuple[str, ...], cases: Path | None,
+def eval_(ctx: click.Context, backend: str | None, model: str | None, category: tuple[str, ...], cases: Path | None,
           report_dir: Path | None, floors_path: Path | None, min_accuracy: float | None,
           record_floors: bool) -> None:
     """Run the eval suite: ask every case, score it, print a table per category, write a report.
@@ -190,7 +192,8 @@ def eval_(ctx: click.Context, backend: str | None, category: tuple[str, ...], ca
     Examples:
       assistant eval
       assistant eval --category dates --category adversarial
-      assistant eval --backend llamacpp
+      assistant eval --backend llamacpp                       # Qwen2.5 1.5B, reading the evidence
+      assistant eval --backend llamacpp --model qwen2.5-0.5b
     """
     from . import evaluation as ev
     from .engine import get_assistant
@@ -209,6 +212,8 @@ def eval_(ctx: click.Context, backend: str | None, category: tuple[str, ...], ca
         raise AssistantError("no eval cases selected")
     if backend:
         ctx.obj = {**(ctx.obj or {}), "llm": backend}
+    if model:
+        ctx.obj = {**(ctx.obj or {}), "llm_model": model}
     settings = _settings(ctx)
     floors = None
     if floors_path or settings.llm == "extractive":
@@ -218,14 +223,17 @@ def eval_(ctx: click.Context, backend: str | None, category: tuple[str, ...], ca
         except (OSError, ValueError) as exc:
             raise AssistantError(f"cannot read the floors: {exc}") from exc
     assistant = get_assistant(settings)
-    results = ev.run(selected, assistant.ask, ev.document_lookup(assistant), backend=settings.llm)
+    label = settings.llm  # runs of each local model are kept side by side in the report
+    if settings.llm == "llamacpp":
+        label = f"llamacpp:{settings.llm_model_path.name if settings.llm_model_path else settings.llm_model}"
+    results = ev.run(selected, assistant.ask, ev.document_lookup(assistant), backend=label)
     if record_floors:
         if category or cases:
             raise AssistantError("--record-floors needs the whole default suite (no --category or --cases)")
         floors = ev.record_floors(results, floors_path or ev.DEFAULT_FLOORS)
         click.echo(f"floors written to {floors_path or ev.DEFAULT_FLOORS}")
     click.echo(ev.table(ev.summary(results)))
-    path = ev.write_report(results, report_dir or ev.EVALS_DIR, settings.llm, floors)
+    path = ev.write_report(results, report_dir or ev.EVALS_DIR, label, floors)
     click.echo(f"report: {path} (and {path.with_name('results.json').name}, {path.with_name('report.png').name})")
     problems = ev.check_floors(results, floors) if floors else []
     stats = ev.summary(results)
