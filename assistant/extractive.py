@@ -239,13 +239,22 @@ class ExtractiveAnswerer:
         chosen = max(picks, key=_pick_rank)
         if _NO_KNOWLEDGE.search(chosen.sentence.text):
             return _abstain("The sources don't give it; they say it is not known.", partial=[chosen.sentence])
-        # issue 14: a value another document corrects is never the answer (corrections.py decides)
-        # only the chosen value (and the picks that state it) can be a corrected claim: another candidate's
-        # correction says nothing about the answer
-        stating = [chosen] + [p for p in picks if p is not chosen and _same_value(p.value, chosen.value)]
-        corrected = corrections.resolve(intent.kind, [corrections.Stated(p.sentence.doc, p.sentence.start,
-                                        p.sentence.end, p.value) for p in stating], intent.focus_terms,
-                                        {s.doc.source: s.doc for s in ranked}.values())
+        # issue 14: a value another document corrects is never the answer (corrections.py decides). The chosen
+        # value may be a corrected claim; a rival may be one whose correction is the chosen value (then the answer
+        # notes it); a rival corrected to some third value says nothing about this answer.
+        documents_seen = {s.doc.source: s.doc for s in ranked}.values()
+
+        def stated(p: Pick) -> corrections.Stated:
+            return corrections.Stated(p.sentence.doc, p.sentence.start, p.sentence.end, p.value)
+
+        same = [chosen] + [p for p in picks if p is not chosen and _same_value(p.value, chosen.value)]
+        corrected = corrections.resolve(intent.kind, [stated(p) for p in same], intent.focus_terms, documents_seen)
+        if corrected is None:
+            for rival in (p for p in picks if not _same_value(p.value, chosen.value)):
+                draft = corrections.resolve(intent.kind, [stated(rival)], intent.focus_terms, documents_seen)
+                if draft is not None and draft.lead and draft.lead[0].text == chosen.value.display:
+                    corrected = draft
+                    break
         if corrected is not None:
             return corrected
         agree, disagree = [], []
