@@ -19,7 +19,7 @@ from .facts import Value
 from .keyword import KeywordIndex
 from .question import KIND_PHRASES, Intent
 from .retrieve import Retrieval
-from .text import terms, words
+from .text import STOPWORDS, terms, words
 from .places import is_place
 from .units import Unit, context as unit_context, units as document_units
 
@@ -485,11 +485,11 @@ def _matches_any(term: str, present: set[str]) -> bool:
     return term in present or any(_match(term, p) for p in present)
 
 
-_CLAUSE_BREAK = re.compile(r",\s+(?:and|but|while|whereas|with)\b|;\s+|\s+[\u2013\u2014-]\s+")
+_CLAUSE_BREAK = re.compile(r",\s+(?:and|but|while|whereas|with)\b|;\s+|\s+[\u2013\u2014-]\s+|\s+\(|\)(?=[\s,;.])")
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the clauses of a sentence, split at ", and", ", but", ";" and dashes."""
+    """(start, end) of the clauses of a sentence, split at ", and", ", but", ";", dashes and parentheses."""
     cuts = [0] + [m.start() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
 
@@ -606,7 +606,7 @@ _ORDINAL_NAMED = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\s+([A-Za-z]{2,})\
 
 def _numbered_words(text: str) -> dict[str, str]:
     """Words with a number after them ("alpha 3", "candidate 2", "rc1") or an ordinal before them ("first beta")."""
-    found = {m.group(1).lower(): m.group(2) for m in _NUMBERED.finditer(text)}
+    found = {m.group(1).lower(): m.group(2) for m in _NUMBERED.finditer(text) if m.group(1).lower() not in STOPWORDS}
     found.update({m.group(2).lower(): _ORDINALS[m.group(1).lower()] for m in _ORDINAL_NAMED.finditer(text)})
     return found
 

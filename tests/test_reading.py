@@ -171,3 +171,12 @@ def test_places_are_no_person_names(tmp_path, monkeypatch):
         assert places.is_place("Saudi Arabia")  # read back from the cache
     finally:
         places.place_names.cache_clear()
+
+
+def test_a_parenthesis_is_a_clause_and_an_article_numbers_nothing():
+    from assistant.extractive import _clauses
+
+    text = "Lines are limited to 79 characters (and comments to 72)."
+    assert [text[a:b] for a, b in _clauses(text)] == ["Lines are limited to 79 characters", " (and comments to 72",
+                                                       ")."]
+    assert not _label_contradicts("Scoring Round", "How many votes did Ada Quill get in the 2031 election?")
