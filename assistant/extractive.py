@@ -233,6 +233,13 @@ class ExtractiveAnswerer:
         # A value in a sentence that shares little with the question answers another question
         # ("34% counter-tariff" is no answer to "what tariff rate will be imposed if talks fail").
         picks = [p for p in (self._pick(intent, s) for s in pool if _relevant_enough(s)) if p is not None]
+        named = [c for c in intent.constraints if c.kind == "name"]
+        if intent.kind == "name" and named and picks:
+            # "Which Indonesian minister ...": the person asked for is named where the question's names are
+            picks = [p for p in picks if all(constraints.matches(c, p.sentence.window) for c in named)]
+            if not picks:
+                return _abstain(f"The sources don't say: no passage names a person together with "
+                                f"{_quote_list([c.surface for c in named], 'and')}.", partial=pool[:1])
         if not picks:
             what = KIND_PHRASES[intent.kind]
             return _abstain(f"The sources don't give {what} for this.", partial=pool[:1])

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Sequence
 
 from .documents import Document
+from .readers.blocks import WRAP_WIDTH
 
 SEPARATOR = " \u203a "  # "Python 3.8 Release Schedule › Release Schedule › 3.8.0 schedule"
 
@@ -197,9 +198,6 @@ def _with_lead_ins(text: str, found: list[Unit]) -> list[Unit]:
                 unit = replace(unit, block_start=prev.block_start, block_end=prev.block_end)
         out.append(unit)
     return out
-
-
-WRAP_WIDTH = 100  # hard-wrapped text (e-mail, RFCs, PEPs, government documents) keeps its lines under this
 
 
 def _hard_wrapped(lines: Sequence[str]) -> bool:

@@ -616,3 +616,12 @@ def test_real_pep_release_schedule_lines_are_units():
     assert "Author: Łukasz Langa <lukasz@python.org>" in lines
     assert doc.metadata["date"] == "2018-01-27"
     assert ("3.8.0 schedule", 2) in headings_of(doc)
+
+
+def test_unwrapped_lines_are_paragraphs_of_their_own():
+    from assistant.readers.blocks import unwrapped_paragraphs
+
+    wrapped = "The agency shall report within ninety\ndays of this order."  # a government notice, hard-wrapped
+    assert unwrapped_paragraphs(wrapped) == [wrapped]
+    news = "Ministers met in the capital, photo by the desk\n" + "The meeting went on " * 10 + "and ended."
+    assert unwrapped_paragraphs(news) == news.split("\n")  # a caption, then a paragraph typed on one line

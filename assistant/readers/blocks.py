@@ -13,6 +13,19 @@ import re
 
 # "label: value" on one line: a label of at most six words starting with a capital or a digit (letters, digits,
 # dots, brackets, dashes), then ": text". A lower-case start ("this: There were") is a sentence running on.
+WRAP_WIDTH = 100  # hard-wrapped text (e-mail, RFCs, PEPs, government documents) keeps its lines under this
+
+
+def unwrapped_paragraphs(text: str) -> list[str]:
+    """The paragraphs of a block whose lines are separated by single line breaks: one paragraph when the lines are
+    hard-wrapped (all within ``WRAP_WIDTH``), else one per line (a writer who never wraps puts a paragraph on each
+    line: a caption above a long paragraph, a news article typed one paragraph a line)."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    if len(lines) > 1 and any(len(line.strip()) > WRAP_WIDTH for line in lines):
+        return lines
+    return [text]
+
+
 FIELD_LINE = re.compile(r"^\s*(?:[-*+]\s+|\d{1,3}[.)]\s+)?[A-Z0-9(\u00c0-\u024f][\w.()/'’+&# -]{0,60}?:[ \t]+\S")
 _URL_SCHEME = re.compile(r"^\s*\w+://|^\s*(?:https?|mailto|ftp|file):", re.I)
 

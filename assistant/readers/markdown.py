@@ -11,7 +11,7 @@ import html
 import re
 from typing import Any
 
-from .blocks import TextBuilder, one_line, table_row
+from .blocks import TextBuilder, one_line, table_row, unwrapped_paragraphs
 
 _TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
 
@@ -38,7 +38,8 @@ def _blocks(nodes: list[Any], b: TextBuilder) -> None:
         elif kind == "paragraph":
             text = _inline_text(node)
             if re.search(r"\w", text):  # "\# \# \#", "* * *": separators, not prose
-                b.paragraph(text)
+                for part in unwrapped_paragraphs(text):
+                    b.paragraph(part)
         elif kind in ("bullet_list", "ordered_list"):
             b.lines(_list_lines(node, 0))
         elif kind in ("fence", "code_block"):
