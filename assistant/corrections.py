@@ -203,8 +203,8 @@ def resolve(kind_asked: str, statements: Sequence[Stated], focus: Sequence[str] 
                    and _mentions(report.doc.text[para_start + a:para_start + b], report.value)
                    and not _ATTRIBUTION.search(report.doc.text[para_start + a:para_start + b])][:1]
         # the answerer's own sentence for the value, when it is the corrected one, stays its first support
-        first = [statements[0].quote] if _same(statements[0].value, fixed.value) and \
-            not reports(statements[0].text, statements[0].value) else []
+        first = [s.quote for s in statements if _same(s.value, fixed.value) and not reports(s.text, s.value)]
+        first = first[:1] + [q for q in first[1:] if q.source != first[0].source][:1]  # and one other document's
         lead = [Segment(fixed.value.display, list(dict.fromkeys(first + [fixed.quote]))), Segment(". ")]
         if claimed:
             lead += [Segment(f"{_label(claimed[0].doc)} gives {report.value.display}", [claimed[0].quote]),

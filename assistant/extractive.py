@@ -231,12 +231,11 @@ class ExtractiveAnswerer:
         chosen = max(picks, key=_pick_rank)
         if _NO_KNOWLEDGE.search(chosen.sentence.text):
             return _abstain("The sources don't give it; they say it is not known.", partial=[chosen.sentence])
-        # issue 14: a value another document corrects is never the answer (corrections.py decides)
-        # only the chosen value (and the picks that state it) can be a corrected claim: another candidate's
-        # correction says nothing about the answer
-        stating = [chosen] + [p for p in picks if p is not chosen and _same_value(p.value, chosen.value)]
+        # issue 14: a value another document corrects is never the answer (corrections.py decides). The chosen value
+        # comes first; a rival's correction counts only when it corrects the rival into the chosen value (then the
+        # answer notes the rival as the corrected version), never to replace the answer
         corrected = corrections.resolve(intent.kind, [corrections.Stated(p.sentence.doc, p.sentence.start,
-                                        p.sentence.end, p.value) for p in stating], intent.focus_terms,
+                                        p.sentence.end, p.value) for p in [chosen] + picks], intent.focus_terms,
                                         {s.doc.source: s.doc for s in ranked}.values())
         if corrected is not None:
             return corrected
