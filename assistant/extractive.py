@@ -95,7 +95,8 @@ class ExtractiveAnswerer:
                    and not t[0].isdigit()]
         if best.similarity < self.min_similarity and best.coverage < 0.5:
             return _abstain("The sources don't say anything about this: nothing in them matches the question.")
-        if unknown and best.similarity < 0.45 and best.coverage < 0.5:
+        if unknown and best.similarity < 0.45 and best.coverage < 0.5 \
+                and self._plain_similarity(ranked[:5], retrieval.query_vector) < 0.45:
             shown = [w for w in words(intent.text) if terms(w) and terms(w)[0] in unknown] or unknown
             return _abstain(f"The sources don't say: they never mention {_quote_list(shown)}.")
         eligible = [s for s in ranked[:60] if not self._unmet(intent, s)]
@@ -124,6 +125,12 @@ class ExtractiveAnswerer:
         if premise is not None:  # a premise the sources never mention: say so before what they do say
             return replace(draft, lead=[premise] + ([Segment(" ")] if draft.lead else []) + list(draft.lead))
         return draft
+
+    def _plain_similarity(self, sentences: Sequence[Sentence], query_vector: Sequence[float]) -> float:
+        """The best similarity of ``sentences`` embedded without their context (a follow-up's few words may match a
+        sentence's own meaning better than the sentence under its document's title)."""
+        vectors = _embed_cached(self.embed, [s.text for s in sentences])
+        return max((float(sum(map(operator.mul, v, query_vector))) for v in vectors), default=0.0)
 
     # -- false premises ------------------------------------------------------------------------------------------
     def _premise(self, intent: Intent, pool: list[Sentence]) -> Draft | Segment | None:
@@ -179,8 +186,9 @@ class ExtractiveAnswerer:
         return out
 
     def _score(self, sentences: list[Sentence], intent: Intent, query_vector: Sequence[float]) -> None:
-        """Coverage of the question's weighted terms (a term found only in the unit's title or heading path counts
-        half), cosine similarity of the unit in its context to the query, and a little for the chunk's rank."""
+        """Coverage of the question's weighted terms (a term found only in the unit's title, heading path or a
+        list's lead-in counts half), cosine similarity of the unit under its title and heading path to the query,
+        and a little for the chunk's rank."""
         weights = self._weights(intent)
         total = sum(weights.values()) or 1.0
         vectors = _embed_cached(self.embed, [f"{s.context}: {s.text}" for s in sentences])
@@ -231,12 +239,22 @@ class ExtractiveAnswerer:
         chosen = max(picks, key=_pick_rank)
         if _NO_KNOWLEDGE.search(chosen.sentence.text):
             return _abstain("The sources don't give it; they say it is not known.", partial=[chosen.sentence])
-        # issue 14: a value another document corrects is never the answer (corrections.py decides). The chosen value
-        # comes first; a rival's correction counts only when it corrects the rival into the chosen value (then the
-        # answer notes the rival as the corrected version), never to replace the answer
-        corrected = corrections.resolve(intent.kind, [corrections.Stated(p.sentence.doc, p.sentence.start,
-                                        p.sentence.end, p.value) for p in [chosen] + picks], intent.focus_terms,
-                                        {s.doc.source: s.doc for s in ranked}.values())
+        # issue 14: a value another document corrects is never the answer (corrections.py decides). The chosen
+        # value may be a corrected claim; a rival may be one whose correction is the chosen value (then the answer
+        # notes it); a rival corrected to some third value says nothing about this answer.
+        documents_seen = {s.doc.source: s.doc for s in ranked}.values()
+
+        def stated(p: Pick) -> corrections.Stated:
+            return corrections.Stated(p.sentence.doc, p.sentence.start, p.sentence.end, p.value)
+
+        same = [chosen] + [p for p in picks if p is not chosen and _same_value(p.value, chosen.value)]
+        corrected = corrections.resolve(intent.kind, [stated(p) for p in same], intent.focus_terms, documents_seen)
+        if corrected is None:
+            for rival in (p for p in picks if not _same_value(p.value, chosen.value)):
+                draft = corrections.resolve(intent.kind, [stated(rival)], intent.focus_terms, documents_seen)
+                if draft is not None and draft.lead and draft.lead[0].text == chosen.value.display:
+                    corrected = draft
+                    break
         if corrected is not None:
             return corrected
         agree, disagree = [], []
@@ -289,7 +307,8 @@ class ExtractiveAnswerer:
         if intent.kind == "count" and not found:  # "how much faster": "40% faster"; "how many days": "180 days"
             found = facts.values("duration", sentence.text, published) or facts.values("percent", sentence.text)
         elif intent.kind == "duration" and not found:  # "how long may lines be": "72 characters"
-            found = facts.values("count", sentence.text, published)
+            found = [v for v in facts.values("count", sentence.text, published)
+                     if re.match(r"\s+[a-z]+s\b", sentence.text[v.end:])]  # a number of some unit, not a bare one
         asked = {v.norm for v in facts.values(kind, intent.text, published)}
         if intent.kind == "count":
             asked |= set(intent.numbers)
@@ -506,8 +525,8 @@ def _distance(value: Value, start: int, end: int) -> int:
 
 
 def _role_adjacency(value: Value, sentence: Sentence, weights: dict[str, float]) -> float:
-    """A name right after a role word of the question ("Secretary of Commerce Howard Lutnick") or right before it
-    ("Jamieson Greer, the U.S. Trade Representative") is the one asked about."""
+    """A name right after a role word of the question ("Secretary of Labor Ivo Brandt") or right before it
+    ("Ada Quill, the Release Manager") is the one asked about."""
     text = sentence.text
     before = terms(text[max(0, value.start - 40):value.start])[-3:]
     after_text = text[value.end:value.end + 45]

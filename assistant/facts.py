@@ -263,7 +263,7 @@ def names(text: str, common: frozenset[str] = frozenset()) -> list[Value]:
             i += 1
             run.append(tokens[i])
         i += 1
-        # "Secretary of Commerce Howard Lutnick": the word after "<title> of (the)" completes the title;
+        # "Secretary of Labor Ivo Brandt": the word after "<title> of (the)" completes the title;
         # "Department of Homeland Security": what follows "<institution> of (the)" names the institution.
         before = re.search(r"([A-Za-z]+)\s+of(?:\s+the)?\s+$", text[max(0, run[0][0] - 40):run[0][0]])
         if before and before.group(1).lower() in _INSTITUTION_WORDS:

@@ -1,28 +1,32 @@
-"""The LLM answerer: the model writes the answer from numbered passages, the gate keeps only what its quotes support.
+"""The LLM answerer: the model reads numbered evidence units and answers with their ids; the gate keeps only what
+the cited units state and what answers the question asked.
 
-It produces the same ``Draft`` as the extractive answerer, so the answer goes through ``citations.render`` and
-``verify`` (every quote checked at its offsets). Abstention is decided in code before the model is called (the
-extractive answerer's checks); when no generated sentence survives verification, the extractive answer is used and
-``meta["llm"]["fallback"]`` says so.
+Abstention before the model is kept only where no passage is about the question (the extractive answerer
+abstained with nothing to show: off topic, unknown terms). Whether the passages hold the answer is the model's
+call ("NOT_IN_SOURCES"), checked by the gate (``grounding.check_answer``). When nothing the model wrote survives,
+the extractive answer (or its abstention) is returned and ``meta["fallback"]`` says so. The result is the same
+``Draft`` as the extractive answerer's, rendered and verified by ``citations.render``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
+import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator
 
 from langchain_core.language_models import BaseChatModel
 
 from .citations import Draft, Quote, Segment
-from .documents import Document
-from .grounding import Verdict
+from .evidence import EvidenceUnit, select
+from .grounding import Verdict, check_answer
 from .llm import Generation, LLMUnavailableError, model_label, stream_text
-from .prompting import Claim, Source, answer_schema, build_messages, claim_from_item, complete_items, parse
-from .retrieve import Retrieval
+from .prompting import SYSTEM, Reply, answer_schema, build_messages, parse
 from .settings import Settings
+from .text import terms
 
 if TYPE_CHECKING:
     from .condense import Question
@@ -37,6 +41,8 @@ log = logging.getLogger(__name__)
 OPENAI_FORMATS = ("json_schema", "json_object_schema", "json_object", "plain")
 _openai_format: dict[tuple[str | None, str], str] = {}
 _format_lock = threading.Lock()
+MODEL_ABSTAINED = "The sources don't answer this."
+OFF_TOPIC = "The sources don't say anything about this: no passage matches the question."
 
 
 @dataclass
@@ -47,35 +53,37 @@ class Outcome:
     llm: dict[str, Any]
 
 
-def choose_sources(retrieval: Retrieval, documents: Mapping[str, Document], fallback: Draft,
-                   limit: int) -> list[Source]:
-    """Up to ``limit`` numbered passages: the chunks holding the extractive evidence first, then by rank."""
-    chunks = [c.chunk for c in retrieval.chunks if c.chunk.source in documents]
-    wanted = [q for q in fallback.evidence] + [q for seg in fallback.lead for q in seg.quotes]
-
-    def holds_evidence(chunk: Any) -> bool:
-        return any(q.source == chunk.source and q.start < chunk.end and q.end > chunk.start for q in wanted)
-
-    ordered = [c for c in chunks if holds_evidence(c)] + [c for c in chunks if not holds_evidence(c)]
-    picked = list({c.id: c for c in ordered}.values())[:limit]
-    return [Source(number=i, chunk=c, document=documents[c.source]) for i, c in enumerate(picked, start=1)]
-
-
 def question_for_model(question: "Question") -> str:
     """The question as the model sees it: the standalone query (the plain question, or a follow-up with the
     conversation's subject, or the model's own rewrite of it)."""
     return question.query
 
 
-def _request(settings: Settings, sources: list[Source], fmt: str) -> dict[str, Any]:
+def question_for_gate(question: "Question") -> str:
+    """The question whose constraints the gate holds the answer to: the question with any pronoun or ellipsis
+    resolved from the conversation (a follow-up's subject words are search terms, not constraints)."""
+    return question.resolved
+
+
+def about_question(question: str, similarity: float, coverage: float, known: Any, settings: Settings) -> bool:
+    """Whether any passage is about the question at all: close in meaning (``similarity`` of the best retrieved
+    chunk) or holding half of its weighted terms (``coverage`` of the best unit), and no term of it unknown to the
+    whole corpus unless a passage is clearly about it. The only abstention decided before the model is asked."""
+    if similarity < settings.min_similarity and coverage < 0.5:
+        return False
+    unknown = [t for t in terms(question) if len(t) > 2 and not t[0].isdigit() and not known(t)]
+    return not (unknown and similarity < 0.45 and coverage < 0.5)
+
+
+def _request(settings: Settings, units: list[EvidenceUnit], fmt: str) -> dict[str, Any]:
     """Invocation keywords asking for structured output in format ``fmt``."""
     if settings.llm == "llamacpp":
-        return {"response_format": {"type": "json_object", "schema": answer_schema(sources)}}
+        return {"response_format": {"type": "json_object", "schema": answer_schema(units)}}
     if fmt == "json_schema":
         return {"extra_body": {"response_format": {"type": "json_schema", "json_schema": {
-            "name": "grounded_answer", "schema": answer_schema(sources)}}}}
+            "name": "grounded_answer", "schema": answer_schema(units)}}}}
     if fmt == "json_object_schema":
-        return {"extra_body": {"response_format": {"type": "json_object", "schema": answer_schema(sources)}}}
+        return {"extra_body": {"response_format": {"type": "json_object", "schema": answer_schema(units)}}}
     if fmt == "json_object":
         return {"extra_body": {"response_format": {"type": "json_object"}}}
     return {}
@@ -93,8 +101,20 @@ def _segments(verified: list[Any]) -> list[Segment]:
     return lead
 
 
+def _complete(text: str) -> bool:
+    """Whether ``text`` holds a whole JSON object already (the reply can be judged before the stream ends)."""
+    start = text.find("{")
+    if start < 0:
+        return False
+    try:
+        json.JSONDecoder().raw_decode(text[start:])
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
 class GenerativeAnswerer:
-    """Answers with a chat model over numbered passages; only verified sentences are kept."""
+    """Answers with a chat model over numbered evidence units; only verified sentences are kept."""
 
     def __init__(self, model: BaseChatModel, settings: Settings) -> None:
         self.model = model
@@ -108,31 +128,16 @@ class GenerativeAnswerer:
             known = _openai_format.get(key)
         return (known,) if known else OPENAI_FORMATS
 
-    def stream(self, question: str, sources: list[Source], fallback: Draft) -> Iterator[Draft | Outcome]:
-        """Yield a growing Draft (lead of verified sentences only) as the model writes, then the final Outcome."""
-        messages = build_messages(question, sources)
-        by_number = {s.number: s for s in sources}
-        verdict = Verdict()
-        generation = Generation()
-
-        def take(claim: Claim | None) -> bool:
-            """Run one claim through the gate; True when it was kept."""
-            return claim is not None and verdict.take(claim, by_number)
-
+    def _stream(self, messages: list[Any], units: list[EvidenceUnit], attempts: list[Generation]) -> Iterator[str]:
+        """The model's text as it streams, in the first structured-output format the backend accepts (one
+        Generation per attempt is appended to ``attempts``; the last one is the reply)."""
         formats = self._formats()
         for attempt, fmt in enumerate(formats):
             generation = Generation(format=fmt)
-            handled = 0
+            attempts.append(generation)
             try:
-                for _ in stream_text(self.model, messages, self.settings, generation,
-                                     **_request(self.settings, sources, fmt)):
-                    items = list(complete_items(generation.text))
-                    grew = False
-                    for item in items[handled:]:
-                        grew = take(claim_from_item(item)) or grew
-                    handled = max(handled, len(items))
-                    if grew:
-                        yield Draft(lead=_segments(verdict.kept), evidence=[])
+                yield from stream_text(self.model, messages, self.settings, generation,
+                                       **_request(self.settings, units, fmt))
             except LLMUnavailableError as exc:
                 detail = f"{exc} {exc.__cause__ or ''}"  # llama-cpp-python's server answers 500 to a request it
                 refused = any(f"HTTP {code}" in detail for code in (400, 422)) \
@@ -144,34 +149,69 @@ class GenerativeAnswerer:
             if self.settings.llm == "openai":
                 with _format_lock:
                     _openai_format[(self.settings.openai_base_url, self.settings.openai_model)] = fmt
-            break
-        claims, how = parse(generation.text)
-        generation.extra["parsed"] = how
-        if not handled:  # plain text, or JSON whose items were not in a streamed array
-            for claim in claims:
-                take(claim)
+            return
 
+    def stream(self, question: str, units: list[EvidenceUnit], fallback: Draft,
+               gate_question: str | None = None) -> Iterator[Draft | Outcome]:
+        """Yield the verified Draft as soon as the reply is whole and judged (before the stream ends), then the
+        final Outcome."""
+        started = time.perf_counter()
+        messages = build_messages(question, units)
+        by_number = {u.number: u for u in units}
+        attempts: list[Generation] = []
+        reply: Reply | None = None
+        verdict = Verdict()
+        verified_s: float | None = None
+
+        def judge(text: str) -> Reply:
+            got = parse(text)
+            if not got.abstained:
+                check_answer(got.answer, got.units, by_number, gate_question or question, verdict)
+            return got
+
+        for _ in self._stream(messages, units, attempts):
+            generation = attempts[-1]
+            if reply is None and generation.text.rstrip().endswith("}") and _complete(generation.text):
+                reply = judge(generation.text)
+                if verdict.kept:
+                    verified_s = round(time.perf_counter() - started, 3)
+                    yield self._draft(verdict)
+        generation = attempts[-1] if attempts else Generation()
+        if reply is None:  # plain text, or JSON never closed (truncated)
+            reply = judge(generation.text)
+            if verdict.kept:
+                verified_s = round(time.perf_counter() - started, 3)
         kept = verdict.kept
         llm = {"model": model_label(self.model), "prompt_tokens": generation.prompt_tokens,
                "completion_tokens": generation.completion_tokens, "seconds": generation.seconds,
-               "ttft_s": generation.ttft_s, "tokens_per_s": generation.tokens_per_s,
+               "ttft_s": generation.ttft_s, "tokens_per_s": generation.tokens_per_s, "verified_s": verified_s,
                "sentences": verdict.proposed, "kept": len(kept), "dropped": len(verdict.dropped),
-               "drop_reasons": verdict.dropped, "fallback": not kept, "format": generation.format, "parsed": how,
-               "sources": len(sources)}
+               "drop_reasons": verdict.dropped, "refused_units": verdict.refused_units,
+               "fallback": not kept and not reply.abstained, "abstained": reply.abstained,
+               "recited": verdict.recited, "format": generation.format, "parsed": reply.how, "units": len(units),
+               "cited": reply.units,
+               "answer": reply.answer}
+        if reply.abstained:
+            log.info("the model found no answer in the %d units", len(units))
+            evidence = list(fallback.evidence)[:2] if fallback.abstained else []
+            yield Outcome(draft=Draft(lead=[Segment(MODEL_ABSTAINED)], evidence=evidence, abstained=True), llm=llm)
+            return
         if not kept:
             log.info("no generated sentence survived verification (%d proposed); using the extractive answer",
                      verdict.proposed)
             yield Outcome(draft=fallback, llm=llm)
             return
-        evidence: list[Quote] = list(dict.fromkeys(q for v in kept for q in v.quotes))
-        yield Outcome(draft=Draft(lead=_segments(kept), evidence=evidence), llm=llm)
+        yield Outcome(draft=self._draft(verdict), llm=llm)
+
+    def _draft(self, verdict: Verdict) -> Draft:
+        evidence: list[Quote] = list(dict.fromkeys(q for v in verdict.kept for q in v.quotes))
+        return Draft(lead=_segments(verdict.kept), evidence=evidence)
 
 
 def ask_stream(assistant: Any, question: str, history: Any) -> Iterator["str | Answer"]:
-    """The whole LLM path of ``Assistant.ask_stream``: condense (by the model), retrieve, decide abstention in code,
-    generate, verify; yields the growing verified text, then the rendered Answer."""
-    import time
-
+    """The whole LLM path of ``Assistant.ask_stream``: condense (by the model), retrieve, abstain in code only when
+    no passage is about the question, let the model read the evidence units, verify; yields the growing verified
+    text, then the rendered Answer."""
     from .citations import render
     from .condense import condense_with_model
     from .condense import Question
@@ -189,6 +229,8 @@ def ask_stream(assistant: Any, question: str, history: Any) -> Iterator["str | A
         yield answer
         return
     model = get_chat_model(settings)
+    if hasattr(model, "warm"):  # llama.cpp: the fixed system prompt evaluated once per model
+        model.warm(SYSTEM)
     try:
         asked = condense_with_model(cleaned, turns, model)
     except Exception as exc:
@@ -196,26 +238,44 @@ def ask_stream(assistant: Any, question: str, history: Any) -> Iterator["str | A
     query = asked.query
     found = assistant.extract(asked)
     retrieval, documents, fallback, meta = found.retrieval, found.documents, found.draft, found.meta
-    if fallback.abstained:  # decided in code: the model is not asked when the evidence cannot answer
-        meta.update(llm_skipped="abstained before generation", seconds=round(time.perf_counter() - started, 3))
-        answer = render(noted(fallback, asked.ignored), documents, query, meta)
+    model_question = question_for_model(asked)
+    keyword = assistant.retriever.keyword_index()
+    preferred = list(fallback.evidence) + [q for seg in fallback.lead for q in seg.quotes]
+    selection = select(model_question, retrieval, documents, idf=keyword.idf, embed=assistant.embeddings.embed_documents,
+                       preferred=preferred, chunks=settings.llm_sources, limit=settings.llm_units)
+    units = selection.units
+    if not about_question(asked.asked, retrieval.best_similarity, selection.coverage, keyword.known, settings):
+        units = []
+    if not units:  # decided in code: no passage is about the question (off topic, unknown terms)
+        meta.update(llm_skipped="no passage is about the question", answered_by="abstained before the model",
+                    seconds=round(time.perf_counter() - started, 3))
+        draft = fallback if fallback.abstained else Draft(lead=[Segment(OFF_TOPIC)], evidence=[], abstained=True)
+        answer = render(noted(draft, asked.ignored), documents, query, meta)
         yield answer.text
         yield answer
         return
-    sources = choose_sources(retrieval, documents, fallback, settings.llm_sources)
     outcome: Outcome | None = None
     shown = ""
-    for step in GenerativeAnswerer(model, settings).stream(question_for_model(asked), sources, fallback):
+    first: float | None = None
+    for step in GenerativeAnswerer(model, settings).stream(model_question, units, fallback,
+                                                            gate_question=question_for_gate(asked)):
         if isinstance(step, Outcome):
             outcome = step
         else:
             shown = render(step, documents, query, {}).text
+            first = first or round(time.perf_counter() - started, 3)
             yield shown
     if outcome is None:
         raise RuntimeError("the generative answerer ended without an outcome")
+    outcome.llm["first_verified_s"] = first
     meta.update(llm=outcome.llm, seconds=round(time.perf_counter() - started, 3))
     if outcome.llm["fallback"]:
         meta["fallback"] = "extractive"  # nothing generated survived verification
+        meta["answered_by"] = "extractive (fallback)" if not fallback.abstained else "abstained (fallback)"
+    elif outcome.llm["abstained"]:
+        meta["answered_by"] = "abstained (the model found no answer)"
+    else:
+        meta["answered_by"] = "model"
     answer = render(noted(outcome.draft, asked.ignored), documents, query, meta)
     if answer.text != shown:
         yield answer.text

@@ -1,8 +1,11 @@
-"""The verification gate: a model's sentence reaches the user only if its quotes are in the sources it cites and
-every number, percentage, money amount and date it states appears in those quotes.
+"""The verification gate: a model's answer reaches the user only if the units it cites state every value it gives
+and are about what the question asks.
 
-Quotes are located in the cited passage after normalising whitespace and quote marks, and mapped back to exact
-character offsets of the stored document, so a verified quote becomes a ``citations.Quote`` like any other.
+A kept sentence cites units (exact spans of stored text, built by code from the ids the model gave) that contain
+every number, percentage, money amount, date and name the sentence states, and that match the question's
+constraints (versions, identifiers, years, named things; ``constraints.py``) in the unit or its heading path,
+title, date or paragraph. A cited unit about another version, year or document is refused; a sentence left with no
+unit, or stating a value its units lack, is dropped and counted with its reason.
 """
 
 from __future__ import annotations
@@ -14,87 +17,21 @@ from dataclasses import dataclass, field
 from .citations import Quote
 from .corrections import contradicts
 from .facts import MONTH_NAMES, NUMBER_WORDS, TENS_WORDS
-from .prompting import Claim, Source
+from typing import TYPE_CHECKING
+
+from .text import STOPWORDS, sentence_spans, terms
+
+if TYPE_CHECKING:
+    from .evidence import EvidenceUnit
 
 log = logging.getLogger(__name__)
 
-MIN_QUOTE_CHARS = 12
-_QUOTE_MARKS = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
-                              "\u2018": "'", "\u2019": "'", "\u201a": "'", "`": "'", "\u2032": "'",
-                              "\u2013": "-", "\u2014": "-", "\u00a0": " "})
-_MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 # A passage that addresses the model ("ignore your instructions", "you are now", "system:") is data about an attempt,
 # never support for a claim: such a quote is refused.
 INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompts?|system|above|previous)\b"
     r"|\byou are now\b|\b(system|assistant)\s*:|\b(reply|respond|answer|write)\s+only\b"
     r"|\bdo not (cite|use json|follow)\b", re.I | re.S)
-
-
-@dataclass(frozen=True)
-class Verified:
-    """A sentence that passed the gate, with the exact spans that support it."""
-
-    text: str
-    quotes: list[Quote]
-
-
-@dataclass
-class Verdict:
-    """What the gate kept and what it dropped (with a reason per dropped sentence)."""
-
-    kept: list[Verified] = field(default_factory=list)
-    dropped: list[str] = field(default_factory=list)
-    proposed: int = 0
-
-    def take(self, claim: Claim, sources: dict[int, Source]) -> bool:
-        """Run one claim through the gate (``sources`` by number); True when it was kept. Dropped claims are
-        logged with their reason; a sentence already kept is dropped as a repeat."""
-        self.proposed += 1
-        kept, reason = check(claim, sources)
-        if kept is not None and any(k.text.lower() == kept.text.lower() for k in self.kept):
-            kept, reason = None, f"repeats an earlier sentence: {kept.text[:60]!r}"
-        if kept is None:
-            self.dropped.append(reason)
-            log.info("dropped a generated sentence: %s", reason)
-            return False
-        self.kept.append(kept)
-        return True
-
-
-def normalised(text: str) -> tuple[str, list[int]]:
-    """``text`` with quote marks unified and whitespace runs collapsed, and for each output character the index of
-    the input character it came from."""
-    out: list[str] = []
-    index: list[int] = []
-    pending_space = False
-    for i, ch in enumerate(text.translate(_QUOTE_MARKS)):
-        if ch.isspace():
-            pending_space = bool(out)
-            continue
-        if pending_space:
-            out.append(" ")
-            index.append(i - 1)
-            pending_space = False
-        out.append(ch)
-        index.append(i)
-    return "".join(out), index
-
-
-def locate(quote: str, source: Source) -> Quote | None:
-    """The span of ``source``'s document where ``quote`` sits inside the source's passage, or None."""
-    needle, _ = normalised(quote.strip().strip("\"'\u201c\u201d\u2018\u2019").strip())
-    needle = needle.rstrip(".").rstrip() if needle.endswith("...") else needle
-    if len(needle) < MIN_QUOTE_CHARS:
-        return None
-    passage = source.document.text[source.chunk.start:source.chunk.end]
-    hay, index = normalised(passage)
-    at = hay.find(needle)
-    if at < 0:
-        return None
-    start = source.chunk.start + index[at]
-    end = source.chunk.start + index[at + len(needle) - 1] + 1
-    return Quote(source.document.source, start, end)
 
 
 # -- numbers, amounts and dates ----------------------------------------------------------------------------------------
@@ -153,47 +90,144 @@ def unsupported_figures(sentence: str, quotes: list[str]) -> list[str]:
     return sorted(f.removeprefix("month:") for f in figures(sentence) if f not in quoted)
 
 
+# -- names --------------------------------------------------------------------------------------------------------------
+_NAME_WORD = re.compile(r"(?<![\w'\u2019])([A-Z\u00c0-\u00de][\w'\u2019.-]*[\w])")
+_NOT_NAMES = frozenset("yes no not none n/a".split())
+
+
+def names(text: str) -> list[str]:
+    """The capitalised words of ``text`` that may name a person, organisation, place or thing ("Ned", "Deily",
+    "Treasury"); sentence-initial function words and acronyms of one letter are left out."""
+    out = []
+    for m in _NAME_WORD.finditer(text):
+        word = m.group(1).removesuffix("'s").removesuffix("\u2019s")
+        if len(word) < 2 or word.lower() in STOPWORDS or word.lower() in _NOT_NAMES:
+            continue
+        out.append(word)
+    return out
+
+
+def _word_in(word: str, text: str) -> bool:
+    return re.search(rf"(?<![\w]){re.escape(word.lower())}", text.lower()) is not None
+
+
 # -- the gate -----------------------------------------------------------------------------------------------------------
-def check(claim: Claim, sources: dict[int, Source]) -> tuple[Verified | None, str]:
-    """A claim verified against the numbered sources, or None and the reason it was dropped."""
-    text = " ".join(_MARKER.sub("", claim.text).split())
-    if len(text) < 3 or not any(ch.isalnum() for ch in text):
-        return None, "empty sentence"
-    if not claim.sources:
-        return None, f"cites no source: {text[:60]!r}"
-    unknown = [n for n in claim.sources if n not in sources]
+@dataclass(frozen=True)
+class Verified:
+    """A sentence that passed the gate, with the exact spans of the units that support it."""
+
+    text: str
+    quotes: list[Quote]
+
+
+@dataclass
+class Verdict:
+    """What the gate kept and dropped: sentences kept, reasons for each dropped sentence, and cited units refused
+    (another version, year or document than asked; an instruction)."""
+
+    kept: list[Verified] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    refused_units: list[str] = field(default_factory=list)
+    proposed: int = 0
+    recited: int = 0  # sentences whose ids were wrong, kept on the shown units that state their values
+
+    def drop(self, reason: str) -> None:
+        self.dropped.append(reason)
+        log.info("dropped a generated sentence: %s", reason)
+
+
+def answer_sentences(answer: str) -> list[str]:
+    """The answer's sentences (a bare value such as "Ned Deily" is one)."""
+    spans = sentence_spans(answer)
+    return [answer[a:b].strip() for a, b in spans] or ([answer.strip()] if answer.strip() else [])
+
+
+def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"], question: str,
+                 verdict: Verdict | None = None) -> Verdict:
+    """Run a model's answer, citing unit ids ``cited`` of ``units``, through the gate for ``question``."""
+    verdict = verdict or Verdict()
+    sentences = answer_sentences(answer)
+    verdict.proposed += len(sentences)
+    if not sentences:
+        return verdict
+    known = [n for n in dict.fromkeys(cited) if n in units]
+    unknown = [n for n in cited if n not in units]
     if unknown:
-        return None, f"cites source {unknown[0]}, which was not given: {text[:60]!r}"
-    if not claim.quotes:
-        return None, f"gives no supporting quote: {text[:60]!r}"
-    spans: list[Quote] = []
-    quoted: list[str] = []
-    for quote in claim.quotes:
-        span = next((s for s in (locate(quote, sources[n]) for n in claim.sources) if s is not None), None)
-        if span is None:
-            cited = ", ".join(str(n) for n in claim.sources)
-            return None, f"quote not found in source {cited}: {quote[:60]!r}"
-        located = sources[next(n for n in claim.sources if sources[n].document.source == span.source)]
-        if INSTRUCTION.search(located.document.text[span.start:span.end]):
-            return None, f"quote reads as an instruction to the model, not evidence: {quote[:60]!r}"
-        spans.append(span)
-        quoted.append(sources[next(n for n in claim.sources
-                                   if sources[n].document.source == span.source)].document.text[span.start:span.end])
-    # issue 14: a quote that says the sentence is wrong, or gives another value for it, is no support
-    kept = [(span, q) for span, q in zip(spans, quoted) if not contradicts(q, text)]
-    if not kept:
-        return None, f"its quote contradicts it (a correction, or another value): {text[:60]!r}"
-    spans, quoted = [span for span, _ in kept], [q for _, q in kept]
-    missing = unsupported_figures(text, quoted)
-    if missing:
-        return None, f"states {', '.join(missing)} which no cited quote contains: {text[:60]!r}"
-    return Verified(text=text, quotes=list(dict.fromkeys(spans))), ""
-
-
-def verify_claims(claims: list[Claim], sources: list[Source]) -> Verdict:
-    """Run every claim through the gate."""
-    by_number = {s.number: s for s in sources}
-    verdict = Verdict()
-    for claim in claims:
-        verdict.take(claim, by_number)
+        verdict.refused_units.append(f"unit {unknown[0]} was not given")
+    support = []
+    for n in known:
+        unit = units[n]
+        if INSTRUCTION.search(unit.text):
+            verdict.refused_units.append(f"unit {n} reads as an instruction to the model, not evidence")
+            continue
+        if not _shares_words(unit, question):
+            verdict.refused_units.append(f"unit {n} shares no word with the question")
+            continue
+        unmet = unit.unmet(question)
+        if unmet:
+            verdict.refused_units.append(f"unit {n} is not about {', '.join(unmet)} (it is from "
+                                         f"{unit.document.title!r}{' › ' + unit.section if unit.section else ''})")
+            continue
+        support.append(unit)
+    allowed = [u for n, u in units.items() if not INSTRUCTION.search(u.text) and _shares_words(u, question)
+               and not u.unmet(question)]
+    for sentence in sentences:
+        text = " ".join(sentence.split())
+        if not any(ch.isalnum() for ch in text):
+            verdict.drop("empty sentence")
+            continue
+        # issue 14: a unit that says the sentence is wrong, or gives another value for it, is no support
+        backing = [u for u in support if not contradicts(u.text, text)]
+        if support and not backing:
+            verdict.drop(f"its units contradict it (a correction, or another value): {text[:60]!r}")
+            continue
+        reason = _unsupported(text, backing, question) if backing else "cites no given unit" if not known else \
+            f"cites only units that do not answer the question asked ({'; '.join(verdict.refused_units)})"
+        own = _own_values(text, question)
+        # the units that hold what the sentence states (all of them when it states no figure or name of its own)
+        quotes = [u.quote for u in backing if not own or any(not _unsupported(v, [u], question) for v in own)]
+        if reason:
+            # The model's ids were wrong but its answer may still be what a shown unit states: cite the units
+            # (matching the question's constraints) that hold every value and name of the sentence.
+            holding = [u for u in allowed if _own_values(text, question) and not _unsupported(text, [u], question)
+                       and not contradicts(u.text, text)]
+            if not holding:
+                verdict.drop(f"{reason}: {text[:60]!r}")
+                continue
+            verdict.recited += 1
+            quotes = [u.quote for u in holding[:2]]
+        if any(k.text.lower() == text.lower() for k in verdict.kept):
+            verdict.drop(f"repeats an earlier sentence: {text[:60]!r}")
+            continue
+        verdict.kept.append(Verified(text=text, quotes=quotes))
     return verdict
+
+
+def _shares_words(unit: "EvidenceUnit", question: str) -> bool:
+    """Whether the unit, with its title and heading path, holds a word of the question (numbers aside): a unit
+    that shares only a year or a number with the question is about something else."""
+    asked = {t for t in terms(question) if not t[0].isdigit() and not t.startswith("$")}
+    return not asked or bool(asked & set(terms(f"{unit.text}\n{unit.heading}")))
+
+
+def _own_values(text: str, question: str) -> list[str]:
+    """The figures and names the sentence states that the question does not (what a unit can be found by)."""
+    asked = figures(question)
+    return [f for f in figures(text) if f not in asked] + [w for w in names(text) if not _word_in(w, question)]
+
+
+def _unsupported(text: str, support: list["EvidenceUnit"], question: str) -> str:
+    """Why ``support`` does not hold every value and name of the sentence ``text`` ("" when it does)."""
+    texts = [u.text for u in support]
+    contexts = "\n".join(u.heading for u in support)
+    # A value the question itself states (its version, year) may sit in the heading or title the constraint check
+    # matched; every other value must be in the cited units' own text.
+    asked = {a.removeprefix("month:") for a in figures(question)}
+    missing = [f for f in unsupported_figures(text, texts)
+               if not (f in asked and not unsupported_figures(f, [contexts]))]
+    if missing:
+        return f"states {', '.join(missing)} which no cited unit contains"
+    unnamed = [w for w in names(text) if not any(_word_in(w, t) for t in texts) and not _word_in(w, question)]
+    if unnamed:
+        return f"names {', '.join(unnamed)} which no cited unit contains"
+    return ""

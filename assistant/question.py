@@ -70,8 +70,8 @@ def premises(question: str) -> list[Value]:
     return sorted(found, key=lambda v: v.start)
 
 
-# Which side of its verb the asked-for thing stands on. "Who did Greer succeed?" asks for the object (the name
-# after "succeeded" in "... and succeeded Katherine Tai"); "Who signed the order?" asks for the subject (the name
+# Which side of its verb the asked-for thing stands on. "Who did the envoy succeed?" asks for the object (the name
+# after "succeeded" in "... and succeeded Ada Quill"); "Who signed the order?" asks for the subject (the name
 # before "signed"). Copulas and passives ("Who is ...", "Who was named ...") say nothing about the side.
 _OBJECT_QUESTION = re.compile(r"^\s*(?:who|whom|what|which\s+\w+)\s+(?:did|does|do|will|would|has|have|had|can|could|"
                               r"should|might|must)\s+(?!not\b)", re.I)

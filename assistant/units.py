@@ -126,6 +126,10 @@ def _units(text: str, heads: tuple[tuple[int, int, int], ...], title: str) -> tu
     while i < len(lines):
         line, at = lines[i], offsets[i]
         stripped = line.strip()
+        if not in_fence and i > 0 and lines[i - 1].strip() and _SETEXT.match(line):
+            flush()  # a heading's underline ("~~~~~~" in reST), not a code fence
+            i += 1
+            continue
         if _FENCE.match(line):
             flush()
             in_fence = not in_fence

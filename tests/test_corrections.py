@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from assistant import ask
-from assistant.chunking import split
 from assistant.corrections import authority, contradicts, kind, reports
 from assistant.documents import Document
 from assistant.facts import names
-from assistant.grounding import check
+from assistant.evidence import EvidenceUnit
+from assistant.grounding import check_answer
+from assistant.units import units
 from assistant.ingest import ingest
-from assistant.prompting import Claim, Source
 from assistant.settings import Settings
 
 NEWS = """---
@@ -141,29 +141,29 @@ def test_a_supporting_quote_is_not_flagged(quote, claim):
 
 
 # -- the LLM gate ---------------------------------------------------------------------------------------------------
-def _sources(docs: list[Document]) -> dict[int, Source]:
-    chunks = [(c, d) for d in docs for c in split(d, 800, 120)]
-    return {i: Source(number=i, chunk=c, document=d) for i, (c, d) in enumerate(chunks, start=1)}
+def _numbered(doc: Document) -> dict[int, EvidenceUnit]:
+    return {i: EvidenceUnit(number=i, document=doc, unit=u)
+            for i, u in enumerate((u for u in units(doc) if u.evidence), start=1)}
 
 
-def test_gate_drops_a_sentence_whose_quote_corrects_it():
+def test_gate_drops_a_sentence_whose_unit_corrects_it():
     fact_check = _doc("fc.md", FACT_CHECK.split("---\n", 2)[2], kind="fact-check", title="Fact check")
-    sources = _sources([fact_check])
+    shown = _numbered(fact_check)
 
     def number(quote: str) -> list[int]:
-        return [n for n, s in sources.items() if quote in s.document.text[s.chunk.start:s.chunk.end]][:1]
+        return [n for n, u in shown.items() if quote in u.text][:1]
 
-    quote = 'The report calls the works director "Maria Okafor".'
-    wrong = Claim(text="The works director is Maria Okafor.", sources=number(quote), quotes=[quote])
-    kept, reason = check(wrong, sources)
-    assert kept is None and "contradicts" in reason
-    quote = "The bridge reopened on May 5, 2025, according to the city's own notice."
-    wrong_date = Claim(text="The bridge reopened on May 3, 2025.", sources=number(quote), quotes=[quote])
-    kept, reason = check(wrong_date, sources)
-    assert kept is None and "contradicts" in reason
-    quote = "The works director is Daniel Brennan, in office since 2023."
-    right = Claim(text="The works director is Daniel Brennan.", sources=number(quote), quotes=[quote])
-    assert check(right, sources)[0] is not None
+    question = "Who is the works director?"
+    wrong = check_answer("The works director is Maria Okafor.",
+                         number('The report calls the works director "Maria Okafor".'), shown, question)
+    assert not wrong.kept and any("contradict" in d for d in wrong.dropped)
+    wrong_date = check_answer("The bridge reopened on May 3, 2025.",
+                              number("The bridge reopened on May 5, 2025, according to the city's own notice."),
+                              shown, "When did the bridge reopen?")
+    assert not wrong_date.kept
+    right = check_answer("The works director is Daniel Brennan.",
+                         number("The works director is Daniel Brennan, in office since 2023."), shown, question)
+    assert [k.text for k in right.kept] == ["The works director is Daniel Brennan."]
 
 
 # -- the extractive answerer over planted passages in a temp index --------------------------------------------------

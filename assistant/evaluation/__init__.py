@@ -5,8 +5,8 @@ each corpus' subset once (:mod:`.corpora`), and a report (Markdown, JSON, PNG) w
 from __future__ import annotations
 
 from .cases import CATEGORIES, DEFAULT_CASES, DEFAULT_FLOORS, EVALS_DIR, LEAD_CATEGORIES, SPLITS, Case, load_cases
-from .corpora import (BUNDLED, CORPORA, CORPORA_DIR, SHARED, CorpusMissing, EvalRun, Suite, SuiteRun, index_key,
-                      index_settings, prepare, run_suites, selected, suite)
+from .corpora import (BUNDLED, CORPORA, CORPORA_DIR, SHARED, CorpusMissing, EvalRun, Suite, SuiteRun, backend_label,
+                      index_key, index_settings, prepare, run_suites, selected, suite)
 from .report import (check_floors, load_floors, record_floors, regressions, side_by_side, split_summaries, table,
                      write_chart, write_report, write_reports)
 from .runner import document_lookup, run, summary
@@ -14,7 +14,7 @@ from .scorers import Result, lead, matches, normalise, score
 
 __all__ = ["BUNDLED", "CATEGORIES", "CORPORA", "CORPORA_DIR", "DEFAULT_CASES", "DEFAULT_FLOORS", "EVALS_DIR",
            "LEAD_CATEGORIES", "SHARED", "SPLITS", "Case", "CorpusMissing", "EvalRun", "Result", "Suite", "SuiteRun",
-           "check_floors", "document_lookup", "index_key", "index_settings", "lead", "load_cases", "load_floors",
+           "backend_label", "check_floors", "document_lookup", "index_key", "index_settings", "lead", "load_cases", "load_floors",
            "matches", "normalise", "prepare", "record_floors", "regressions", "run", "run_suites", "score",
            "selected", "side_by_side", "split_summaries", "summary", "suite", "table", "write_chart", "write_report",
            "write_reports"]

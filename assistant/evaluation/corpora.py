@@ -154,6 +154,14 @@ class EvalRun:
     skipped: list[str] = field(default_factory=list)
 
 
+def backend_label(settings: Settings) -> str:
+    """How a run is named in the report: the backend, and for a local model which one (runs of each model are kept
+    side by side)."""
+    if settings.llm != "llamacpp":
+        return settings.llm
+    return f"llamacpp:{settings.llm_model_path.name if settings.llm_model_path else settings.llm_model}"
+
+
 def run_suites(names: Sequence[str], settings: Settings, *, categories: Sequence[str] = (),
                cases_path: Path | None = None, floors_path: Path | None = None, record: bool = False,
                progress: bool = False, on_skip: Callable[[str], None] | None = None) -> EvalRun:
@@ -201,7 +209,7 @@ def run_suites(names: Sequence[str], settings: Settings, *, categories: Sequence
             except (OSError, ValueError) as exc:
                 raise AssistantError(f"cannot read the floors of {s.name}: {exc}") from exc
         assistant = get_assistant(own)
-        results = run(cases, assistant.ask, document_lookup(assistant), backend=settings.llm)
+        results = run(cases, assistant.ask, document_lookup(assistant), backend=backend_label(settings))
         recorded = None
         if record:
             recorded = floors_path or s.floors_path
