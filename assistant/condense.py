@@ -135,7 +135,9 @@ def condense(question: str, history: Sequence[Mapping[str, object]] | None) -> Q
     if thing and _PRONOUN_AT.search(base.asked) and _PRONOUN_AT.search(base.asked).group("p").lower() in (
             "it", "its", "they", "them", "their"):
         resolved = _substitute(base.asked, thing)  # "What happens if it is missed?" → "... if deadline is missed?"
-    if referent and kind == "name":  # the person now named is the subject: how the last question found them is not
+        if len(thing.split()) >= 2 and thing[0].isupper():  # a named thing now in the question is its subject
+            subject = [p for p in subject if p in earlier.subject]
+    if referent:  # the person or thing now named is the subject: how the last question found it is not
         subject = [p for p in subject if p in earlier.subject]
     replaced = _replace_asked_for(previous, base.asked)
     if replaced:  # "Who is the U.S. Trade Representative?" → "And the Commerce Secretary?": ask the same of it

@@ -203,8 +203,8 @@ def resolve(kind_asked: str, statements: Sequence[Stated], focus: Sequence[str] 
                    and _mentions(report.doc.text[para_start + a:para_start + b], report.value)
                    and not _ATTRIBUTION.search(report.doc.text[para_start + a:para_start + b])][:1]
         # the answerer's own sentence for the value, when it is the corrected one, stays its first support
-        first = [statements[0].quote] if _same(statements[0].value, fixed.value) and \
-            not reports(statements[0].text, statements[0].value) else []
+        first = [s.quote for s in statements if _same(s.value, fixed.value) and not reports(s.text, s.value)]
+        first = first[:1] + [q for q in first[1:] if q.source != first[0].source][:1]  # and one other document's
         lead = [Segment(fixed.value.display, list(dict.fromkeys(first + [fixed.quote]))), Segment(". ")]
         if claimed:
             lead += [Segment(f"{_label(claimed[0].doc)} gives {report.value.display}", [claimed[0].quote]),
@@ -214,7 +214,61 @@ def resolve(kind_asked: str, statements: Sequence[Stated], focus: Sequence[str] 
                              [report.quote] + context), Segment(".")]
         evidence = first + [fixed.quote] + [c.quote for c in claimed[:1]] + [report.quote] + context
         return Draft(lead=lead, evidence=list(dict.fromkeys(evidence)), conflict=True)
+    return reported_disagreement(statements[0]) if statements else None
+
+
+def reported_disagreement(stated: Stated) -> Draft | None:
+    """When the value's sentence passes on one party's figure ("The Australian statement says at least US$1
+    billion ...") and a sentence of the same paragraph passes on another party's different figure of the same
+    kind ("The White House says more than $3 billion ..."), both sides with all their figures, each cited. None
+    otherwise."""
+    mine = _speaker(stated.text)
+    if mine is None or stated.value.kind not in ("money", "count", "percent", "date", "duration", "name"):
+        return None
+    para_start, para_end = paragraph(stated.doc, stated.start)
+    published = facts.parse_date(stated.doc.metadata.get("date"))
+    kind = "date" if stated.value.kind == "month" else stated.value.kind
+    own = facts.values(kind, stated.text, published)
+    for a, b in _spans(stated.doc.text[para_start:para_end]):
+        start, end = para_start + a, para_start + b
+        if start <= stated.start < end:
+            continue
+        text = stated.doc.text[start:end]
+        theirs_speaker = _speaker(text)
+        theirs = facts.values(kind, text, published)
+        if theirs_speaker is None or theirs_speaker.lower() == mine.lower() or not theirs:
+            continue
+        if any(_same(t, o) for t in theirs for o in own):
+            continue  # the same figure from both: no disagreement
+        other = Quote(stated.doc.source, start, end)
+        lead = [Segment("The sources differ. "),
+                Segment(f"{mine} gives {_and([v.display for v in own])}", [stated.quote]),
+                Segment(f"; {_lower_first(theirs_speaker)} gives {_and([v.display for v in theirs])}", [other]),
+                Segment(".")]
+        return Draft(lead=lead, evidence=[stated.quote, other], conflict=True)
     return None
+
+
+_SPEAKER = re.compile(r"^\s*(?:According to\s+(?P<by>[^,]{3,60}),|(?P<who>(?:[A-Z][\w'\u2019-]*|the|The)(?:\s+[\w'\u2019-]+){0,4}?)"
+                      r"\s+(?:says|said|states|stated|reports|reported|gives|gave|puts|announced|estimates|estimated)\b)")
+
+
+def _speaker(text: str) -> str | None:
+    """Who a sentence passes on ("The White House" in "The White House says ..."), or None for the document's own
+    voice."""
+    m = _SPEAKER.match(text)
+    if not m:
+        return None
+    return (m.group("by") or m.group("who")).strip()
+
+
+def _and(items: Sequence[str]) -> str:
+    items = list(dict.fromkeys(items))
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _lower_first(text: str) -> str:
+    return text[0].lower() + text[1:] if text.startswith(("The ", "A ", "An ")) else text
 
 
 def report_of(stated: Stated, documents: Iterable[Document] = ()) -> Stated | None:
@@ -386,4 +440,4 @@ def _polarity(text: str) -> bool:
 
 
 __all__ = ["AUTHORITY", "Stated", "amend", "authority", "contradicts", "correction_of", "judged_wrong", "kind",
-           "paragraph", "report_of", "reports", "resolve"]
+           "paragraph", "report_of", "reported_disagreement", "reports", "resolve"]

@@ -258,7 +258,8 @@ class ExtractiveAnswerer:
         corrected = corrections.resolve(intent.kind, [stated(p) for p in same], intent.focus_terms, documents_seen)
         if corrected is None:
             for rival in (p for p in picks if not _same_value(p.value, chosen.value)):
-                draft = corrections.resolve(intent.kind, [stated(rival)], intent.focus_terms, documents_seen)
+                draft = corrections.resolve(intent.kind, [stated(rival)] + [stated(p) for p in same], intent.focus_terms,
+                                            documents_seen)  # the chosen sentences stay the support
                 if draft is not None and draft.lead and draft.lead[0].text == chosen.value.display:
                     corrected = draft
                     break

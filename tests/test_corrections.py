@@ -234,3 +234,39 @@ def test_names_are_found_in_the_samples():
     assert {v.surface for v in names(NEWS)} >= {"Maria Okafor"}
     assert "Daniel Brennan" in {v.surface for v in names(FACT_CHECK)}
     assert Path(__file__).name == "test_corrections.py"
+
+
+# -- two parties' figures in one paragraph ------------------------------------------------------------------------
+def _stated(doc: Document, sentence: str, kind_: str):
+    from assistant.corrections import Stated
+    from assistant.facts import values
+
+    start = doc.text.index(sentence)
+    return Stated(doc, start, start + len(sentence), values(kind_, sentence)[0])
+
+
+def test_two_parties_figures_are_both_reported():
+    from assistant.corrections import reported_disagreement
+
+    text = ("## Funding\n\nThe city says the repairs cost $12 million over two years. The contractor says they cost "
+            "more than $15 million, with $2 million in fees.\n")
+    doc = _doc("brief.md", text, kind="background-brief", title="Brief")
+    draft = reported_disagreement(_stated(doc, "The city says the repairs cost $12 million over two years.", "money"))
+    assert draft is not None and draft.conflict
+    lead = "".join(s.text for s in draft.lead)
+    assert "The city gives $12 million" in lead and "the contractor gives more than $15 million and $2 million" in lead
+    assert len({q for s in draft.lead for q in s.quotes}) == 2  # each side cited
+
+
+@pytest.mark.parametrize("text, sentence", [
+    # the same figure from both parties: no disagreement
+    ("The Council says the review takes 120 days. The press office says it takes 120 days.",
+     "The Council says the review takes 120 days."),
+    # the document's own voice: nobody's figure is passed on
+    ("The review takes 120 days. The press office says it takes 90 days.", "The review takes 120 days."),
+])
+def test_no_disagreement_is_invented(text, sentence):
+    from assistant.corrections import reported_disagreement
+
+    doc = _doc("order.md", text, kind="primary-summary", title="Order")
+    assert reported_disagreement(_stated(doc, sentence, "duration")) is None
