@@ -180,3 +180,9 @@ def test_a_parenthesis_is_a_clause_and_an_article_numbers_nothing():
     assert [text[a:b] for a, b in _clauses(text)] == ["Lines are limited to 79 characters", " (and comments to 72",
                                                        ")."]
     assert not _label_contradicts("Scoring Round", "How many votes did Ada Quill get in the 2031 election?")
+
+
+def test_money_prefixes_are_whole_words():
+    amounts = [v.surface for v in facts.money("more than $3 billion, plus $2 million, and US$1 billion and A$5")]
+    assert amounts == ["more than $3 billion", "$2 million", "US$1 billion", "A$5"]
+    assert [v.norm for v in facts.money("paid just 82 cents for every dollar")] == ["82 cents"]
