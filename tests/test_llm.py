@@ -516,3 +516,28 @@ def test_cli_asks_through_the_llamacpp_backend(corpus_settings):
     data = json.loads(result.stdout)
     assert data["meta"]["answerer"] == "llamacpp" and data["citations"] and not data["abstained"]
     assert re.search(r"\b180\b", data["text"])
+
+
+@pytest.mark.slow
+def test_the_kept_prompt_prefix_changes_no_answer(gguf):
+    """The system prompt's KV state, loaded back after a prompt with another system message, gives the same reply
+    as evaluating everything afresh (temperature 0), and memory does not grow per call."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from assistant.llm import ChatLlamaCppGGUF
+
+    def rss_mb() -> float:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * 4096 / 2**20
+
+    question = [SystemMessage(content=SYSTEM), HumanMessage(content="Evidence:\n[1] 4.2.0 final: Monday, 2030-10-14"
+                                                                    "\n\nQuestion: When is 4.2.0 final?")]
+    fresh = ChatLlamaCppGGUF(model_path=str(gguf), n_ctx=1024, max_tokens=24)
+    expected = fresh.invoke(question).content
+    model = ChatLlamaCppGGUF(model_path=str(gguf), n_ctx=1024, max_tokens=24)
+    model.warm(SYSTEM)
+    sizes = []
+    for _ in range(3):
+        model.invoke([SystemMessage(content="Rewrite the question."), HumanMessage(content="and 4.3?")], max_tokens=8)
+        assert model.invoke(question).content == expected
+        sizes.append(rss_mb())
+    assert sizes[-1] - sizes[0] < 40, sizes
