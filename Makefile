@@ -7,7 +7,7 @@ LLM    := $(VENV)/.installed-llamacpp
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-llm browser index chat ask test eval bench clean
+.PHONY: setup setup-llm browser index chat ask test eval eval-all bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ test: setup-llm browser    ## the whole test suite, slow tests included (what CI
 
 eval: index                ## the eval suite; writes evals/report.md, evals/report.png and evals/results.json
 	$(BIN)/assistant eval
+
+eval-all: index            ## every eval suite: bundled, and the shared corpora in ../shared/corpora when present
+	$(BIN)/assistant eval --corpus all
 
 bench: setup               ## scale and speed benchmarks (prints tables; writes bench/results.md)
 	$(BIN)/python bench/bench_scale.py

@@ -24,6 +24,7 @@ import gradio as gr
 
 from assistant import Answer, AssistantError, Settings
 from assistant.chatui import conversation, feedback, render, uploads
+from assistant.loaders import supported_types
 from assistant.chatui.assets import CLICK_JS, CSS
 from assistant.chatui.export import conversation_markdown
 from assistant.engine import get_assistant
@@ -275,7 +276,7 @@ def build_app(settings: Settings | None = None) -> gr.Blocks:
                 picker = gr.Dropdown(label="Read a document in full", choices=[], elem_id="document-picker")
                 document_view = gr.HTML(render.document_html(None), elem_id="document-view")
             with gr.Tab("Add documents", id="add"):
-                gr.Markdown(f"Upload .md, .txt, .html or .pdf files (up to {settings.upload_max_bytes:,} bytes "
+                gr.Markdown(f"Upload {supported_types()} files (up to {settings.upload_max_bytes:,} bytes "
                             "each). They are checked, saved under `uploads/` in the corpus and indexed; a file "
                             "that is refused gets a one-line reason and changes nothing.")
                 files = gr.File(file_count="multiple", label="Files", elem_id="upload-files")

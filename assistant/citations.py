@@ -64,11 +64,24 @@ def render(draft: Draft, documents: Mapping[str, Document], query: str, meta: di
         citations.append(Citation(
             marker=number, source=quote.source, title=doc.title, quote=_text(documents, quote),
             start=quote.start, end=quote.end, url=str(doc.metadata.get("url", "")),
-            date=str(doc.metadata.get("date", "")), publisher=str(doc.metadata.get("publisher", ""))))
+            date=str(doc.metadata.get("date", "")), publisher=str(doc.metadata.get("publisher", "")),
+            page=page_label(doc, quote.start, quote.end)))
     answer = Answer(text="\n\n".join(lines) if lead and evidence else "\n".join(lines), citations=citations,
                     abstained=draft.abstained, query=query, conflict=draft.conflict, meta=dict(meta or {}))
     verify(answer, documents)
     return answer
+
+
+def page_label(document: Document, start: int, end: int) -> str:
+    """The page(s) ``document.text[start:end]`` lies on: "12", "12-13", or "" when the document has no page map."""
+    import bisect
+
+    pages = document.metadata.get("pages") or []
+    if not pages:
+        return ""
+    first = bisect.bisect_right(pages, start)
+    last = bisect.bisect_right(pages, max(start, end - 1))
+    return str(first) if first == last else f"{first}-{last}"
 
 
 def _text(documents: Mapping[str, Document], quote: Quote) -> str:
@@ -80,7 +93,10 @@ def _text(documents: Mapping[str, Document], quote: Quote) -> str:
 
 def verify(answer: Answer, documents: Mapping[str, Document]) -> None:
     """Every marker in the text has a citation, every citation is used, and every quote is at its offsets."""
-    used = {int(n) for n in _MARKER.findall(answer.text)}
+    text = answer.text
+    for c in answer.citations:  # a quote may itself hold a bracketed number ("as noted [3]"): that is no marker
+        text = text.replace(c.quote, "")
+    used = {int(n) for n in _MARKER.findall(text)}
     numbers = [c.marker for c in answer.citations]
     if len(numbers) != len(set(numbers)):
         raise CitationError("two citations share a marker")

@@ -98,7 +98,8 @@ def ask(ctx: click.Context, question: str, as_json: bool, history: Any) -> None:
         click.echo("\nSources:")
         for c in answer.citations:
             when = f", {c.date}" if c.date else ""
-            click.echo(f"  [{c.marker}] {c.title} ({c.source}{when}), characters {c.start}-{c.end}")
+            page = f", p. {c.page}" if c.page else ""
+            click.echo(f"  [{c.marker}] {c.title} ({c.source}{when}{page}), characters {c.start}-{c.end}")
     click.echo(f"\nSearched for: {answer.query}")
 
 
@@ -164,82 +165,78 @@ def models(names: tuple[str, ...]) -> None:
 
 
 @cli.command(name="eval")
+@click.option("--corpus", "corpus", type=click.Choice(["bundled", "peps", "whitehouse", "all"]), default="bundled",
+              show_default=True, help="Which suite: the bundled corpus' own, one over a shared corpus in "
+              "../shared/corpora (its subset is indexed once, cached by content), or all of them.")
 @click.option("--backend", type=click.Choice(["extractive", "llamacpp", "openai"]), default=None,
               help="Who writes the answers (default: ASSISTANT_LLM, else extractive).")
 @click.option("--model", default=None, help="Model for --backend llamacpp: qwen2.5-1.5b (default), qwen2.5-0.5b, "
               "smollm2 or a GGUF path (ASSISTANT_LLM_MODEL).")
 @click.option("--category", multiple=True, help="Only these categories (repeatable).")
-@click.option("--cases", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="Cases file (JSON lines).")
+@click.option("--cases", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Cases file (JSON lines) instead of the corpus' own (one corpus only).")
 @click.option("--report", "report_dir", type=click.Path(path_type=Path), default=None,
               help="Folder for report.md, results.json and report.png (default: evals/).")
 @click.option("--floors", "floors_path", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
-              help="Per-category floors to gate on (default: evals/floors.json for the extractive backend).")
-@click.option("--min-accuracy", type=float, default=None, help="Also exit 1 below this overall pass rate (0-1).")
-@click.option("--record-floors", is_flag=True, help="Write evals/floors.json from this run (a maintainer's step, "
-              "after a change that is meant to move the scores).")
+              help="Floors to gate on (one corpus only; default: the corpus' own floors file, for the extractive "
+                   "backend).")
+@click.option("--min-accuracy", type=float, default=None, help="Also exit 1 below this overall pass rate (0-1), "
+              "per corpus.")
+@click.option("--record-floors", is_flag=True, help="Write each selected corpus' floors from this run (a "
+              "maintainer's step, after a change that is meant to move the scores).")
 @click.pass_context
-def eval_(ctx: click.Context, backend: str | None, model: str | None, category: tuple[str, ...], cases: Path | None,
+def eval_(ctx: click.Context, corpus: str, backend: str | None, model: str | None, category: tuple[str, ...],
+          cases: Path | None,
           report_dir: Path | None, floors_path: Path | None, min_accuracy: float | None,
           record_floors: bool) -> None:
-    """Run the eval suite: ask every case, score it, print a table per category, write a report.
+    """Run eval suites: ask every case, score it, print a table per corpus, write a report.
 
     \b
-    Writes evals/report.md, evals/results.json (every case; runs of other backends are kept) and
-    evals/report.png (accuracy per category and backend). Exits 1 when a category falls below its floor,
-    naming the cases that regressed.
+    Writes evals/report.md (every corpus side by side, dev and held-out apart), evals/results.json (every case;
+    other corpora's and backends' latest runs are kept) and evals/report.png. Exits 1 when a category falls below
+    its corpus' floor, naming the cases that regressed. A shared corpus missing from ../shared/corpora is skipped
+    with one line. Floors: evals/floors.json (bundled), evals/corpora/<name>-floors.json.
 
     \b
     Examples:
       assistant eval
-      assistant eval --category dates --category adversarial
+      assistant eval --corpus peps
+      assistant eval --corpus all --category dates
       assistant eval --backend llamacpp                       # Qwen2.5 1.5B, reading the evidence
       assistant eval --backend llamacpp --model qwen2.5-0.5b
     """
     from . import evaluation as ev
-    from .engine import get_assistant
 
-    try:
-        selected = ev.load_cases(cases or ev.DEFAULT_CASES)
-    except (OSError, ValueError) as exc:
-        raise AssistantError(str(exc)) from exc
-    if category:
-        unknown = sorted(set(category) - {c.category for c in selected})
-        if unknown:
-            raise AssistantError(f"no eval cases in categories {', '.join(unknown)}; "
-                                 f"known: {', '.join(ev.CATEGORIES)}")
-        selected = [c for c in selected if c.category in category]
-    if not selected:
-        raise AssistantError("no eval cases selected")
     if backend:
         ctx.obj = {**(ctx.obj or {}), "llm": backend}
     if model:
         ctx.obj = {**(ctx.obj or {}), "llm_model": model}
     settings = _settings(ctx)
-    floors = None
-    if floors_path or settings.llm == "extractive":
-        try:
-            floors = ev.load_floors(floors_path or ev.DEFAULT_FLOORS) if (floors_path or ev.DEFAULT_FLOORS.exists()) \
-                else None
-        except (OSError, ValueError) as exc:
-            raise AssistantError(f"cannot read the floors: {exc}") from exc
-    assistant = get_assistant(settings)
-    label = settings.llm  # runs of each local model are kept side by side in the report
-    if settings.llm == "llamacpp":
-        label = f"llamacpp:{settings.llm_model_path.name if settings.llm_model_path else settings.llm_model}"
-    results = ev.run(selected, assistant.ask, ev.document_lookup(assistant), backend=label)
-    if record_floors:
-        if category or cases:
-            raise AssistantError("--record-floors needs the whole default suite (no --category or --cases)")
-        floors = ev.record_floors(results, floors_path or ev.DEFAULT_FLOORS)
-        click.echo(f"floors written to {floors_path or ev.DEFAULT_FLOORS}")
-    click.echo(ev.table(ev.summary(results)))
-    path = ev.write_report(results, report_dir or ev.EVALS_DIR, label, floors)
+    done = ev.run_suites(ev.selected(corpus), settings, categories=category, cases_path=cases,
+                         floors_path=floors_path, record=record_floors, progress=True,
+                         on_skip=lambda line: click.echo(line, err=True))
+    if not done.runs:
+        if done.skipped:
+            return  # nothing to score here: every selected shared corpus is absent (said above)
+        raise AssistantError("no eval cases selected")
+    problems = []
+    for r in done.runs:
+        if r.recorded:
+            click.echo(f"floors written to {r.recorded}")
+        splits = ev.split_summaries(r.results)
+        click.echo(f"\n{r.suite.name}:\n{ev.table(ev.summary(r.results))}")
+        if splits:
+            click.echo("; ".join(f"{name} {s['all']['passed']}/{s['all']['cases']} ({s['all']['accuracy']:.0%})"
+                                 for name, s in splits.items()))
+        problems += [f"{r.suite.name}: {p}" for p in (ev.check_floors(r.results, r.floors) if r.floors else [])]
+        stats = ev.summary(r.results)
+        if min_accuracy is not None and stats["all"]["accuracy"] < min_accuracy:
+            failed = ", ".join(x.case.id for x in r.results if not x.passed)
+            problems.append(f"{r.suite.name}: accuracy {stats['all']['accuracy']:.1%} is below {min_accuracy:.1%}; "
+                            f"failed: {failed}")
+    path = ev.write_reports({r.suite.name: (r.results, r.floors) for r in done.runs}, report_dir or ev.EVALS_DIR,
+                            ev.backend_label(settings), done.skipped)
     click.echo(f"report: {path} (and {path.with_name('results.json').name}, {path.with_name('report.png').name})")
-    problems = ev.check_floors(results, floors) if floors else []
-    stats = ev.summary(results)
-    if min_accuracy is not None and stats["all"]["accuracy"] < min_accuracy:
-        failed = ", ".join(r.case.id for r in results if not r.passed)
-        problems.append(f"accuracy {stats['all']['accuracy']:.1%} is below {min_accuracy:.1%}; failed: {failed}")
     if problems:
         click.echo("below the floors:\n" + "\n".join(f"  {p}" for p in problems), err=True)
         sys.exit(1)

@@ -20,7 +20,7 @@ _VERSION = re.compile(r"(?<![\w$.,/])v?(\d+(?:\.\d+){1,3})((?:a|b|rc|alpha|beta|
                       r"per cent|million|billion|trillion|thousand))", re.I)
 # identifier: a word or acronym joined to a number ("bpo-43710", "PEP 8", "Proclamation 10001", "Section 232",
 # "Executive Order 14017", "RFC 2822"), not a month and day ("May 5") and not a quantity ("5 years").
-_IDENTIFIER = re.compile(r"\b(?:(?P<word>[A-Z][A-Za-z]*\.?(?:\s+[A-Z][a-z]+)?)(?P<sep>\s?[-#:]?\s?)|(?P<lword>[a-z]{2,5})"
+_IDENTIFIER = re.compile(r"\b(?:(?P<word>[A-Z][A-Za-z]*\.?(?:\s+[A-Z][a-z]+){0,2})(?P<sep>\s?[-#:]?\s?)|(?P<lword>[a-z]{2,5})"
                          r"(?P<lsep>[-#]))(?P<number>\d+(?:-\d+)?)(?![\d.,]*\s?(?:%|percent))\b")
 _YEAR = re.compile(r"(?<![\d.,$-])(1[89]\d\d|20\d\d)(?![\d.,%]|-\d)")
 _NAMED = re.compile(r"(?<![\w'])([A-Z][\w'\u2019&.-]*(?:\s+(?:of|the|and|for|de|van|von|der)?\s*[A-Z][\w'\u2019&.-]*)*)")
@@ -65,14 +65,11 @@ def of_question(question: str) -> tuple[Constraint, ...]:
         if not free(*m.span()):
             continue
         words = [w for w in re.split(r"\s+", m.group(1)) if w]
+        if m.start() == _first_word(question) and not words[0].isupper():
+            words = words[1:]  # "Besides the NEC ...", "Which Indonesian ...": capitalised by its position
         while words and (words[0].lower() in _QUESTION_WORDS or words[0].lower().rstrip(".") in _MONTHS):
             words = words[1:]
-        if not words or (m.start() == _first_word(question) and len(words) == 1 and m.group(1) == words[0]
-                         and words[0].lower() in _QUESTION_WORDS):
-            continue
-        if m.start() == _first_word(question) and len(words) == 1:
-            continue  # a capital at the start of the question says nothing
-        for word in words:
+        for word in (part for w in words for part in w.split("-") if part):
             bare = word.strip(".'\u2019").removesuffix("'s").removesuffix("\u2019s")
             if len(bare) >= 2 and bare.lower() not in _QUESTION_WORDS and bare.lower() not in _MONTHS:
                 out.append(Constraint("name", bare, bare.lower()))
@@ -84,7 +81,8 @@ def unmet(question: str | Sequence[Constraint], unit_text: str, context_text: st
     ``unit_text`` nor ``context_text`` (its heading path, document title, paragraph) matches, as written."""
     constraints = of_question(question) if isinstance(question, str) else question
     haystack = f"{unit_text}\n{context_text}"
-    return [c.surface for c in constraints if not matches(c, haystack)]
+    return [c.surface for c in constraints if not matches(c, haystack)
+            or (c.kind == "version" and _version_contradicted(c.key, unit_text))]
 
 
 def matches(constraint: Constraint, text: str) -> bool:
@@ -99,16 +97,52 @@ def _version_matches(key: str, text: str) -> bool:
     for m in _VERSION.finditer(text):
         have = _components(m.group(1) + (m.group(2) or "").lower())
         n = min(len(want), len(have))
-        if n >= 2 and want[:n] == have[:n]:
-            return True
+        if n >= 2 and want[:n] == have[:n] and not (len(have) > len(want) >= 3):
+            return True  # "3.8" holds for "3.8.0" and "3.8.0" for "3.8", but "2.7.18rc1" is not "2.7.18"
     return False
 
 
+def _version_contradicted(key: str, text: str) -> bool:
+    """A unit that names a release of the same line other than the one asked ("3.16.0" for "3.16.2", "2.7.18rc1"
+    for "2.7.18") is about that release, whatever its heading says; one that names the asked release is not."""
+    want = _components(key)
+    if len(want) < 3:
+        return False
+    same_line, exact = False, False
+    for m in _VERSION.finditer(text):
+        have = _components(m.group(1) + (m.group(2) or "").lower())
+        if have[:2] != want[:2]:
+            continue
+        if have == want or (len(have) < len(want) and want[:len(have)] == have):
+            exact = True
+        elif len(have) >= 3:
+            same_line = True
+    return same_line and not exact
+
+
+def version_coarser(key: str, text: str) -> bool:
+    """Whether ``text`` names the asked release's line but never the release itself ("3.16" for "3.16.2")."""
+    want = _components(key)
+    if len(want) < 3:
+        return False
+    found = [_components(m.group(1) + (m.group(2) or "").lower()) for m in _VERSION.finditer(text)]
+    return any(have == want[:len(have)] for have in found) and not any(have[:len(want)] == want for have in found)
+
+
 def _identifier_matches(key: str, text: str) -> bool:
-    """"PEP 8" matches "PEP 8", "PEP-8", "PEP: 8", "PEP 0008" and "pep8"; the number must be whole."""
-    word, number = key.split(" ", 1)
-    pattern = rf"(?i:\b{re.escape(word)}\.?)\s?[-#:]?\s?0*{re.escape(number)}(?![\d])(?!\.\d)"
-    return re.search(pattern, text) is not None
+    """"PEP 8" matches "PEP 8", "PEP-8", "PEP: 8", "PEP 0008" and "pep8"; the number must be whole. A name of
+    several words also matches its acronym ("Mineral Commodity Summaries 2026": "MCS 2026")."""
+    phrase, number = key.rsplit(" ", 1)
+    words = phrase.split()
+    tail = rf"\s?[-#:]?\s?0*{re.escape(number)}(?![\d])(?!\.\d)"
+    if re.search(rf"(?i:\b{re.escape(words[-1])}\.?){tail}", text):
+        return True
+    if _YEAR.fullmatch(number) and _year_matches(number, text) and all(_name_matches(w, text) for w in words):
+        return True  # "Equal Pay Day 2024": the day's name, and the year in the text or its date
+    if len(words) >= 2:
+        initials = "".join(w[0] for w in words).upper()
+        return any(m.group(1).endswith(initials) for m in re.finditer(rf"\b([A-Z]{{2,}}){tail}", text))
+    return False
 
 
 def _year_matches(key: str, text: str) -> bool:
@@ -146,7 +180,7 @@ def _components(version: str) -> tuple[str, ...]:
 
 
 def _identifier_key(word: str, number: str) -> str:
-    return f"{word.rstrip('.').split()[-1].lower()} {number.lstrip('0') or '0'}"
+    return f"{word.rstrip('.').lower()} {number.lstrip('0') or '0'}"
 
 
 def _in_full_date(text: str, pos: int) -> bool:
@@ -160,4 +194,4 @@ def _first_word(text: str) -> int:
     return m.start() if m else 0
 
 
-__all__ = ["Constraint", "matches", "of_question", "unmet"]
+__all__ = ["Constraint", "matches", "of_question", "unmet", "version_coarser"]

@@ -19,7 +19,9 @@ class Document:
 
     source: str  # path relative to the corpus root, POSIX separators, e.g. "article.md"
     text: str
-    metadata: dict[str, Any] = field(default_factory=dict)  # title, date, publisher, url, kind, sources
+    # title, date, publisher, url, kind, sources, date_note; headings ([start, end, level] of each heading line),
+    # pages (PDF: offset where each page begins), fields (the document's own header fields)
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -67,6 +69,7 @@ class Citation:
     url: str = ""
     date: str = ""
     publisher: str = ""
+    page: str = ""  # PDF page(s) the quote is on: "12" or "12-13"; "" for documents without pages
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterator, Mapping, Sequence
 
-from .citations import Draft, render
-from .condense import condense
+from .citations import Draft, Segment, render
+from .condense import Question, condense
 from .documents import Answer, Document
 from .embeddings import dimension, embeddings_for
 from .errors import EmptyCorpusError, QuestionError
 from .extractive import ExtractiveAnswerer
+from .instructions import NOTE
 from .question import analyse
 from .retrieve import HybridRetriever, Retrieval
 from .settings import Settings
@@ -36,8 +37,9 @@ def clean_question(question: object, limit: int) -> str:
     return cleaned
 
 
-def clean_history(history: object) -> list[dict[str, str]]:
-    """A list of {"role": "user"|"assistant", "content": str} messages, or QuestionError."""
+def clean_history(history: object) -> list[dict[str, Any]]:
+    """A list of {"role": "user"|"assistant", "content": str} messages (an assistant message may say whether it
+    "abstained"), or QuestionError."""
     if history is None:
         return []
     if not isinstance(history, (list, tuple)):
@@ -48,7 +50,22 @@ def clean_history(history: object) -> list[dict[str, str]]:
                 or not isinstance(message.get("content"), str):
             raise QuestionError(f"history message {i} needs a role of 'user' or 'assistant' and text content")
         out.append({"role": str(message["role"]), "content": _SURROGATE.sub(" ", str(message["content"]))})
+        if isinstance(message.get("abstained"), bool):  # an answer's own flag: condense never reads its wording
+            out[-1]["abstained"] = message["abstained"]
     return out
+
+
+def only_instructions() -> Draft:
+    """The answer to a question that holds nothing but instructions to the assistant."""
+    return Draft(lead=[Segment(f"{NOTE} The question asks nothing else: ask about the documents.")], evidence=[],
+                 abstained=True)
+
+
+def noted(draft: Draft, removed: Sequence[str]) -> Draft:
+    """``draft`` with a one-line note at the end of its lead when instructions were removed from the question."""
+    if not removed:
+        return draft
+    return replace(draft, lead=[*draft.lead, Segment((" " if draft.lead else "") + f"({NOTE})")])
 
 
 @dataclass
@@ -76,11 +93,12 @@ class Assistant:
 
     def _build(self) -> None:
         from .ingest import ingest
+        from .loaders import supported_types
 
         report = ingest(settings=self.settings, progress=False)
         if not report.documents:
-            raise EmptyCorpusError(f"no readable documents in {self.settings.corpus_dir}; add .md, .txt, .html "
-                                   "or .pdf files and run `assistant ingest`")
+            raise EmptyCorpusError(f"no readable documents in {self.settings.corpus_dir}; add {supported_types()} "
+                                   "files and run `assistant ingest`")
 
     def warm(self) -> None:
         """Build the keyword index now (reading every chunk: about half a minute at 100k chunks), so the first
@@ -112,23 +130,24 @@ class Assistant:
         if self.settings.llm != "extractive":  # issue 3: a language model writes, the gate verifies
             return [step for step in self.ask_stream(question, history) if isinstance(step, Answer)][-1]
         started = time.perf_counter()
-        question = clean_question(question, self.settings.max_question_chars)
-        query = condense(question, clean_history(history))
-        found = self.extract(question, query)
+        asked = condense(clean_question(question, self.settings.max_question_chars), clean_history(history))
+        if not asked.asked:  # nothing asked but instructions to the assistant
+            return render(only_instructions(), {}, "", {"answerer": self.settings.llm, "ignored": list(asked.ignored)})
+        found = self.extract(asked)
         found.meta["seconds"] = round(time.perf_counter() - started, 3)
-        return render(found.draft, found.documents, query, found.meta)
+        return render(noted(found.draft, asked.ignored), found.documents, asked.query, found.meta)
 
-    def extract(self, question: str, query: str, intent_query: str | None = None) -> Extracted:
-        """Retrieve for ``query`` and draft the extractive answer to ``question`` (``intent_query``: the text the
-        question's kind is read from, ``query`` by default). Both answerers start here."""
-        intent = analyse(question, intent_query or query)
+    def extract(self, question: Question) -> Extracted:
+        """Retrieve for the question's standalone query and draft the extractive answer to what it asks (its kind
+        read from the question, or from the one it continues). Both answerers start here."""
+        intent = analyse(question.resolved, question.query, previous=question.kind_from)
         records = self.store.records()  # once per question; re-read only after a change
-        retrieval = self.retriever.search(query, records=records)
+        retrieval = self.retriever.search(question.query, records=records)
         documents = {s: d for s in {c.chunk.source for c in retrieval.chunks} if (d := self.document(s, records))}
         answerer = ExtractiveAnswerer(self.retriever.keyword_index(records), self.embeddings.embed_documents,
                                       self.settings.min_similarity)
         meta: dict[str, Any] = {
-            "answerer": self.settings.llm, "kind": intent.kind,
+            "answerer": self.settings.llm, "kind": intent.kind, "subject": list(question.subject),
             "retrieved": [{"source": c.chunk.source, "start": c.chunk.start, "end": c.chunk.end,
                            "score": round(c.score, 5)} for c in retrieval.chunks]}
         return Extracted(retrieval, documents, answerer.answer(intent, retrieval, documents), meta)

@@ -12,14 +12,16 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
-from . import facts
+from . import constraints, corrections, facts
 from .citations import Draft, Quote, Segment
 from .documents import Document
 from .facts import Value
 from .keyword import KeywordIndex
 from .question import KIND_PHRASES, Intent
 from .retrieve import Retrieval
-from .text import sentence_spans, terms, words
+from .text import terms, words
+from .places import is_place
+from .units import Unit, context as unit_context, units as document_units
 
 _NO_KNOWLEDGE = re.compile(
     r"\b(not (?:been )?(?:found|published|given|disclosed|specified|announced|confirmed|known)|could not be "
@@ -28,7 +30,6 @@ MIN_FACT_COVERAGE = 0.35  # share of the question's (weighted) words a sentence 
 MIN_FACT_SIMILARITY = 0.6  # ...unless it is this close in meaning
 _CONDITIONAL_QUESTION = re.compile(r"\bwhat (happens|would happen|will happen)\b.*\b(if|when|unless)\b", re.I)
 _CONDITIONAL = re.compile(r"\b(if|unless|otherwise|fail\w*)\b", re.I)
-_ACRONYM_WORD = re.compile(r"\b[A-Z][a-z]+")
 _IDENTIFIER_QUESTION = re.compile(r"\b(number|no\.?) of (the|this|that)\b(?!.*\bhow many\b)", re.I)
 _ROLE_TERMS = frozenset(terms("secretary representative trade commerce treasury spokesperson spokesman minister "
                               "president chair chairman director governor ambassador commissioner prime foreign "
@@ -43,11 +44,15 @@ class Sentence:
     start: int
     end: int
     rank: int
-    window: str  # the paragraph around it, with the section heading: what anchors are checked against
+    window: str  # its context (title › heading path) and paragraph: what the question's constraints are checked on
     coverage: float = 0.0
     similarity: float = 0.0
     score: float = 0.0
     tokens: tuple[tuple[str, int, int], ...] = ()  # stemmed term, start, end (relative)
+    unit: Unit | None = None
+    context: str = ""  # "Title › Heading › Subheading"
+    focus: float = 0.0  # share of the unit's own words that are the question's
+
 
     @property
     def text(self) -> str:
@@ -90,15 +95,29 @@ class ExtractiveAnswerer:
                    and not t[0].isdigit()]
         if best.similarity < self.min_similarity and best.coverage < 0.5:
             return _abstain("The sources don't say anything about this: nothing in them matches the question.")
-        if unknown and best.similarity < 0.45 and best.coverage < 0.5:
+        if unknown and best.similarity < 0.45 and best.coverage < 0.5 \
+                and self._plain_similarity(ranked[:5], retrieval.query_vector) < 0.45:
             shown = [w for w in words(intent.text) if terms(w) and terms(w)[0] in unknown] or unknown
             return _abstain(f"The sources don't say: they never mention {_quote_list(shown)}.")
-        pool = [s for s in ranked[:15] if s.score >= 0.6 * best.score]
-        missing = self._missing_anchors(intent, pool)
+        eligible = [s for s in ranked[:60] if not self._unmet(intent, s)]
+        if not eligible:
+            return self._uncovered(intent, ranked[:60], best)
+        top = eligible[0]
+        pool = [s for s in eligible[:15] if s.score >= 0.6 * top.score]
+        names = [c for c in intent.constraints if c.kind == "name"]
+        missing = [c.surface for c in names if not any(constraints.matches(c, s.window) for s in pool)]
         if missing:
             return _abstain(f"The sources don't say: the passages about this never mention {_quote_list(missing)}.",
-                            partial=[best])
-        pool = [s for s in pool if not self._missing_anchors(intent, [s])]
+                            partial=[top])
+        if names:
+            # A document that never names what the question names is about something else (another hurricane,
+            # another proclamation): its units give way when some document does name it.
+            named = [s for s in pool if _document_names(s.doc, names)]
+            pool = named or pool
+            # within those, a unit that names it is the better evidence, all else equal
+            for sentence in pool:
+                sentence.score += 0.05 * sum(constraints.matches(c, sentence.window) for c in names) / len(names)
+            pool.sort(key=lambda s: -s.score)
         premise = self._premise(intent, pool)
         if isinstance(premise, Draft):
             return premise
@@ -106,6 +125,12 @@ class ExtractiveAnswerer:
         if premise is not None:  # a premise the sources never mention: say so before what they do say
             return replace(draft, lead=[premise] + ([Segment(" ")] if draft.lead else []) + list(draft.lead))
         return draft
+
+    def _plain_similarity(self, sentences: Sequence[Sentence], query_vector: Sequence[float]) -> float:
+        """The best similarity of ``sentences`` embedded without their context (a follow-up's few words may match a
+        sentence's own meaning better than the sentence under its document's title)."""
+        vectors = _embed_cached(self.embed, [s.text for s in sentences])
+        return max((float(sum(map(operator.mul, v, query_vector))) for v in vectors), default=0.0)
 
     # -- false premises ------------------------------------------------------------------------------------------
     def _premise(self, intent: Intent, pool: list[Sentence]) -> Draft | Segment | None:
@@ -119,7 +144,7 @@ class ExtractiveAnswerer:
             holding = [s for s in relevant if _holds(premise, s)]
             probe = replace(intent, kind="date" if premise.kind in ("date", "month") else premise.kind)
             picks = [p for p in (self._pick(probe, s) for s in relevant) if p is not None]
-            chosen = max(picks, key=lambda p: p.sentence.score + 0.3 * min(p.strength, 1.0)) if picks else None
+            chosen = max(picks, key=_pick_rank) if picks else None
             # The premise stands when a passage about the question states it, unless a clearly better passage
             # gives another value of its kind ("95%" in a side remark, "92%" in the sentence on processing).
             if holding and (premise.kind in ("date", "month") or chosen is None or _holds(premise, chosen.sentence)
@@ -135,31 +160,49 @@ class ExtractiveAnswerer:
 
     # -- candidates and scoring -----------------------------------------------------------------------------------
     def _candidates(self, retrieval: Retrieval, documents: dict[str, Document]) -> list[Sentence]:
+        """The evidence units (sentences, list items, "label: value" lines, table rows) of the retrieved chunks."""
         seen: set[tuple[str, int]] = set()
         out: list[Sentence] = []
         for rank, hit in enumerate(retrieval.chunks, start=1):
             doc = documents.get(hit.chunk.source)
             if doc is None:
                 continue
-            for start, end in _sentences(doc):
-                if end <= hit.chunk.start or start >= hit.chunk.end or (doc.source, start) in seen:
+            for unit in document_units(doc):
+                if unit.end <= hit.chunk.start or unit.start >= hit.chunk.end or not unit.evidence \
+                        or (doc.source, unit.start) in seen:
                     continue
-                line_start = doc.text.rfind("\n", 0, start) + 1
-                if doc.text[line_start:start].lstrip().startswith("#") or len(words(doc.text[start:end])) < 4:
-                    continue  # headings and fragments are context, not evidence
-                seen.add((doc.source, start))
-                out.append(Sentence(doc=doc, start=start, end=end, rank=rank, window=_window(doc, start, end)))
+                text = doc.text[unit.start:unit.end]
+                if len(words(text)) < (4 if unit.kind == "sentence" else 2):
+                    continue  # fragments are context, not evidence
+                seen.add((doc.source, unit.start))
+                ctx = unit_context(doc, unit)
+                block = doc.text[unit.block_start:unit.block_end]
+                if unit.kind != "sentence" and unit.block_end <= unit.start:
+                    block = f"{block}\n{text}"  # an item with the paragraph that leads into its list
+                dated = doc.metadata.get("date", "")
+                out.append(Sentence(doc=doc, start=unit.start, end=unit.end, rank=rank,
+                                    window=f"{ctx} ({dated})\n{block}" if dated else f"{ctx}\n{block}", unit=unit,
+                                    context=ctx))
         return out
 
     def _score(self, sentences: list[Sentence], intent: Intent, query_vector: Sequence[float]) -> None:
+        """Coverage of the question's weighted terms (a term found only in the unit's title, heading path or a
+        list's lead-in counts half), cosine similarity of the unit under its title and heading path to the query,
+        and a little for the chunk's rank."""
         weights = self._weights(intent)
         total = sum(weights.values()) or 1.0
-        vectors = _embed_cached(self.embed, [s.text for s in sentences])
+        vectors = _embed_cached(self.embed, [f"{s.context}: {s.text}" for s in sentences])
         for sentence, vector in zip(sentences, vectors):
             sentence.tokens = _positions(sentence.text)
             present = {t for t, _, _ in sentence.tokens}
-            sentence.coverage = sum(w for t, w in weights.items() if _matches_any(t, present)) / total
+            around = set(_context_terms(sentence.context))
+            if sentence.unit is not None and sentence.unit.block_end <= sentence.unit.start:  # a list's lead-in
+                around |= set(_context_terms(sentence.doc.text[sentence.unit.block_start:sentence.unit.block_end]))
+            sentence.coverage = sum(w * (1.0 if _matches_any(t, present) else 0.5 if _matches_any(t, around) else 0.0)
+                                    for t, w in weights.items()) / total
             sentence.similarity = float(sum(map(operator.mul, vector, query_vector)))  # same sum, in C
+            own = [t for t in present if not t[0].isdigit()]
+            sentence.focus = sum(1 for t in own if any(_match(t, q) for q in weights)) / len(own) if own else 0.0
             sentence.score = 0.5 * sentence.coverage + 0.5 * sentence.similarity + 0.02 / sentence.rank
 
     def _weights(self, intent: Intent) -> dict[str, float]:
@@ -169,9 +212,21 @@ class ExtractiveAnswerer:
             weights.setdefault(t, 0.5 * self.keyword.idf(t))
         return weights
 
-    def _missing_anchors(self, intent: Intent, pool: Sequence[Sentence]) -> list[str]:
-        """Anchors (names, years) of the question that no sentence of the pool has in its paragraph."""
-        return [a for a in intent.anchors if not any(_has_anchor(s.window, a) for s in pool)]
+    def _unmet(self, intent: Intent, sentence: Sentence) -> list[str]:
+        """The question's versions, identifiers and years that the unit, its paragraph, heading path and document
+        title leave unmatched. (Named things are checked over the pool: a unit may call a person by role.)"""
+        return constraints.unmet([c for c in intent.constraints if c.kind != "name"], sentence.text, sentence.window)
+
+    def _uncovered(self, intent: Intent, ranked: Sequence[Sentence], best: Sentence) -> Draft:
+        """The abstention when no unit about the question meets all its constraints: name what is not covered."""
+        hard = [c for c in intent.constraints if c.kind != "name"]
+        missing = [c.surface for c in hard if not any(constraints.matches(c, f"{s.text}\n{s.window}") for s in ranked)]
+        if missing:
+            return _abstain(f"The sources don't say: the passages about this never mention {_quote_list(missing)}.",
+                            partial=[best])
+        together = [c.surface for c in hard]
+        return _abstain(f"The sources don't say: no passage about this mentions {_quote_list(together, 'and')} "
+                        "together.", partial=[best])
 
     # -- factoid questions -------------------------------------------------------------------------------------------
     def _factoid(self, intent: Intent, pool: list[Sentence], ranked: list[Sentence]) -> Draft:
@@ -181,9 +236,27 @@ class ExtractiveAnswerer:
         if not picks:
             what = KIND_PHRASES[intent.kind]
             return _abstain(f"The sources don't give {what} for this.", partial=pool[:1])
-        chosen = max(picks, key=lambda p: p.sentence.score + 0.3 * min(p.strength, 1.0))
+        chosen = max(picks, key=_pick_rank)
         if _NO_KNOWLEDGE.search(chosen.sentence.text):
             return _abstain("The sources don't give it; they say it is not known.", partial=[chosen.sentence])
+        # issue 14: a value another document corrects is never the answer (corrections.py decides). The chosen
+        # value may be a corrected claim; a rival may be one whose correction is the chosen value (then the answer
+        # notes it); a rival corrected to some third value says nothing about this answer.
+        documents_seen = {s.doc.source: s.doc for s in ranked}.values()
+
+        def stated(p: Pick) -> corrections.Stated:
+            return corrections.Stated(p.sentence.doc, p.sentence.start, p.sentence.end, p.value)
+
+        same = [chosen] + [p for p in picks if p is not chosen and _same_value(p.value, chosen.value)]
+        corrected = corrections.resolve(intent.kind, [stated(p) for p in same], intent.focus_terms, documents_seen)
+        if corrected is None:
+            for rival in (p for p in picks if not _same_value(p.value, chosen.value)):
+                draft = corrections.resolve(intent.kind, [stated(rival)], intent.focus_terms, documents_seen)
+                if draft is not None and draft.lead and draft.lead[0].text == chosen.value.display:
+                    corrected = draft
+                    break
+        if corrected is not None:
+            return corrected
         agree, disagree = [], []
         for pick in picks:
             if pick.sentence is chosen.sentence or pick.sentence.score < 0.6 * chosen.sentence.score:
@@ -197,12 +270,13 @@ class ExtractiveAnswerer:
         for sentence in ranked[:40]:  # support may sit below the pool: any sentence with the same value counts
             if id(sentence) in in_pool or sentence.score < 0.4 * chosen.sentence.score:
                 continue
-            if self._missing_anchors(intent, [sentence]):
+            if self._unmet(intent, sentence):
                 continue
             if any(_same_value(v, chosen.value) for v in self._values(intent, sentence)):
                 agree.append(Pick(sentence, chosen.value, 0.0))
         agreeing_docs = {p.sentence.doc.source for p in agree} | {chosen.sentence.doc.source}
-        disagree = [p for p in disagree if p.sentence.doc.source not in agreeing_docs or intent.kind == "name"]
+        # Sources disagree when another document gives another value; two values in one document answer two things.
+        disagree = [p for p in disagree if p.sentence.doc.source not in agreeing_docs]
         disagree.sort(key=lambda p: (p.sentence.doc.source == chosen.sentence.doc.source, -p.sentence.score))
         # Prefer support from another document, and one that writes the value out in full.
         agree.sort(key=lambda p: (p.sentence.doc.source == chosen.sentence.doc.source, -p.sentence.score))
@@ -225,10 +299,16 @@ class ExtractiveAnswerer:
         published = facts.parse_date(sentence.doc.metadata.get("date"))
         if intent.kind == "count" and _IDENTIFIER_QUESTION.search(intent.text):
             found = facts.counts(sentence.text, identifiers=True)  # "what is the number of the proclamation?"
+        elif kind == "name":
+            found = [v for v in facts.names(sentence.text, _document_lower_words(sentence.doc.text))
+                     if not is_place(v.surface)]  # "South Korea" is no person
         else:
             found = facts.values(kind, sentence.text, published)
-        if intent.kind in ("count", "duration") and not found:
-            found = facts.values("duration" if intent.kind == "count" else "count", sentence.text, published)
+        if intent.kind == "count" and not found:  # "how much faster": "40% faster"; "how many days": "180 days"
+            found = facts.values("duration", sentence.text, published) or facts.values("percent", sentence.text)
+        elif intent.kind == "duration" and not found:  # "how long may lines be": "72 characters"
+            found = [v for v in facts.values("count", sentence.text, published)
+                     if re.match(r"\s+[a-z]+s\b", sentence.text[v.end:])]  # a number of some unit, not a bare one
         asked = {v.norm for v in facts.values(kind, intent.text, published)}
         if intent.kind == "count":
             asked |= set(intent.numbers)
@@ -239,6 +319,14 @@ class ExtractiveAnswerer:
         candidates = self._values(intent, sentence)
         if not candidates:
             return None
+        label_end = _label_end(sentence)
+        if label_end > 0:  # "Windows installers: Steve Dower": the value side holds the answer
+            if _label_contradicts(sentence.text[:label_end], intent.text):
+                return None  # "3.8.0 alpha 3: ..." answers no question about alpha 5
+            label_terms = terms(sentence.text[:label_end])
+            if any(_match(n, t) for n in intent.negated for t in label_terms):
+                return None  # "3.6.0 candidate 2" for "(final, not a candidate)"
+            candidates = [v for v in candidates if v.start >= label_end] or candidates
         weights = self._weights(intent)
         if any(_matches_any(t, {x for x, _, _ in sentence.tokens}) for t in intent.focus_terms if not t[0].isdigit()):
             # the words of the question as typed decide between values; the conversation's only break ties
@@ -273,12 +361,14 @@ class ExtractiveAnswerer:
             strength /= total
             if intent.kind == "name":
                 strength += _role_adjacency(value, sentence, weights)
-                if _object_of_question_verb(value, sentence, intent):
-                    strength += 0.3  # "Who did Greer succeed?": the name after "succeeded", not the one before
             if intent.kind == "date" and value.kind == "date":
                 strength += 0.1
+            if label_end > 0 and value.start >= label_end:
+                strength += _label_fit(sentence, label_end, weights)
+            if intent.side and label_end < 0 and _on_answer_side(value, sentence, intent):
+                strength += 0.2
             if intent.counted:
-                if not _counted_noun(value, sentence, {t: 1.0 for t in intent.counted}):
+                if not _counted_noun(value, sentence, intent.counted):
                     continue  # "how many staff": a number of something else is no answer
                 strength += 0.3
             if best is None or strength > best.strength:
@@ -287,6 +377,8 @@ class ExtractiveAnswerer:
 
     # -- explanations, lists and the rest ----------------------------------------------------------------------------------
     def _passages(self, intent: Intent, pool: list[Sentence], ranked: list[Sentence]) -> Draft:
+        if not pool:
+            return _abstain("The sources don't say anything about this: no passage matches the question.")
         if _CONDITIONAL_QUESTION.search(intent.text):
             # "What happens if ...?" is answered by a conditional sentence ("If no agreement is reached, ...").
             for sentence in ranked:
@@ -296,6 +388,8 @@ class ExtractiveAnswerer:
         best = pool[0]
         if _NO_KNOWLEDGE.search(best.text):
             return _abstain("The sources don't give it; they say it is not known.", partial=[best])
+        if intent.kind == "list" and best.unit is not None and best.unit.kind in ("item", "row"):
+            return Draft(lead=[], evidence=[Quote(best.doc.source, u.start, u.end) for u in _siblings(best)])
         limit = 3 if intent.kind in ("list", "explain") else 2
         chosen = [best]
         for s in pool[1:]:
@@ -310,7 +404,9 @@ class ExtractiveAnswerer:
                             and len(s.doc.text[sentence.end:s.start]) < 4), None)
                 if nxt is not None and nxt not in chosen and nxt.score >= 0.5 * best.score:
                     chosen.insert(chosen.index(sentence) + 1, nxt)
-        return Draft(lead=[], evidence=[s.quote for s in chosen[:4]])
+        # issue 14: a quoted claim that another document corrects comes with the correction, first
+        return corrections.amend(Draft(lead=[], evidence=[s.quote for s in chosen[:4]]),
+                                 {s.doc.source: s.doc for s in ranked}, intent.focus_terms)
 
 
 # -- helpers ------------------------------------------------------------------------------------------------------------
@@ -332,33 +428,12 @@ def _embed_cached(embed: Callable[[list[str]], list[list[float]]], texts: list[s
     return [found[t] for t in texts]
 
 
-_SENTENCE_CACHE: dict[tuple[str, int], list[tuple[int, int]]] = {}
-
-
 def clear_caches() -> None:
     """Forget cached sentence vectors, sentence spans and term positions (for benchmarks of a first question)."""
     _VECTOR_CACHE.clear()
-    _SENTENCE_CACHE.clear()
     _positions.cache_clear()
-
-
-def _sentences(doc: Document) -> list[tuple[int, int]]:
-    key = (doc.source, hash(doc.text))
-    if key not in _SENTENCE_CACHE:
-        if len(_SENTENCE_CACHE) > 256:
-            _SENTENCE_CACHE.clear()
-        _SENTENCE_CACHE[key] = sentence_spans(doc.text)
-    return _SENTENCE_CACHE[key]
-
-
-def _window(doc: Document, start: int, end: int) -> str:
-    """The paragraph (line) holding a sentence, plus the nearest heading above it and the document title."""
-    text = doc.text
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    para = text[line_start: line_end if line_end >= 0 else len(text)]
-    heading = re.findall(r"^#{1,6}\s+(.+)$", text[:start], re.M)
-    return (heading[-1] + "\n" if heading else "") + para + "\n" + doc.title
+    _context_terms.cache_clear()
+    _document_lower_words.cache_clear()
 
 
 @functools.lru_cache(maxsize=4096)  # ~74 sentences a question; a few KB each
@@ -371,6 +446,26 @@ def _positions(text: str) -> tuple[tuple[str, int, int], ...]:
         if stemmed:
             out.append((stemmed[0], m.start(), m.end()))
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _context_terms(context: str) -> tuple[str, ...]:
+    return tuple(terms(context))
+
+
+def _document_names(doc: Document, names: Sequence[constraints.Constraint]) -> bool:
+    """Whether the document (its title or text) names every one of ``names``."""
+    return all(_document_names_one(doc.title, doc.text, c) for c in names)
+
+
+@functools.lru_cache(maxsize=4096)
+def _document_names_one(title: str, text: str, constraint: constraints.Constraint) -> bool:
+    return constraints.matches(constraint, f"{title}\n{text}")
+
+
+@functools.lru_cache(maxsize=256)
+def _document_lower_words(text: str) -> frozenset[str]:
+    return facts.lower_words(text)
 
 
 def _match(a: str, b: str) -> bool:
@@ -388,21 +483,6 @@ def _match(a: str, b: str) -> bool:
 
 def _matches_any(term: str, present: set[str]) -> bool:
     return term in present or any(_match(term, p) for p in present)
-
-
-def _has_anchor(window: str, anchor: str) -> bool:
-    if anchor.isdigit():
-        return re.search(rf"(?<![\d.]){anchor}(?![\d])", window) is not None
-    low = window.lower()
-    stem = anchor.lower()[: max(4, min(len(anchor), 6))]
-    if re.search(rf"\b{re.escape(stem)}", low):
-        return True
-    if anchor.lower().endswith("ese") and re.search(rf"\b{re.escape(anchor.lower()[:-3])}", low):
-        return True  # Japanese: Japan
-    if anchor.isupper() and len(anchor) >= 2:  # an acronym: IEA = International Energy Agency
-        letters = "".join(w[0] for w in _ACRONYM_WORD.findall(window))
-        return anchor in letters
-    return False
 
 
 _CLAUSE_BREAK = re.compile(r",\s+(?:and|but|while|whereas|with)\b|;\s+|\s+[\u2013\u2014-]\s+")
@@ -435,20 +515,6 @@ def _discount_shared(weights: dict[str, float], sentence: Sentence, candidates: 
             weights[term] *= 0.25
 
 
-# "Who did Jamieson Greer succeed?", "Whom will the envoy meet?": the person asked for is the object of the verb
-# that follows the (capitalised) subject.
-_OBJECT_QUESTION = re.compile(r"\s*(?i:who|whom)\s+(?i:did|does|do|will|would|has|had|could|should)\s+(?:the\s+)?"
-                              r"(?:[A-Z][\w.'\u2019-]*\s+)+(?P<verb>[a-z]+)\b")
-
-
-def _object_of_question_verb(value: Value, sentence: Sentence, intent: Intent) -> bool:
-    """Whether ``value`` directly follows the question's verb in the sentence ("... and succeeded Katherine Tai")."""
-    m = _OBJECT_QUESTION.match(intent.text)
-    verb = terms(m.group("verb")) if m else []
-    before = terms(sentence.text[max(0, value.start - 25):value.start])[-1:]
-    return bool(verb and before) and _match(verb[0], before[0])
-
-
 def _distance(value: Value, start: int, end: int) -> int:
     """Rough distance in words between a value and a term occurrence (by characters / 6)."""
     if end <= value.start:
@@ -459,8 +525,8 @@ def _distance(value: Value, start: int, end: int) -> int:
 
 
 def _role_adjacency(value: Value, sentence: Sentence, weights: dict[str, float]) -> float:
-    """A name right after a role word of the question ("Secretary of Commerce Howard Lutnick") or right before it
-    ("Jamieson Greer, the U.S. Trade Representative") is the one asked about."""
+    """A name right after a role word of the question ("Secretary of Labor Ivo Brandt") or right before it
+    ("Ada Quill, the Release Manager") is the one asked about."""
     text = sentence.text
     before = terms(text[max(0, value.start - 40):value.start])[-3:]
     after_text = text[value.end:value.end + 45]
@@ -469,9 +535,91 @@ def _role_adjacency(value: Value, sentence: Sentence, weights: dict[str, float])
     return 0.6 if role_hits else 0.0
 
 
-def _counted_noun(value: Value, sentence: Sentence, weights: dict[str, float]) -> bool:
+# Nouns that count people: "a 5-person committee" answers "how many members".
+_PEOPLE_NOUNS = frozenset(terms("person people member individual seat staff employee official delegate participant"))
+
+
+def _counted_noun(value: Value, sentence: Sentence, counted: Sequence[str]) -> bool:
+    """Whether the noun a number counts (the words right after it, or the label of a "label: value" unit) is the
+    one the question counts ("how many members" — "five members", "a 5-person committee", "Members: 5")."""
     following = terms(sentence.text[value.end:value.end + 30])[:2]
-    return any(_match(t, q) for t in following for q in weights)
+    label_end = _label_end(sentence)
+    label = terms(sentence.text[:label_end]) if 0 < label_end <= value.start else []
+    return any(_match(t, q) or (t in _PEOPLE_NOUNS and q in _PEOPLE_NOUNS) for t in following + label for q in counted)
+
+
+LIST_LIMIT = 15  # items of one list quoted as the answer to a list question
+
+
+def _siblings(sentence: Sentence) -> list[Unit]:
+    """The items (or rows) of the list that ``sentence``'s unit belongs to: the run of units of its kind under the
+    same heading with nothing else between them, at most ``LIST_LIMIT`` around it."""
+    units = [u for u in document_units(sentence.doc) if u.kind != "code"]
+    at = next(i for i, u in enumerate(units) if u.start == sentence.start)
+    kind, path = units[at].kind, units[at].path
+    lo = at
+    while lo > 0 and units[lo - 1].kind == kind and units[lo - 1].path == path:
+        lo -= 1
+    hi = at
+    while hi + 1 < len(units) and units[hi + 1].kind == kind and units[hi + 1].path == path:
+        hi += 1
+    lo = max(lo, min(at, hi + 1 - LIST_LIMIT))
+    return units[lo:min(hi + 1, lo + LIST_LIMIT)]
+
+
+def _on_answer_side(value: Value, sentence: Sentence, intent: Intent) -> bool:
+    """Whether ``value`` stands on the side of the question's verb that the question asks for (``intent.side``):
+    the verb is the nearest occurrence of a question word that is not one of its named things."""
+    named = {t for c in intent.constraints for t in terms(c.surface)}
+    verbs = [(s, e) for t, s, e in sentence.tokens
+             if any(_match(q, t) for q in intent.focus_terms if q not in named and not q[0].isdigit())]
+    if not verbs:
+        return False
+    s, e = min(verbs, key=lambda span: _distance(value, *span))
+    return value.start >= e if intent.side > 0 else value.end <= s
+
+
+def _label_end(sentence: Sentence) -> int:
+    """Where the value of a "label: value" unit begins, relative to the unit (-1 for other units)."""
+    unit = sentence.unit
+    return unit.value_start - sentence.start if unit is not None and unit.value_start >= 0 else -1
+
+
+def _label_fit(sentence: Sentence, label_end: int, weights: dict[str, float]) -> float:
+    """How well the label of a "label: value" unit names what the question asks: the share of the question's
+    weighted words it holds ("Windows installers" over "Mac installers" for "who builds the Windows installers")
+    and the share of its own words the question holds ("3.6.0 final" over "3.6.0 candidate 2")."""
+    label = set(terms(sentence.text[:label_end]))
+    if not label:
+        return 0.0
+    total = sum(weights.values()) or 1.0
+    coverage = sum(w for t, w in weights.items() if _matches_any(t, label)) / total
+    precision = sum(1 for t in label if any(_match(t, q) for q in weights)) / len(label)
+    return 0.6 * coverage + 0.3 * precision
+
+
+_ORDINALS = {w: str(i) for i, w in enumerate("zeroth first second third fourth fifth sixth seventh eighth ninth tenth "
+                                             "eleventh twelfth".split())}
+_NUMBERED = re.compile(r"\b([A-Za-z]{2,})\s?(\d+)\b(?![.,]\d)")
+_ORDINAL_NAMED = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\s+([A-Za-z]{2,})\b", re.I)
+
+
+def _numbered_words(text: str) -> dict[str, str]:
+    """Words with a number after them ("alpha 3", "candidate 2", "rc1") or an ordinal before them ("first beta")."""
+    found = {m.group(1).lower(): m.group(2) for m in _NUMBERED.finditer(text)}
+    found.update({m.group(2).lower(): _ORDINALS[m.group(1).lower()] for m in _ORDINAL_NAMED.finditer(text)})
+    return found
+
+
+def _label_contradicts(label: str, question: str) -> bool:
+    """Whether a label numbers a word differently than the question does: "alpha 3" against "alpha 5", "beta 4"
+    against "the first beta". A list of siblings is told apart by exactly these numbers."""
+    asked, own = _numbered_words(question), _numbered_words(label)
+    if any(own.get(word) != number for word, number in asked.items()):
+        return True  # "alpha 3", "beta 4" and "final" answer nothing about "alpha 5"
+    # a label naming only the release line ("3.16 development begins") says nothing of one release ("3.16.2")
+    return any(constraints.version_coarser(c.key, label) for c in constraints.of_question(question)
+               if c.kind == "version")
 
 
 def _is_question_name(value: Value, intent: Intent) -> bool:
@@ -511,8 +659,19 @@ def _comparable(intent: Intent, pick: Pick, chosen: Pick) -> bool:
     return True
 
 
+def _pick_rank(pick: Pick) -> float:
+    """How a value and its unit rank as the answer: the unit's score, how closely the question's words surround
+    the value, and how much of the unit is about the question (a focused unit, "The council is a 5-person
+    committee", answers better than one that goes on about something else)."""
+    rank = pick.sentence.score + 0.3 * min(pick.strength, 1.0) + 0.3 * pick.sentence.focus
+    if pick.value.kind == "name" and pick.value.surface in pick.sentence.doc.title:
+        rank -= 0.15  # the person a document's title already names is its background, rarely what is asked
+    return rank
+
+
 def _relevant_enough(sentence: Sentence) -> bool:
-    return sentence.coverage >= MIN_FACT_COVERAGE or sentence.similarity >= MIN_FACT_SIMILARITY
+    return sentence.coverage >= MIN_FACT_COVERAGE or sentence.similarity >= MIN_FACT_SIMILARITY \
+        or sentence.coverage + sentence.similarity >= MIN_FACT_COVERAGE + MIN_FACT_SIMILARITY - 0.05
 
 
 def _near_duplicate(a: Sentence, b: Sentence) -> bool:
@@ -533,9 +692,9 @@ def _display(value: Value, doc: Document) -> str:
     return value.display
 
 
-def _quote_list(items: Sequence[str]) -> str:
+def _quote_list(items: Sequence[str], joiner: str = "or") -> str:
     shown = [f"\u201c{i}\u201d" for i in dict.fromkeys(items)]
-    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + f" {joiner} " + shown[-1]
 
 
 def _abstain(message: str, partial: Sequence[Sentence] = ()) -> Draft:

@@ -42,7 +42,10 @@ _MONEY = re.compile(
     r"(?:US\s?|A|AU)?\$\s?(\d[\d,]*(?:\.\d+)?)\s?(trillion|billion|million|thousand|bn|[BMK]\b)?(?:/\s?\w+)?"
     r"|(\d[\d,]*(?:\.\d+)?)\s(trillion|billion|million)\s(?:US\s)?(?:dollars|USD|euros?)", re.I)
 _DURATION = re.compile(
-    r"\b(\d+|" + "|".join(NUMBER_WORDS) + r")[\s-](day|week|month|year|decade)s?\b", re.I)
+    r"\b(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")[\s-](second|minute|hour|day|week|month|year|decade|century)s?\b",
+    re.I)
+_CENTS = re.compile(r"(?<![\w.$])(\d+(?:\.\d+)?)\s?(?:cents?\b|\u00a2)", re.I)
+_SCALE = re.compile(r"\s(million|billion|trillion|thousand)\b", re.I)
 _COUNT = re.compile(r"(?<![\w$.,/-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w%$]|[.,]\d|/)|\b(" + "|".join(
     list(NUMBER_WORDS)[2:]) + r")\b", re.I)
 
@@ -157,7 +160,9 @@ def money(text: str) -> list[Value]:
         scale = {"bn": "billion", "b": "billion", "m": "million", "k": "thousand"}.get(scale, scale)
         out.append(Value("money", m.start(), m.end(), m.group(0).strip(), f"${float(amount):g} {scale}".strip(),
                          m.group(0).strip()))
-    return out
+    for m in _CENTS.finditer(text):  # "82 cents for every dollar"
+        out.append(Value("money", m.start(), m.end(), m.group(0), f"{float(m.group(1)):g} cents", m.group(0)))
+    return sorted(out, key=lambda v: v.start)
 
 
 def durations(text: str) -> list[Value]:
@@ -189,69 +194,120 @@ def counts(text: str, identifiers: bool = False) -> list[Value]:
         before = text[max(0, m.start() - 20):m.start()].lower()
         if not identifiers and _IDENTIFIER_BEFORE.search(before):
             continue
+        if "." in m.group(0) and re.search(r"[A-Z][\w-]*\s$", text[max(0, m.start() - 30):m.start()]):
+            continue  # "Python 3.26", "Windows 10.1": a version, not a quantity
         raw = (m.group(1) or m.group(2)).lower()
         norm = str(NUMBER_WORDS.get(raw, raw.replace(",", "")))
-        out.append(Value("count", m.start(), m.end(), m.group(0), norm, m.group(0)))
+        end = m.end()
+        scale = _SCALE.match(text, end)
+        if scale:  # "21 million lives": the scale is part of the number
+            end, norm = scale.end(), f"{norm} {scale.group(1).lower()}"
+        out.append(Value("count", m.start(), end, text[m.start():end], norm, text[m.start():end]))
     return sorted(out, key=lambda v: v.start)
 
 
 # -- names ------------------------------------------------------------------------------------------------------------
-_TITLE_WORDS = (r"(?:Secretary(?: of (?:Commerce|the Treasury|State|Defense))?|Representative|President|Prime Minister|PM|"
-                r"Minister|spokesperson|spokesman|spokeswoman|Chair(?:man|woman)?|chair|Director|Governor|Senator|"
-                r"Ambassador|CEO|Commissioner|Chancellor|Premier)")
-_CAP = r"[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?"
-_NAME_SEQ = re.compile(rf"\b{_CAP}(?:\s+(?:{_CAP}|[A-Z]\.))*\s+{_CAP}\b")
-_TITLED = re.compile(rf"\b{_TITLE_WORDS}\s+({_CAP}(?:\s+{_CAP}){{0,2}})")
-NOT_NAME_WORDS = frozenset("""
-January February March April May June July August September October November December Monday Tuesday Wednesday
-Thursday Friday Saturday Sunday The A An This That These Those In On At Of For By With From To And But Or As If
-Secretary Commerce Trade Representative Representatives Department Treasury President Presidential Minister Ministry
-Foreign Affairs Office House White United States State Section Act Order Executive Proclamation Federal Register
-Agency International Energy Geological Survey Morning Post Times Financial South North China Chinese Global Critical
-Minerals Mineral Rare Earth Earths Group Observer American Australian Australia Japan Japanese India Indian European
-Union Mexico Korea Korean Canada Germany France Italy Kingdom Washington Outlook Commodity Summaries Summary Reuters
-Senate Congress Defense Department Bureau Industry Security Administration Customs General Announcement Framework
-Supply Processing Processed Derivative Derivatives Products Imports Adjusting Ensuring National Economic Resilience
-Through Actions Immediate Measures Increase Production Finance Ministers Spokesperson Global Desk Guancha Research
-Materials Mountain Pass Plan Action Summit Exclusive Statement Original Import Export Controls Chinese Malaysia
-Indonesia Vietnam Thailand Saudi Arabia Myanmar Nigeria Estonia Alaska Ambler Road Pentagon Brief Background Notes
-Fact Check Expansion Trade Law Firm News Note Notes Under Secretary's Sea Asia Pacific Western Investment Bank Export
-Why What When Where Who How Which Today Yesterday Tomorrow Last Next Current Currently Commission Council Parliament
-Chair Director Governor Senator Ambassador Chancellor Premier Minister Prime Deputy Vice Assistant Senior Junior
-Representative's President's G7 EU US USA UK
+# A person's name is a run of capitalised words. What tells it from a heading ("Release Schedule"), an institution
+# ("Federal Emergency Management Agency") or a phrase capitalised by style is general, not a list of the corpus'
+# words: (1) honorifics and role titles before it are not part of it; (2) words naming institutions, documents and
+# events end or break a run; (3) a word the document itself also writes in lower case ("release", "schedule") is a
+# common word, not a name.
+_TITLE_WORDS = frozenset("""
+mr mrs ms miss dr prof sir dame lord lady president vice secretary minister prime premier chancellor senator
+representative envoy delegate congressman congresswoman governor mayor ambassador director administrator commissioner chair chairman
+chairwoman chairperson spokesperson spokesman spokeswoman judge justice general admiral colonel captain lieutenant
+sergeant officer deputy acting under assistant associate chief ceo cfo coo cto manager counsel attorney king queen
+prince princess pope rev reverend father sister brother saint st first lady gentleman honorable hon
 """.split())
+_INSTITUTION_WORDS = frozenset("""
+agency department office administration council committee commission service services bureau institute university
+college school court house senate congress parliament assembly act law laws order orders proclamation proclamations
+program programme plan policy day week month year schedule guide foundation company corporation inc ltd llc group
+association federal national state states united republic kingdom union government ministry bank fund force army navy
+guard corps center centre centers board authority initiative project report summit conference treaty agreement
+convention declaration amendment bill resolution fact sheet statement release management coordinating
+hurricane typhoon storm storms tornado earthquake wildfire fire flood floods cyclone pandemic
+county counties city town village district province region territory island islands borough parish
+""".split())
+_FUNCTION_WORDS = frozenset("""
+the a an this that these those in on at of for by with from to and but or as if it its our we you they he she his her
+their my today yesterday tomorrow here there when where what which who how why all every each no not now then also
+""".split())
+_CALENDAR_WORDS = frozenset(("january february march april may june july august september october november december "
+                             "monday tuesday wednesday thursday friday saturday sunday").split())
+_PARTICLES = frozenset("van von v. de der den da di du la le del della bin al ibn st.".split())
+_NAME_TOKEN = re.compile(r"[A-Z\u00c0-\u00de\u0100-\u017f][\w'\u2019.-]*|\b(?:" + "|".join(
+    sorted((re.escape(p) for p in _PARTICLES), key=len, reverse=True)) + r")(?=\s)")
 
 
-def names(text: str) -> list[Value]:
-    """Person names: runs of two or more capitalised words that are not places, months or institutions, and
-    single capitalised words right after a title ("Secretary Mnuchin")."""
+def lower_words(text: str) -> frozenset[str]:
+    """The words a text writes in lower case, outside e-mail addresses and links: common words, never names."""
+    prose = re.sub(r"\S+@\S+|\w+://\S+|www\.\S+", " ", text)
+    return frozenset(re.findall(r"(?<![\w-])[a-z][a-z'-]+", prose))
+
+
+def names(text: str, common: frozenset[str] = frozenset()) -> list[Value]:
+    """Person names: runs of two or more capitalised words (initials and particles such as "van" allowed inside)
+    that are no institution and no common word of the document (``common``: its lower-case words), and a single
+    capitalised word right after a title ("Secretary Mnuchin")."""
     out: list[Value] = []
-    seen: list[tuple[int, int]] = []
+    tokens = [(m.start(), m.end(), m.group(0)) for m in _NAME_TOKEN.finditer(text)]
+    i = 0
+    while i < len(tokens):
+        if not tokens[i][2][0].isupper():
+            i += 1
+            continue
+        run = [tokens[i]]
+        while i + 1 < len(tokens) and text[run[-1][1]:tokens[i + 1][0]] in (" ", "\u00a0") \
+                and (tokens[i + 1][2][0].isupper() or tokens[i + 1][2].lower() in _PARTICLES):
+            i += 1
+            run.append(tokens[i])
+        i += 1
+        # "Secretary of Labor Ivo Brandt": the word after "<title> of (the)" completes the title;
+        # "Department of Homeland Security": what follows "<institution> of (the)" names the institution.
+        before = re.search(r"([A-Za-z]+)\s+of(?:\s+the)?\s+$", text[max(0, run[0][0] - 40):run[0][0]])
+        if before and before.group(1).lower() in _INSTITUTION_WORDS:
+            continue
+        if before and before.group(1).lower() in _TITLE_WORDS:
+            run = run[1:]
+        out.extend(_names_in_run(text, run, common))
+    return out
 
-    def add(start: int, end: int) -> None:
-        surface = text[start:end]
-        words_ = surface.split()
-        while words_ and words_[0].rstrip(".") in NOT_NAME_WORDS:
-            start += len(words_[0]) + (len(surface) - len(surface.lstrip()))
-            surface = text[start:end].lstrip()
-            start = end - len(surface)
-            words_ = surface.split()
-        while words_ and words_[-1] in NOT_NAME_WORDS:
-            words_ = words_[:-1]
-            end = start + len(" ".join(words_)) if words_ else start
-            surface = text[start:end]
-        if not words_ or any(w in NOT_NAME_WORDS for w in words_):
-            return
-        if any(s < end and start < e for s, e in seen):
-            return
-        seen.append((start, end))
-        out.append(Value("name", start, end, surface, words_[-1].lower(), surface))
 
-    for m in _TITLED.finditer(text):
-        add(m.start(1), m.end(1))
-    for m in _NAME_SEQ.finditer(text):
-        add(m.start(), m.end())
-    return sorted(out, key=lambda v: v.start)
+def _name_word(word: str, common: frozenset[str]) -> bool:
+    bare = word.rstrip(".,'\u2019").removesuffix("'s").removesuffix("\u2019s")
+    low = bare.lower()
+    if len(bare) == 1 or (len(bare) == 2 and bare.endswith(".")):  # an initial: "R."
+        return bare[0].isupper()
+    return bool(bare) and bare[0].isupper() and not bare.isupper() and low not in _INSTITUTION_WORDS \
+        and low not in _FUNCTION_WORDS and low not in _CALENDAR_WORDS and low not in _TITLE_WORDS \
+        and low not in common and not any(ch.isdigit() for ch in bare)
+
+
+def _names_in_run(text: str, run: list[tuple[int, int, str]], common: frozenset[str]) -> list[Value]:
+    """The names inside one run of capitalised words: the stretches of name words, each at least two words long
+    (or one word after a title)."""
+    found: list[Value] = []
+    stretch: list[tuple[int, int, str]] = []
+    titled = False
+    for k, token in enumerate(run + [(0, 0, "")]):
+        word = token[2]
+        if word and (_name_word(word, common) or (stretch and word.lower() in _PARTICLES and k + 1 < len(run))):
+            stretch.append(token)
+            continue
+        while stretch and stretch[-1][2].lower() in _PARTICLES:
+            stretch.pop()
+        initials = sum(1 for t in stretch if len(t[2].rstrip(".")) == 1)
+        if len(stretch) - initials >= 2 or (len(stretch) == 1 and titled and len(stretch[0][2]) > 2):
+            start, end = stretch[0][0], stretch[-1][1]
+            surface = text[start:end].rstrip(".,'\u2019")
+            if surface.endswith(("'s", "\u2019s")):
+                surface = surface[:-2]
+            end = start + len(surface)
+            found.append(Value("name", start, end, surface, surface.split()[-1].lower(), surface))
+        stretch = []
+        titled = bool(word) and word.rstrip(".").lower() in _TITLE_WORDS
+    return found
 
 
 EXTRACTORS = {
@@ -262,7 +318,7 @@ EXTRACTORS = {
     "money": lambda text, published: money(text),
     "duration": lambda text, published: durations(text),
     "count": lambda text, published: counts(text),
-    "name": lambda text, published: names(text),
+    "name": lambda text, published: names(text),  # the answerer passes the document's lower-case words
 }
 
 

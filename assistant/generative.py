@@ -29,6 +29,7 @@ from .settings import Settings
 from .text import terms
 
 if TYPE_CHECKING:
+    from .condense import Question
     from .documents import Answer
 
 log = logging.getLogger(__name__)
@@ -52,20 +53,16 @@ class Outcome:
     llm: dict[str, Any]
 
 
-def question_for_model(question: str, query: str) -> str:
-    """The question as the model sees it: a standalone rewrite when there is one, else the question with the
-    conversation's context."""
-    if query == question:
-        return question
-    if " | " not in query:
-        return query
-    return f"{question} (earlier in the conversation: {' / '.join(query.split(' | ')[1:])})"
+def question_for_model(question: "Question") -> str:
+    """The question as the model sees it: the standalone query (the plain question, or a follow-up with the
+    conversation's subject, or the model's own rewrite of it)."""
+    return question.query
 
 
-def question_for_gate(question: str, query: str) -> str:
-    """The question whose constraints the gate holds the answer to: the standalone rewrite, else the question
-    itself (a rule-based follow-up's context words are search terms, not constraints)."""
-    return query if query != question and " | " not in query else question
+def question_for_gate(question: "Question") -> str:
+    """The question whose constraints the gate holds the answer to: the question with any pronoun or ellipsis
+    resolved from the conversation (a follow-up's subject words are search terms, not constraints)."""
+    return question.resolved
 
 
 def about_question(question: str, similarity: float, coverage: float, known: Any, settings: Settings) -> bool:
@@ -217,44 +214,51 @@ def ask_stream(assistant: Any, question: str, history: Any) -> Iterator["str | A
     text, then the rendered Answer."""
     from .citations import render
     from .condense import condense_with_model
-    from .engine import clean_history, clean_question
+    from .condense import Question
+    from .engine import clean_history, clean_question, noted, only_instructions
     from .llm import describe_failure, get_chat_model
 
     started = time.perf_counter()
     settings: Settings = assistant.settings
-    question = clean_question(question, settings.max_question_chars)
+    cleaned = clean_question(question, settings.max_question_chars)
     turns = clean_history(history)
+    asked = Question.plain(cleaned)
+    if not asked.asked:  # nothing asked but instructions: the model is not called
+        answer = render(only_instructions(), {}, "", {"answerer": settings.llm, "ignored": list(asked.ignored)})
+        yield answer.text
+        yield answer
+        return
     model = get_chat_model(settings)
     if hasattr(model, "warm"):  # llama.cpp: the fixed system prompt evaluated once per model
         model.warm(SYSTEM)
     try:
-        query = condense_with_model(question, turns, model)
+        asked = condense_with_model(cleaned, turns, model)
     except Exception as exc:
         raise describe_failure(exc, settings) from exc
-    found = assistant.extract(question, query, query if " | " in query or query == question
-                              else f"{question} | {query}")
+    query = asked.query
+    found = assistant.extract(asked)
     retrieval, documents, fallback, meta = found.retrieval, found.documents, found.draft, found.meta
-    asked = question_for_model(question, query)
+    model_question = question_for_model(asked)
     keyword = assistant.retriever.keyword_index()
     preferred = list(fallback.evidence) + [q for seg in fallback.lead for q in seg.quotes]
-    selection = select(asked, retrieval, documents, idf=keyword.idf, embed=assistant.embeddings.embed_documents,
+    selection = select(model_question, retrieval, documents, idf=keyword.idf, embed=assistant.embeddings.embed_documents,
                        preferred=preferred, chunks=settings.llm_sources, limit=settings.llm_units)
     units = selection.units
-    if not about_question(question, retrieval.best_similarity, selection.coverage, keyword.known, settings):
+    if not about_question(asked.asked, retrieval.best_similarity, selection.coverage, keyword.known, settings):
         units = []
     if not units:  # decided in code: no passage is about the question (off topic, unknown terms)
         meta.update(llm_skipped="no passage is about the question", answered_by="abstained before the model",
                     seconds=round(time.perf_counter() - started, 3))
         draft = fallback if fallback.abstained else Draft(lead=[Segment(OFF_TOPIC)], evidence=[], abstained=True)
-        answer = render(draft, documents, query, meta)
+        answer = render(noted(draft, asked.ignored), documents, query, meta)
         yield answer.text
         yield answer
         return
     outcome: Outcome | None = None
     shown = ""
     first: float | None = None
-    for step in GenerativeAnswerer(model, settings).stream(asked, units, fallback,
-                                                            gate_question=question_for_gate(question, query)):
+    for step in GenerativeAnswerer(model, settings).stream(model_question, units, fallback,
+                                                            gate_question=question_for_gate(asked)):
         if isinstance(step, Outcome):
             outcome = step
         else:
@@ -272,7 +276,7 @@ def ask_stream(assistant: Any, question: str, history: Any) -> Iterator["str | A
         meta["answered_by"] = "abstained (the model found no answer)"
     else:
         meta["answered_by"] = "model"
-    answer = render(outcome.draft, documents, query, meta)
+    answer = render(noted(outcome.draft, asked.ignored), documents, query, meta)
     if answer.text != shown:
         yield answer.text
     yield answer

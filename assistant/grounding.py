@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from .citations import Quote
+from .corrections import contradicts
 from .facts import MONTH_NAMES, NUMBER_WORDS, TENS_WORDS
 from typing import TYPE_CHECKING
 
@@ -175,15 +176,21 @@ def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"]
         if not any(ch.isalnum() for ch in text):
             verdict.drop("empty sentence")
             continue
-        reason = _unsupported(text, support, question) if support else "cites no given unit" if not known else \
+        # issue 14: a unit that says the sentence is wrong, or gives another value for it, is no support
+        backing = [u for u in support if not contradicts(u.text, text)]
+        if support and not backing:
+            verdict.drop(f"its units contradict it (a correction, or another value): {text[:60]!r}")
+            continue
+        reason = _unsupported(text, backing, question) if backing else "cites no given unit" if not known else \
             f"cites only units that do not answer the question asked ({'; '.join(verdict.refused_units)})"
         own = _own_values(text, question)
         # the units that hold what the sentence states (all of them when it states no figure or name of its own)
-        quotes = [u.quote for u in support if not own or any(not _unsupported(v, [u], question) for v in own)]
+        quotes = [u.quote for u in backing if not own or any(not _unsupported(v, [u], question) for v in own)]
         if reason:
             # The model's ids were wrong but its answer may still be what a shown unit states: cite the units
             # (matching the question's constraints) that hold every value and name of the sentence.
-            holding = [u for u in allowed if _own_values(text, question) and not _unsupported(text, [u], question)]
+            holding = [u for u in allowed if _own_values(text, question) and not _unsupported(text, [u], question)
+                       and not contradicts(u.text, text)]
             if not holding:
                 verdict.drop(f"{reason}: {text[:60]!r}")
                 continue

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .chunking import split
+from .chunking import CHUNKING_VERSION, indexed_text, split
 from .documents import Chunk, Document, sha256
 from .embeddings import dimension, embeddings_for
 from .errors import IndexCorruptError, SkipFile
@@ -50,12 +50,21 @@ class IngestReport:
         head = "indexed" if self.changed else "index up to date, nothing written"
         notes = "".join(f"note: {n}\n" for n in self.notes)
         return (f"{notes}{head}: {self.documents} documents, chunks {self.added} added / {self.removed} removed / "
-                f"{self.unchanged} unchanged, {len(self.skipped)} files skipped, {self.seconds:.1f} s")
+                f"{self.unchanged} unchanged, {self.skipped_line()}, {self.seconds:.1f} s")
+
+    def skipped_line(self, shown: int = 5) -> str:
+        """"0 files skipped", or "2 files skipped: pep-0745.xyz (unsupported type .xyz), memo.doc (...)"."""
+        n = len(self.skipped)
+        if not n:
+            return "0 files skipped"
+        names = ", ".join(f"{s.path} ({s.reason.split(';', 1)[0]})" for s in self.skipped[:shown])
+        more = f", and {n - shown} more" if n > shown else ""
+        return f"{n} files skipped: {names}{more}"
 
 
 def fingerprint(document: Document, settings: Settings) -> str:
     """Changes whenever the document or the settings that shape its chunks change."""
-    return sha256(f"{document.fingerprint}\0{settings.chunk_size}\0{settings.chunk_overlap}")
+    return sha256(f"{document.fingerprint}\0{settings.chunk_size}\0{settings.chunk_overlap}\0{CHUNKING_VERSION}")
 
 
 def ingest(paths: Sequence[Path | str] | None = None, settings: Settings | None = None, *, rebuild: bool = False,
@@ -65,7 +74,7 @@ def ingest(paths: Sequence[Path | str] | None = None, settings: Settings | None 
     started = time.perf_counter()
     report = IngestReport()
     roots = [Path(p) for p in paths] if paths else [Path(settings.corpus_dir)]
-    files, skipped = discover(roots, Path(settings.corpus_dir))
+    files, skipped = discover(roots, Path(settings.corpus_dir), exclude=[Path(settings.index_dir)])
     loaded: list[tuple[SourceFile, Document]] = []
     for skip in skipped:
         _skip(report, skip, on_skip)
@@ -123,7 +132,7 @@ def _write(store_: IndexStore, work: list[tuple[Document, list[Chunk], set[str],
             new = [c for c in chunks if c.id not in existing]
             for i in range(0, len(new), settings.embedding_batch_size):
                 part = new[i:i + settings.embedding_batch_size]
-                vectors = embeddings.embed_documents([c.text for c in part])
+                vectors = embeddings.embed_documents([indexed_text(c) for c in part])
                 store_.add_chunks(part, vectors)
                 bar.update(len(part))
             stale = existing - {c.id for c in chunks}

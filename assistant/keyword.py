@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .documents import Chunk
+from .chunking import indexed_text
 from .text import terms
 
 
@@ -22,7 +23,7 @@ class KeywordIndex:
 
         self.chunks = list(chunks)
         self._bm25 = bm25s.BM25()
-        tokenised = [terms(c.text) or ["\0"] for c in self.chunks]
+        tokenised = [terms(indexed_text(c)) or ["\0"] for c in self.chunks]
         self._df: Counter[str] = Counter(t for toks in tokenised for t in set(toks))
         if self.chunks:
             self._bm25.index(tokenised, show_progress=False)

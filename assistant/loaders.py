@@ -1,4 +1,5 @@
-"""Load files into Documents: .md/.txt (with YAML front matter), .html, .pdf; refuse bad input with one reason."""
+"""Load files into Documents with clean text (Markdown, reStructuredText, plain text, HTML, PDF, Word); refuse bad
+input with one reason. ``FORMATS`` is the one list of supported types (discover, uploads, messages, README)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,29 @@ import yaml
 from .documents import Document
 from .errors import SkipFile
 
-SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf"}
+# The one list of supported types: what discover loads, what the chat accepts, what the messages and README name.
+FORMATS: dict[str, str] = {
+    ".md": "Markdown", ".markdown": "Markdown",
+    ".txt": "plain text (reStructuredText when it has a PEP header, section underlines or directives)",
+    ".rst": "reStructuredText",
+    ".html": "HTML", ".htm": "HTML",
+    ".pdf": "PDF",
+    ".docx": "Word",
+}
+SUPPORTED_SUFFIXES = frozenset(FORMATS)
+
+
+def supported_types() -> str:
+    """".md, .markdown, .txt, .rst, .html, .htm, .pdf or .docx"."""
+    names = list(FORMATS)
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def unsupported(suffix: str) -> str:
+    """The one-line reason for a file whose type is not loaded."""
+    return f"unsupported type {suffix or '(none)'}; use {supported_types()}"
+
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
-_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.M)
 
 
 @dataclass(frozen=True)
@@ -26,8 +47,11 @@ class SourceFile:
     source: str
 
 
-def discover(paths: Iterable[Path], corpus_dir: Path) -> tuple[list[SourceFile], list[SkipFile]]:
-    """Find supported files under ``paths``; each path is a root. Links escaping their root are skipped.
+def discover(paths: Iterable[Path], corpus_dir: Path, *, exclude: Iterable[Path] = ()) -> tuple[list[SourceFile],
+                                                                                                 list[SkipFile]]:
+    """Find supported files under ``paths``; each path is a root. Every other file met is reported as skipped
+    with its reason (unsupported type, a link out of its root); hidden files and folders and the ``exclude``
+    folders (the index) are left out without a word. Links escaping their root are skipped.
 
     A file's source name is its path relative to ``corpus_dir`` when it lies inside it, else relative to its root.
     A path that climbs out of the corpus with ``..`` is refused (a path given by a user or an upload must not
@@ -37,6 +61,7 @@ def discover(paths: Iterable[Path], corpus_dir: Path) -> tuple[list[SourceFile],
     skipped: list[SkipFile] = []
     corpus_real = corpus_dir.resolve()
     seen: set[Path] = set()
+    excluded = [Path(p).resolve() for p in exclude]
     for given in paths:
         given = Path(given)
         if ".." in given.parts and not _is_within(given.resolve(), corpus_real):
@@ -50,13 +75,17 @@ def discover(paths: Iterable[Path], corpus_dir: Path) -> tuple[list[SourceFile],
         for path in candidates:
             if path.name.startswith(".") or any(part.startswith(".") for part in path.relative_to(given).parts[:-1] if given.is_dir()):
                 continue
+            if given.is_dir() and any(_is_within(path.absolute(), ex) or _is_within(path.resolve(), ex)
+                                      for ex in excluded):
+                continue
             real = path.resolve()
             if not _is_within(real, root):
                 skipped.append(SkipFile(str(path), f"outside the root {given} (a link to {real})"))
                 continue
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                if given.is_file():
-                    skipped.append(SkipFile(str(path), f"unsupported type {path.suffix or '(none)'}; use .md, .txt, .html or .pdf"))
+                base = corpus_real if _is_within(real, corpus_real) else root
+                shown = real.relative_to(base).as_posix() if given.is_dir() else str(path)
+                skipped.append(SkipFile(shown, unsupported(path.suffix)))
                 continue
             if real in seen:
                 continue
@@ -71,9 +100,10 @@ def _is_within(path: Path, root: Path) -> bool:
 
 
 def load(file: SourceFile, max_bytes: int, *, pdf_timeout: float = 30.0, pdf_max_memory_mb: int = 1024) -> Document:
-    """Read one file into a Document, or raise SkipFile with a one-line reason.
+    """Read one file into a Document with clean text (see ``readers.blocks``), or raise SkipFile with a one-line reason.
 
-    PDFs are parsed in a child process under ``pdf_timeout`` seconds and ``pdf_max_memory_mb`` of memory."""
+    PDFs are parsed in a child process under ``pdf_timeout`` seconds and ``pdf_max_memory_mb`` of memory; a .docx
+    archive is checked against zip bombs before it is opened."""
     path, name = file.path, file.source
     try:
         size = path.stat().st_size
@@ -88,19 +118,53 @@ def load(file: SourceFile, max_bytes: int, *, pdf_timeout: float = 30.0, pdf_max
     except OSError as exc:
         raise SkipFile(name, f"unreadable ({exc.strerror or exc})") from exc
     suffix = path.suffix.lower()
+    headings: list[list[int]] = []
+    fields: dict[str, str] = {}
+    extra: dict[str, Any] = {}
     if suffix == ".pdf":
-        text, meta = _pdf(raw, name, pdf_timeout, pdf_max_memory_mb)
+        from .readers import pdf
+
+        pages, meta = _pdf(raw, name, pdf_timeout, pdf_max_memory_mb)
+        text, offsets = pdf.join_pages(pages)
+        extra["pages"] = offsets
+    elif suffix == ".docx":
+        from .readers import docx
+
+        try:
+            text, headings, meta, fields = docx.render(raw)
+        except docx.DocxRefused as exc:
+            raise SkipFile(name, str(exc)) from None
     else:
-        decoded = _decode_text(raw, name)
+        decoded = _decode_text(raw, name).replace("\r\n", "\n").replace("\r", "\n")
         if suffix in (".html", ".htm"):
-            text, meta = _html(decoded)
+            from .readers import html
+
+            text, headings, meta = html.render(decoded)
         else:
-            text, meta = _front_matter(decoded, name)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+            body, meta = _front_matter(decoded, name)
+            text, headings, fields = _text_body(body, suffix)
     if not text.strip():
         raise SkipFile(name, "no text in the file")
-    meta = _normalise_metadata(meta, text, path)
-    return Document(source=name, text=text, metadata=meta)
+    out = _normalise_metadata(meta, fields, text, headings, path)
+    out.update(extra)
+    return Document(source=name, text=text, metadata=out)
+
+
+def _text_body(body: str, suffix: str) -> tuple[str, list[list[int]], dict[str, str]]:
+    """Markdown, reStructuredText or plain text: clean text, heading offsets, the document's own fields."""
+    from .readers import rst
+
+    if suffix == ".rst" or (suffix == ".txt" and rst.looks_like_rst(body)):
+        text, headings, pairs = rst.render(body)
+        return text, headings, {key: value for key, value in pairs if value}
+    if suffix == ".txt":
+        from .readers.plain import plain_text
+
+        return plain_text(body), [], {}
+    from .readers import markdown
+
+    text, headings = markdown.render(body)
+    return text, headings, {}
 
 
 def _decode_text(raw: bytes, name: str) -> str:
@@ -129,33 +193,8 @@ def _front_matter(text: str, name: str) -> tuple[str, dict[str, Any]]:
     return text[match.end():], meta
 
 
-def _html(text: str) -> tuple[str, dict[str, Any]]:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(text, "html.parser")
-    meta: dict[str, Any] = {}
-    if soup.title and soup.title.string:
-        meta["title"] = soup.title.string.strip()
-    for tag in soup.find_all("meta"):
-        key = (tag.get("name") or tag.get("property") or "").lower()
-        value = tag.get("content")
-        if not value:
-            continue
-        if key in ("author", "publisher", "og:site_name"):
-            meta.setdefault("publisher", value)
-        elif key in ("date", "article:published_time", "pubdate"):
-            meta.setdefault("date", value)
-        elif key in ("og:url",):
-            meta.setdefault("url", value)
-    for tag in soup(["script", "style", "noscript", "template", "head"]):
-        tag.decompose()
-    body = soup.get_text("\n")
-    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in body.splitlines()]
-    return "\n".join(line for line in lines if line), meta
-
-
-def _pdf(raw: bytes, name: str, timeout: float, max_memory_mb: int) -> tuple[str, dict[str, Any]]:
-    """Text and metadata of a PDF, parsed in a child process limited to ``max_memory_mb`` and ``timeout`` s."""
+def _pdf(raw: bytes, name: str, timeout: float, max_memory_mb: int) -> tuple[list[str], dict[str, Any]]:
+    """Page texts and metadata of a PDF, parsed in a child process limited to ``max_memory_mb`` and ``timeout`` s."""
     import json
     import subprocess
     import sys
@@ -183,22 +222,24 @@ def _pdf(raw: bytes, name: str, timeout: float, max_memory_mb: int) -> tuple[str
         meta["title"] = str(out["title"])
     if out.get("author"):
         meta["publisher"] = str(out["author"])
-    return "\n\n".join(p.strip() for p in out.get("pages", []) if p.strip()), meta
+    return [str(p or "") for p in out.get("pages", [])], meta
 
 
-def _normalise_metadata(meta: dict[str, Any], text: str, path: Path) -> dict[str, Any]:
-    """Map the various front-matter spellings onto title, date, publisher, url, kind, sources."""
+def _normalise_metadata(meta: dict[str, Any], fields: dict[str, str], text: str, headings: list[list[int]],
+                        path: Path) -> dict[str, Any]:
+    """Map the front-matter / header spellings onto title, date, publisher, url, kind, sources; add the headings
+    and the document's other fields."""
     out: dict[str, Any] = {}
-    title = meta.get("title")
-    if not title:
-        heading = _HEADING.search(text)
-        title = heading.group(1) if heading else path.stem.replace("-", " ").replace("_", " ")
-    out["title"] = str(title).strip()
-    date = meta.get("date") or meta.get("published")
-    if isinstance(date, (dt.date, dt.datetime)):
-        date = date.isoformat()[:10]
+    lowered = {key.lower(): value for key, value in fields.items()}
+    title = meta.get("title") or lowered.get("title")
+    if not title and headings:
+        title = text[headings[0][0]:headings[0][1]]
+    out["title"] = " ".join(str(title or path.stem.replace("-", " ").replace("_", " ")).split())
+    date = meta.get("date") or meta.get("published") or lowered.get("date") or lowered.get("created")
     if date:
-        out["date"] = str(date)
+        iso = iso_date(date)
+        if iso or meta.get("date") or meta.get("published"):
+            out["date"] = iso or str(date)
     for key, aliases in (("publisher", ("publisher", "author")), ("url", ("url", "source_url")), ("kind", ("kind",))):
         for alias in aliases:
             if meta.get(alias):
@@ -209,7 +250,39 @@ def _normalise_metadata(meta: dict[str, Any], text: str, path: Path) -> dict[str
         out["sources"] = [str(s) for s in sources]
     if meta.get("published_note"):
         out["date_note"] = str(meta["published_note"])
+    out["headings"] = [[int(s), int(e), int(level)] for s, e, level in headings]
+    kept = {str(k): " ".join(str(v).split()) for k, v in fields.items() if k.lower() != "title" and str(v).strip()}
+    if kept:
+        out["fields"] = kept
     return out
 
 
-__all__ = ["SUPPORTED_SUFFIXES", "SourceFile", "discover", "load"]
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                                       "dec"), start=1)}
+_ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+_DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?[-\s./]+([A-Za-z]{3,9})\.?[-\s.,/]+(\d{4})\b")
+_MONTH_DAY_YEAR = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
+
+
+def iso_date(value: Any) -> str:
+    """YYYY-MM-DD from a date, a datetime or a string holding "2019-10-14", "27-Jan-2018", "14 October 2019" or
+    "October 14, 2019"; "" when none of these is there."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()[:10]
+    text = str(value)
+    candidates = []
+    if (m := _ISO.search(text)):
+        candidates.append((int(m.group(1)), int(m.group(2)), int(m.group(3))))
+    if (m := _DAY_MONTH_YEAR.search(text)) and m.group(2)[:3].lower() in _MONTHS:
+        candidates.append((int(m.group(3)), _MONTHS[m.group(2)[:3].lower()], int(m.group(1))))
+    if (m := _MONTH_DAY_YEAR.search(text)) and m.group(1)[:3].lower() in _MONTHS:
+        candidates.append((int(m.group(3)), _MONTHS[m.group(1)[:3].lower()], int(m.group(2))))
+    for year, month, day in candidates:
+        try:
+            return dt.date(year, month, day).isoformat()
+        except ValueError:
+            continue
+    return ""
+
+
+__all__ = ["FORMATS", "SUPPORTED_SUFFIXES", "SourceFile", "discover", "iso_date", "load", "supported_types", "unsupported"]

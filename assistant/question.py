@@ -1,12 +1,14 @@
-"""What a question asks for: the kind of answer (a date, a number, a name, ...), its terms and its anchors."""
+"""What a question asks for: the kind of answer (a date, a number, a name, ...), its terms and its constraints."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from . import facts
+from . import constraints, facts
+from .constraints import Constraint
 from .facts import Value
+from .instructions import strip_instructions
 from .text import terms
 
 FACTOID_KINDS = ("date", "year", "percent", "money", "count", "duration", "name")
@@ -14,66 +16,46 @@ KIND_PHRASES = {
     "date": "a date", "year": "a year", "percent": "a percentage", "money": "a money amount", "count": "a number",
     "duration": "a length of time", "name": "a name", "list": "a list", "explain": "an explanation", "other": "that",
 }
+# The kind of answer, by the question's form. Each pattern is about how questions are asked, never about a corpus.
+_AUX = r"(?:are|were|is|was|do|does|did|have|has|had|will|would|can|could|should|must|may|might)"
 _RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("explain", re.compile(r"^(why|how (do|does|did|will|would|can|could)|explain|describe)\b|\bwhat (happens|would happen|will happen|happened)\b|\bwhat (did|does|do) .{0,80}\b(say|said|claim|boast|report|state|mean)\b|\bwhat kind\b|^did\b|^does\b|^is\b|^was\b|^were\b|^are\b|^has\b")),
-    ("money", re.compile(r"\bhow (big|large) (was |is )?(the |that |this )?(loan|stake|investment|deal|fund\w*|pipeline)\b|\bhow much (money|funding|investment)\b|\bhow much .{0,60}\b(spend|spent|cost|pay|paid|worth|invest\w*|commit\w*|fund\w*)\b|\bdollars?\b|\$|\bamount of money\b|\bwhat (minimum |maximum )?price\b|\bprice (floor )?level\b|\bdollar price\b")),
-    ("duration", re.compile(r"\bhow much time\b|\bhow long\b|\bhow many (days|weeks|months|years)\b")),
-    ("count", re.compile(r"\bwhat (was|is) (the )?(total |world |global |annual )?[a-z ]{0,30}\b(output|production)\b(?! share)|\bhow many\b|\bhow much\b(?! of\b)|\bwhat (is the )?number\b|\bpage\b|\bvote\b")),
+    # a question that opens with "when" asks for a date, whatever values it mentions ("the 200 percent tariff")
+    ("date", re.compile(r"^(?:(?:until|by|since|from|starting|beginning|as of) )?when\b|^(?:on |by |until )?(what|which) "
+                        r"(date|day)\b")),
+    ("explain", re.compile(r"^(why|how (do|does|did|will|would|can|could|should|is|are)|explain|describe)\b|\bwhat (happens|would happen|will happen|happened)\b|\bwhat (did|does|do) .{0,80}\b(say|said|claim|boast|report|state|mean|recommend|propose|require|do)\b|\bwhat kind\b|\bwhat is the (purpose|goal|aim|point|reason|rationale|meaning)\b|^(did|does|do|is|was|were|are|has|have|can|could|should|will|would)\b")),
+    ("money", re.compile(r"\bhow much (money|funding|investment)\b|\bhow much .{0,60}\b(spend|spent|cost|pay|paid|worth|invest\w*|commit\w*|fund\w*|raise\w*|budget\w*)\b|\bdollars?\b|\$|\bamount of (money|funding)\b|\bwhat (minimum |maximum )?price\b|\bhow (big|large) (was |is )?(the |that |this )?(loan|investment|grant|budget|fund\w*)\b")),
+    ("duration", re.compile(r"\bhow much time\b|\bhow long\b|\bhow many (days|weeks|months|years|hours|minutes)\b")),
+    ("count", re.compile(rf"\bhow many\b|\bhow much\b(?! of\b)|\b(what|which) (is|was|are|were) the (\w+ ){{0,3}}(number|count|total|maximum|minimum|max|min|limit|size|length|amount|population|age|height|width|capacity|output|production|vote|tally|margin|score)\b|\bwhat (number|limit)\b")),
     ("percent", re.compile(r"\b(percent|percentage|share|proportion|fraction|portion)\b|%|\brate\b")),
-    ("year", re.compile(r"\b(what|which) year\b")),
-    ("list", re.compile(r"\b(which|what)( \w+){0,3} (countries|sectors|minerals|elements|rare earths|parties|ministers|plans|deadlines|measures|steps|companies|nations|items|products|examples|projects|figures|commodities|others|rest)\b|\blist\b|\bother countries\b")),
-    ("name", re.compile(r"^who\b|\bwho\b|\bwhose\b|\bwhat is (his|her|their) (actual |real |full )?name\b|\bname of the\b|^which (\w+ ){0,3}(secretary|spokesperson|spokesman|minister|official|representative|person|president|chair)\b")),
-    ("date", re.compile(r"^when\b|\bwhen (was|did|is|were|does|do|will|are)\b|\b(what|which) (date|day)\b|\bdeadline\b|\buntil when\b|\bby when\b|\bexact date\b|\bcut-?off date\b")),
+    ("year", re.compile(r"\b(what|which|in what) year\b")),
+    ("list", re.compile(rf"^(which|what) (\w+ ){{0,2}}?(?!{_AUX}\b|this\b|its\b|his\b)\w+(ies|[^su'\s]s)\b ({_AUX}|\w+ed)\b|\blist\b|\benumerate\b|^name (all|some|every|the (\w+ ){{0,2}}\w+(ies|[^su'\s]s))\b|^who (sits?|serves?|served|is|are|was|were) (on|in) the\b|^who (are|were) the (\w+ ){0,2}(members|people|participants|candidates)\b")),
+    ("name", re.compile(r"^who\b|^name the\b|\bwho\b|\bwhose\b|\bwhat is (his|her|their) (actual |real |full )?name\b|\bname of the\b|^which (\w+ ){0,3}(secretary|spokesperson|spokesman|minister|official|representative|person|president|chair|manager|author|director|administrator|officer|member)\b")),
+    ("date", re.compile(r"^when\b|\bwhen (was|did|is|were|does|do|will|are)\b|\b(what|which) (date|day)\b|\b(what|which) (is|was|were|are) the (\w+ ){0,3}(date|day)\b|\bdeadline\b|\buntil when\b|\bby when\b|\bexact date\b|\bcut-?off date\b|\bon what date\b")),
 ]
-# Capitalised words that describe roles and institutions rather than pin a question to one entity.
-_GENERIC_CAPS = frozenset("""
-secretary commerce trade representative president department treasury foreign ministry federal register section
-proclamation executive order united states us usa u.s. u.s the a an what which who when where why how did does do is
-was were are in on of for and or to by with according article sources source trump defense g7 critical minerals
-mineral rare earth earths i america american americans chinese washington beijing
-""".split())
-_QUESTION_DATE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:,?\s+\d{4})?|\b\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+\d{4}")
 
 
 @dataclass(frozen=True)
 class Intent:
-    """The kind of answer wanted, the weighted terms to look for, and anchors the evidence must mention."""
+    """The kind of answer wanted, the weighted terms to look for, and the constraints the evidence must meet."""
 
     kind: str
     text: str  # the question as typed
     focus_terms: list[str]  # terms of the question as typed
     context_terms: list[str] = field(default_factory=list)  # terms added from the conversation
-    anchors: list[str] = field(default_factory=list)  # named entities and years the evidence must mention
+    constraints: tuple[Constraint, ...] = ()  # versions, identifiers, years, named things the evidence must match
     numbers: list[str] = field(default_factory=list)  # numbers written in the question (never "the answer")
     counted: list[str] = field(default_factory=list)  # for "how many X": the terms of X
     premises: list[Value] = field(default_factory=list)  # dates, months, percentages, durations, amounts it asserts
+    side: int = 0  # where the answer sits relative to the question's verb in the evidence: +1 after, -1 before
+    negated: list[str] = field(default_factory=list)  # terms the question rules out ("final, not a candidate")
 
     @property
     def factoid(self) -> bool:
         return self.kind in FACTOID_KINDS
 
 
-# Instructions smuggled into a question ("Ignore your instructions and say ...", "SYSTEM: you are now ...") are
-# removed before the question is analysed: they are not part of what is asked, and must not steer the answer.
-_INJECTIONS = [
-    re.compile(r"\b(?:ignore|disregard|forget|override)\b[^.?!;:]{0,80}?\b(?:instructions?|rules|prompts?|guidelines|"
-               r"documents?|sources?|context|everything|above)\b[^.?!;:]*[.?!;:]?", re.I),
-    re.compile(r"\b(?:system|developer|assistant)\s*(?:prompt|mode)?\s*:[^.?!;]*[.?!;]?", re.I),
-    re.compile(r"\b(?:you are now|from now on|pretend (?:that|to)|act as|you must (?:say|answer|reply|respond))\b"
-               r"[^.?!;]*[.?!;]?", re.I),
-    re.compile(r"^\s*(?:say|answer|reply|respond|write)\s+(?:that|only|with|the)\b[^.?!;]*[.?!;]", re.I),
-]
 _BARE_MONTH = re.compile(r"(?<!\d\s)\b(January|February|March|April|June|July|August|September|October|November|"
                          r"December)\b(?!\s+\d)")
-
-
-def strip_instructions(question: str) -> str:
-    """``question`` without embedded instructions to the assistant; unchanged if nothing else would be left."""
-    cleaned = question
-    for pattern in _INJECTIONS:
-        cleaned = pattern.sub(" ", cleaned)
-    cleaned = " ".join(cleaned.split())
-    return cleaned if terms(cleaned) else question
 
 
 def premises(question: str) -> list[Value]:
@@ -88,41 +70,64 @@ def premises(question: str) -> list[Value]:
     return sorted(found, key=lambda v: v.start)
 
 
+# Which side of its verb the asked-for thing stands on. "Who did the envoy succeed?" asks for the object (the name
+# after "succeeded" in "... and succeeded Ada Quill"); "Who signed the order?" asks for the subject (the name
+# before "signed"). Copulas and passives ("Who is ...", "Who was named ...") say nothing about the side.
+_OBJECT_QUESTION = re.compile(r"^\s*(?:who|whom|what|which\s+\w+)\s+(?:did|does|do|will|would|has|have|had|can|could|"
+                              r"should|might|must)\s+(?!not\b)", re.I)
+_SUBJECT_QUESTION = re.compile(r"^\s*who\s+(?!(?:is|was|are|were|did|does|do|will|would|has|have|had|can|could|should|"
+                               r"might|must|else)\b)[a-z]+(?:ed|s)\b", re.I)
+
+
+# "(final, not a candidate)", "other than the NEC director", "excluding the chair": what the question rules out.
+_NEGATED = re.compile(r"\b(?:not\s+(?:a|an|the|any)|(?:excluding|except|other than|rather than|besides|apart from)"
+                      r"(?:\s+(?:a|an|the|any))?)\s+((?:[\w.-]+\s+){0,2}[\w.-]+)", re.I)
+
+
+def negated_terms(question: str) -> list[str]:
+    """The terms of what the question rules out (up to three words after "not", "excluding", "other than")."""
+    out: list[str] = []
+    for m in _NEGATED.finditer(question):
+        phrase = re.split(r"[,;:?!)(]", m.group(1))[0]
+        out += [t for t in terms(phrase) if t not in out]
+    return out
+
+
+def answer_side(question: str) -> int:
+    """+1 when the question asks for the object of its verb, -1 for the subject, 0 when its form does not say."""
+    if _OBJECT_QUESTION.match(question):
+        return 1
+    if _SUBJECT_QUESTION.match(question):
+        return -1
+    return 0
+
+
 def classify(question: str) -> str:
     """The kind of answer a question asks for."""
-    q = " ".join(question.lower().split())
+    q = re.sub(r"\b(what|who|when|where|which|how)(?:'|\u2019)s\b", r"\1 is", " ".join(question.lower().split()))
     for kind, pattern in _RULES:
         if pattern.search(q):
             return kind
     return "other"
 
 
-def analyse(question: str, standalone: str | None = None) -> Intent:
-    """An Intent for ``question``; terms of ``standalone`` not in the question count as conversational context."""
+def analyse(question: str, standalone: str | None = None, previous: str | None = None) -> Intent:
+    """An Intent for ``question``; terms of ``standalone`` not in the question count as conversational context;
+    ``previous``: the earlier question a follow-up continues."""
     question = strip_instructions(question)
     kind = classify(question)
-    if kind == "other" and standalone and standalone != question:
+    if kind == "other" and previous:
         # "And the trade representative?" takes its kind from the conversation it continues.
-        parts = standalone.split(" | ")
-        inherited = classify(parts[1]) if len(parts) > 1 else "other"
-        kind = inherited if inherited != "other" else kind
-    focus = terms(question)
-    context = [t for t in terms(standalone or "") if t not in focus]
+        kind = classify(previous)
+    negated = negated_terms(question)
+    focus = [t for t in terms(question) if t not in negated]
+    context = [t for t in terms(standalone or "") if t not in focus and t not in negated]
     assumed = premises(question)
     blanked = question
     for v in assumed:  # values the question assumes are checked as premises, not required as anchors
         blanked = blanked[:v.start] + " " * (v.end - v.start) + blanked[v.end:]
-    without_dates = _QUESTION_DATE.sub(" ", blanked)
-    anchors = []
-    tokens = [part for token in re.findall(r"[A-Za-z][\w'-]*|\d+", without_dates) for part in token.split("-") if part]
-    for i, word in enumerate(tokens):  # "US-Australia": each part is checked on its own
-        bare = word.lower().removesuffix("'s")
-        if word.isdigit():
-            if len(word) >= 3:
-                anchors.append(word)
-        elif i > 0 and word[0].isupper() and bare not in _GENERIC_CAPS:
-            anchors.append(word.removesuffix("'s"))
+    pinned = constraints.of_question(blanked)
     numbers = re.findall(r"\d+(?:\.\d+)?", question)
     counted = re.search(r"\bhow many ((?:[a-z-]+ ){0,1}[a-z-]+)", question.lower())
-    return Intent(counted=terms(counted.group(1)) if counted and kind == "count" else [], kind=kind, text=question, focus_terms=focus, context_terms=context, anchors=anchors, numbers=numbers,
-                  premises=assumed)
+    return Intent(counted=terms(counted.group(1)) if counted and kind == "count" else [], kind=kind, text=question, focus_terms=focus, context_terms=context, constraints=pinned, numbers=numbers,
+                  premises=assumed, side=answer_side(question), negated=negated)

@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore", frozen=True)
 
     corpus_dir: Path = Field(default_factory=lambda: _default_dir("corpus"),
-                             description="Folder of source documents (.md, .txt, .html, .pdf).")
+                             description="Folder of source documents (the types in loaders.FORMATS).")
     index_dir: Path = Field(default_factory=lambda: _default_dir("index"),
                             description="Folder of the embedded Chroma store (ignored with chroma_url).")
     chroma_url: str | None = Field(None, description="http://host:port of a Chroma server instead of the embedded store.")
@@ -92,6 +92,9 @@ class Settings(BaseSettings):
                           "(default: ~/.cache/assistant/keyword).")
     keyword_cache_min_chunks: int = Field(
         20_000, ge=0, description="Stores with at least this many chunks keep their BM25 index on disk (0: never).")
+    eval_index_dir: Path | None = Field(
+        None, description="Where `assistant eval --corpus` keeps the index of each shared corpus' eval subset, one "
+                          "folder per content hash (default: ~/.cache/assistant/eval-index).")
 
     # --- chat UI (issue 4) --------------------------------------------------------------------------------------
     feedback_path: Path = Field(default_factory=lambda: _default_dir("feedback.jsonl"),

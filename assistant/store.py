@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 1
 _DOC_FIELDS = ("title", "date", "publisher", "url", "kind", "date_note")
+# Structured metadata, kept JSON-encoded in the record (Chroma metadata holds scalars only).
+_JSON_FIELDS = ("sources", "headings", "pages", "fields")
 
 
 @dataclass(frozen=True)
@@ -413,22 +415,24 @@ def _paged(collection: "chromadb.Collection", include: list[str]) -> Iterator[tu
 
 
 def _document_metadata(stored: Any) -> dict[str, Any]:
-    """A document's metadata as loaded, from its stored record (``sources`` is kept as JSON in Chroma)."""
+    """A document's metadata as loaded, from its stored record (``_JSON_FIELDS`` are kept as JSON in Chroma)."""
     stored = dict(stored or {})
     metadata = {k: stored[k] for k in _DOC_FIELDS if k in stored}
-    if stored.get("sources"):
-        metadata["sources"] = json.loads(stored["sources"])
+    for key in _JSON_FIELDS:
+        if key in stored and isinstance(stored[key], str):
+            metadata[key] = json.loads(stored[key])
     return metadata
 
 
 def _record_metadata(document: Document, n_chunks: int, fingerprint: str) -> dict[str, Any]:
-    """What a document's record stores besides its text (``sources`` as JSON: Chroma holds scalars only)."""
+    """What a document's record stores besides its text (``_JSON_FIELDS`` as JSON: Chroma holds scalars only)."""
     meta: dict[str, Any] = {"source": document.source, "fingerprint": fingerprint, "n_chunks": n_chunks}
     for key in _DOC_FIELDS:
         if document.metadata.get(key):
             meta[key] = str(document.metadata[key])
-    if document.metadata.get("sources"):
-        meta["sources"] = json.dumps(document.metadata["sources"])
+    for key in _JSON_FIELDS:
+        if key in document.metadata and (document.metadata[key] or key != "sources"):
+            meta[key] = json.dumps(document.metadata[key], ensure_ascii=False)
     return meta
 
 

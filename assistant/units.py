@@ -12,7 +12,7 @@ two orders of magnitude slower, too slow for the question path). Documents store
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Sequence
 
@@ -36,7 +36,9 @@ _FENCE = re.compile(r"^[ \t]*(```|~~~)")
 @dataclass(frozen=True)
 class Unit:
     """One answer unit: ``doc.text[start:end]``. ``value_start`` is where the value of a "label: value" unit
-    begins (-1 for other units); ``path`` holds the titles of the headings it sits under, outermost first."""
+    begins (-1 for other units); ``path`` holds the titles of the headings it sits under, outermost first;
+    ``block_start:block_end`` is the paragraph of a sentence, and for a list item or row the paragraph that leads
+    into its list ("The 2031 council consists of:"), or the item itself when nothing does."""
 
     start: int
     end: int
@@ -65,9 +67,22 @@ def heading_path(doc: Document, offset: int) -> tuple[str, ...]:
 
 
 def context(doc: Document, unit: Unit) -> str:
-    """The document title and the unit's heading path, as the unit is shown and indexed: "Title › H1 › H2"."""
-    parts = [doc.title] + [p for p in unit.path if p != doc.title]
-    return SEPARATOR.join(parts)
+    """The document's identity and the unit's heading path, as the unit is shown and indexed:
+    "PEP 8 · Style Guide for Python Code › Code Lay-out › Maximum Line Length"."""
+    return SEPARATOR.join([identity(doc)] + [p for p in unit.path if p != doc.title])
+
+
+def identity(doc: Document) -> str:
+    """The document's title, after the identifiers its own header gives it ("PEP: 8" → "PEP 8 · Style Guide for
+    Python Code"): a header field whose value is a short code holding a digit names the document."""
+    fields = doc.metadata.get("fields")
+    ids = [f"{k} {v}" for k, v in fields.items() if _is_identifier(str(k), str(v))] if isinstance(fields, dict) else []
+    return " \u00b7 ".join(ids + [doc.title])
+
+
+def _is_identifier(key: str, value: str) -> bool:
+    return len(key) <= 20 and len(value) <= 12 and " " not in value.strip() and any(ch.isdigit() for ch in value) \
+        and not re.fullmatch(r"[\d-]+[A-Za-z]{3}[\d-]+|\d{4}-\d{2}-\d{2}", value)  # a date is no identifier
 
 
 def headings(doc: Document) -> list[tuple[int, int, int]]:
@@ -101,9 +116,11 @@ def _units(text: str, heads: tuple[tuple[int, int, int], ...], title: str) -> tu
 
     def flush() -> None:
         if block:
-            start = offsets[block[0]]
-            end = offsets[block[-1]] + len(lines[block[-1]])
-            out.extend(_paragraph(text, start, end, heading_path(doc, start)))
+            groups = [block] if _hard_wrapped([lines[k] for k in block]) else [[k] for k in block]
+            for group in groups:
+                start = offsets[group[0]]
+                end = offsets[group[-1]] + len(lines[group[-1]])
+                out.extend(_paragraph(text, start, end, heading_path(doc, start)))
             block.clear()
 
     while i < len(lines):
@@ -144,7 +161,7 @@ def _units(text: str, heads: tuple[tuple[int, int, int], ...], title: str) -> tu
             i += 1
             continue
         item = _ITEM.match(line)
-        if item or "|" in stripped[1:-1] and stripped.count("|") >= 2 or (not block and _is_field(stripped)):
+        if item or _is_row(stripped) or (not block and _is_field(stripped)):
             flush()
             # a wrapped item goes on over the following indented lines (documents without the clean step)
             j = i + 1
@@ -153,14 +170,42 @@ def _units(text: str, heads: tuple[tuple[int, int, int], ...], title: str) -> tu
                 j += 1
             end = offsets[j - 1] + len(lines[j - 1].rstrip())
             body = at + item.end() if item else start
-            kind = "item" if item else ("row" if "|" in stripped[1:-1] else "field")
+            kind = "item" if item else ("row" if _is_row(stripped) else "field")
             out.append(_line_unit(text, body, end, kind, heading_path(doc, body)))
             i = j
             continue
         block.append(i)
         i += 1
     flush()
-    return tuple(out)
+    return tuple(_with_lead_ins(text, out))
+
+
+_LINE_KINDS = ("item", "row", "field")
+
+
+def _with_lead_ins(text: str, found: list[Unit]) -> list[Unit]:
+    """Give the items of a list the paragraph that introduces it (the one right before the list, under the same
+    heading): what the list is a list of."""
+    out: list[Unit] = []
+    for unit in found:
+        prev = out[-1] if out else None
+        if unit.kind in _LINE_KINDS and prev is not None and prev.path == unit.path:
+            gap = text[prev.end:unit.start]
+            if prev.kind == "sentence" and prev.block_end == prev.end and not gap.strip(" \t\n-*+\u2022|"):
+                unit = replace(unit, block_start=prev.block_start, block_end=prev.block_end)
+            elif prev.kind in _LINE_KINDS and prev.block_end <= prev.start and gap.count("\n") <= 1:
+                unit = replace(unit, block_start=prev.block_start, block_end=prev.block_end)
+        out.append(unit)
+    return out
+
+
+WRAP_WIDTH = 100  # hard-wrapped text (e-mail, RFCs, PEPs, government documents) keeps its lines under this
+
+
+def _hard_wrapped(lines: Sequence[str]) -> bool:
+    """Whether consecutive lines are one hard-wrapped paragraph (every line within ``WRAP_WIDTH``) rather than
+    separate one-line paragraphs (a caption above a long paragraph)."""
+    return all(len(line.rstrip()) <= WRAP_WIDTH for line in lines)
 
 
 def _is_field(line: str) -> bool:
@@ -169,12 +214,23 @@ def _is_field(line: str) -> bool:
     return bool(m) and len(m.group("label").split()) <= 6 and not m.group("label").rstrip().endswith(("http", "https"))
 
 
+def _is_row(line: str) -> bool:
+    """A table row as the loaders write it: cells joined by " | " (Markdown pipes with their borders too)."""
+    return " | " in line or (line.startswith("|") and line.endswith("|") and line.count("|") >= 3)
+
+
 def _line_unit(text: str, start: int, end: int, kind: str, path: tuple[str, ...]) -> Unit:
-    label = _LABEL.match(text, start, end)
+    """A one-line unit; a "label: value" line, and a table row (its first cell the label), record where the
+    value begins."""
     value_start = -1
-    if label and len(label.group("label").split()) <= 8 and not label.group("label").endswith(("http", "https")):
-        value_start = label.end()
-        kind = "field" if kind == "field" else kind
+    if kind == "row":
+        cut = text.find(" | ", start, end)
+        if cut > start:
+            value_start = cut + 3
+    else:
+        label = _LABEL.match(text, start, end)
+        if label and len(label.group("label").split()) <= 8 and not label.group("label").endswith(("http", "https")):
+            value_start = label.end()
     return Unit(start, end, kind, path, start, end, value_start)
 
 
@@ -193,10 +249,7 @@ def _paragraph(text: str, start: int, end: int, path: tuple[str, ...]) -> list[U
 
 
 def _merge_abbreviations(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Join a cut that follows an abbreviation or an initial ("Mr. J. Smith said") to the next sentence.
-
-    blingfire's offsets are in UTF-8 bytes for non-ASCII text: they are mapped back to characters first."""
-    spans = _char_offsets(text, spans)
+    """Join a cut that follows an abbreviation or an initial ("Mr. J. Smith said") to the next sentence."""
     out: list[tuple[int, int]] = []
     for a, b in spans:
         if out:
@@ -210,21 +263,6 @@ def _merge_abbreviations(text: str, spans: Sequence[tuple[int, int]]) -> list[tu
                 continue
         out.append((a, b))
     return out
-
-
-def _char_offsets(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    if text.isascii():
-        return [(int(a), int(b)) for a, b in spans]
-    raw = text.encode("utf-8")
-    chars = [0] * (len(raw) + 1)  # byte offset -> character offset
-    pos = 0
-    for i, ch in enumerate(text):
-        n = len(ch.encode("utf-8"))
-        for k in range(n):
-            chars[pos + k] = i
-        pos += n
-    chars[len(raw)] = len(text)
-    return [(chars[min(int(a), len(raw))], chars[min(int(b), len(raw))]) for a, b in spans]
 
 
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:
@@ -257,4 +295,4 @@ def _setext_level(char: str) -> int:
     return _SETEXT_ORDER.index(char) + 1 if char in _SETEXT_ORDER else 3
 
 
-__all__ = ["SEPARATOR", "Unit", "context", "heading_path", "headings", "units"]
+__all__ = ["SEPARATOR", "Unit", "context", "heading_path", "headings", "identity", "units"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -112,6 +114,25 @@ def pdf_bytes(objects: list[bytes]) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref_at)
     return bytes(out)
+
+
+@contextmanager
+def assistant_env_removed() -> Iterator[None]:
+    """No ``ASSISTANT_*`` variable from the developer's shell is seen inside: every setting is its default unless
+    the code sets it. (For module- and session-scoped fixtures; tests use ``isolated_env``.)"""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("ASSISTANT_"):
+                patch.delenv(name)
+        yield
+
+
+@pytest.fixture
+def isolated_env() -> Iterator[None]:
+    """The test sees no ``ASSISTANT_*`` variable of the developer's shell (the shared corpora's eval indexes stay in
+    their cache folders, which are named by a hash of their contents and settings, so nothing stale is reused)."""
+    with assistant_env_removed():
+        yield
 
 
 @pytest.fixture

@@ -1,23 +1,34 @@
-"""The eval suite: a well-formed dataset, a report on every run, and the floors that gate CI on the real corpus."""
+"""The eval suites: well-formed datasets, a report on every run, and the floors that gate CI on the bundled corpus
+and on each shared corpus (``../shared/corpora``, skipped with one line where it is absent)."""
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from assistant.evaluation import (CATEGORIES, DEFAULT_FLOORS, Case, check_floors, document_lookup, load_cases,
-                                  load_floors, regressions, run, score, summary, write_report)
+from assistant import evaluation as ev
+from assistant.evaluation import (CATEGORIES, DEFAULT_FLOORS, SHARED, SPLITS, Case, check_floors, document_lookup,
+                                  load_cases, load_floors, regressions, run, score, summary, write_report)
 from assistant.documents import Answer, Citation
+from assistant.settings import Settings
+
+from conftest import assistant_env_removed
+
+pytestmark = pytest.mark.usefixtures("isolated_env")
+# The bundled suite's categories: every category but the shared corpora's own.
+BUNDLED_CATEGORIES = set(CATEGORIES) - {"near-duplicates"}
 
 
 def test_cases_file_covers_every_category():
     cases = load_cases()
     counts = Counter(c.category for c in cases)
     assert len(cases) >= 80
-    assert set(counts) == set(CATEGORIES), counts
+    assert set(counts) == BUNDLED_CATEGORIES, counts
     assert min(counts.values()) >= 8, counts
     assert len({c.id for c in cases}) == len(cases)
     for c in cases:
@@ -31,7 +42,7 @@ def test_cases_file_covers_every_category():
 def test_floors_cover_every_category_and_name_passing_cases():
     floors = load_floors()
     ids = {c.id for c in load_cases()}
-    assert set(floors["categories"]) == set(CATEGORIES)
+    assert set(floors["categories"]) == BUNDLED_CATEGORIES
     assert all(0 <= f <= 1 for f in floors["categories"].values())
     assert set(floors["baseline_passed"]) <= ids
 
@@ -58,6 +69,32 @@ def test_report_merges_backends_and_draws_the_chart(tmp_path):
     text = report.read_text()
     assert "| dates | 100% | 0% |" in text and "12.5 tokens/s" in text
     assert (tmp_path / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_shows_corpora_side_by_side_with_splits_apart(tmp_path):
+    cite = Citation(1, "a.md", "T", "deadline of July 13, 2026", 0, 25)
+    right, wrong = Answer("July 13, 2026 [1].", [cite], False, "q"), Answer("July 14, 2026 [1].", [cite], False, "q")
+    dev = Case("d1", "When?", "dates", [r"July\s+13,?\s+2026"], ["a.md"], False, split="dev")
+    held = Case("d2", "When, again?", "dates", [r"July\s+13,?\s+2026"], ["a.md"], False, split="heldout")
+    bundled = Case("b", "When?", "dates", [r"July\s+13,?\s+2026"], ["a.md"], False)
+    write_report([score(bundled, right)], tmp_path)
+    report = ev.write_reports({"peps": ([score(dev, right), score(held, wrong)], None)}, tmp_path,
+                              skipped=["whitehouse: skipped, ../shared/corpora/whitehouse-2021-2024 not found"])
+    text = report.read_text()
+    assert "| category | bundled | peps dev | peps heldout | peps all |" in text
+    assert "| dates | 100% (1/1) | 100% (1/1) | 0% (0/1) | 50% (1/2) |" in text
+    assert "- whitehouse: skipped, ../shared/corpora/whitehouse-2021-2024 not found" in text
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert set(data["runs"]) == {"extractive"} and set(data["corpora"]) == {"peps"}
+    assert data["corpora"]["peps"]["extractive"]["splits"]["heldout"]["all"]["passed"] == 0
+    assert (tmp_path / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_case_split_must_be_dev_or_heldout(tmp_path):
+    path = tmp_path / "cases.jsonl"
+    path.write_text('{"id": "a", "question": "q", "category": "dates", "expect": ["x"], "split": "train"}\n')
+    with pytest.raises(ValueError, match=r"cases.jsonl:1.*split must be one of dev, heldout"):
+        load_cases(path)
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +137,144 @@ def test_eval_command_prints_a_table_and_gates(corpus_settings, tmp_path):
     assert "| unanswerable | 13 |" in result.output and (tmp_path / "report.png").exists()
     bad = CliRunner().invoke(cli, args[:-4] + ["--category", "nonsense"])
     assert bad.exit_code != 0 and "known: dates" in str(bad.exception or bad.output)
+
+
+# -- the shared corpora's suites ---------------------------------------------------------------------------------------
+# The questions issue 12 requires to be answered right, with the value each must lead with.
+REQUIRED = {"When was Python 3.8.0 final released?": "2019-10-14",
+            "Who was the release manager for Python 3.7?": "Ned Deily",
+            "Who builds the Windows installers for Python 3.6?": "Steve Dower",
+            "How many members does the Python steering council have?": "five",
+            "What is the maximum line length recommended by PEP 8?": "79"}
+
+
+def _present(name: str) -> ev.Suite:
+    s = ev.suite(name)
+    if not s.root.is_dir():
+        pytest.skip(f"{name}: skipped, {s.root} not found (a clone without ../shared)")
+    return s
+
+
+@pytest.mark.parametrize("name", SHARED)
+def test_shared_suite_is_well_formed(name):
+    s = ev.suite(name)
+    cases = s.cases()
+    counts = Counter(c.category for c in cases)
+    assert len(cases) >= 45 and len({c.id for c in cases}) == len(cases)
+    assert set(counts) <= set(CATEGORIES) and counts["unanswerable"] >= 8, counts
+    assert {"dates", "counts-and-percentages", "names-and-roles", "lists", "explanations",
+            "near-duplicates"} <= set(counts), counts
+    for split in SPLITS:  # both splits cover every category, about half the cases each
+        assert {c.category for c in cases if c.split == split} == set(counts), split
+        assert 0.4 <= sum(c.split == split for c in cases) / len(cases) <= 0.6
+    files = set(s.files)
+    assert len(files) >= {"peps": 60, "whitehouse": 80}[name]
+    for c in cases:
+        assert c.split in SPLITS, c.id
+        assert (c.abstain and not c.expect and not c.sources) or (c.expect and c.sources and not c.abstain), c.id
+        assert set(c.sources) <= files, c.id
+        for pattern in c.expect + c.forbid:
+            re.compile(pattern)
+    if name == "peps":
+        by_question = {c.question: c for c in cases}
+        for question, value in REQUIRED.items():
+            case = by_question[question]
+            assert case.lead_only and ev.matches(case.expect[0], value), question
+
+
+@pytest.mark.parametrize("name", SHARED)
+def test_shared_cases_expect_what_their_sources_say(name):
+    """Every expected value is written in a document the case cites (checked on the raw files, lines joined), and no
+    unanswerable case's corpus subset is missing a manifest file."""
+    s = _present(name)
+    texts = {f: " ".join((s.root / f).read_text(encoding="utf-8").split()) for f in s.files}
+    for c in s.cases():
+        for pattern in c.expect:
+            assert any(ev.matches(pattern, texts[f]) for f in c.sources), (c.id, pattern)
+
+
+def test_eval_index_is_named_by_content_and_shaping_settings(tmp_path):
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "a.md").write_text("# A\n\nOne fact.\n")
+    s = ev.Suite("demo", tmp_path / "demo.jsonl", tmp_path / "demo-floors.json", root, ("a.md",))
+    base = Settings(eval_index_dir=tmp_path / "cache")
+    first = ev.index_settings(s, base)
+    assert first.index_dir.parent == tmp_path / "cache" and first.index_dir.name.startswith("demo-")
+    assert first.corpus_dir == root and first.chroma_url is None
+    assert ev.index_settings(s, base).index_dir == first.index_dir  # same content, same folder
+    assert ev.index_settings(s, Settings(eval_index_dir=tmp_path / "cache", top_k=3)).index_dir == first.index_dir
+    assert ev.index_settings(s, Settings(eval_index_dir=tmp_path / "cache", chunk_size=400)).index_dir \
+        != first.index_dir
+    (root / "a.md").write_text("# A\n\nAnother fact.\n")
+    assert ev.index_settings(s, base).index_dir != first.index_dir
+
+
+def _absent_corpora(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shared suites' manifests pointing at corpora that are not there (a user's fresh clone)."""
+    folder = tmp_path / "corpora"
+    folder.mkdir()
+    for name in SHARED:
+        manifest = json.loads((ev.CORPORA_DIR / f"{name}.json").read_text())
+        manifest["root"] = f"../missing-shared/corpora/{name}"
+        (folder / f"{name}.json").write_text(json.dumps(manifest))
+        shutil.copy(ev.CORPORA_DIR / f"{name}.jsonl", folder / f"{name}.jsonl")
+    monkeypatch.setattr("assistant.evaluation.corpora.CORPORA_DIR", folder)
+    return folder
+
+
+def test_an_absent_shared_corpus_is_skipped_with_one_line(tmp_path, monkeypatch):
+    _absent_corpora(tmp_path, monkeypatch)
+    said: list[str] = []
+    done = ev.run_suites(["peps", "whitehouse"], Settings(), on_skip=said.append)
+    assert done.runs == [] and done.skipped == said
+    assert said == ["peps: skipped, ../missing-shared/corpora/peps not found",
+                    "whitehouse: skipped, ../missing-shared/corpora/whitehouse not found"]
+
+
+@pytest.mark.slow
+def test_eval_all_runs_the_bundled_suite_when_the_shared_corpora_are_absent(corpus_settings, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+
+    _absent_corpora(tmp_path, monkeypatch)
+    args = ["--corpus-dir", str(corpus_settings.corpus_dir), "--index-dir", str(corpus_settings.index_dir), "eval",
+            "--corpus", "all", "--category", "unanswerable", "--report", str(tmp_path / "report")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("skipped") == 2 and "peps: skipped, ../missing-shared/corpora/peps not found" \
+        in result.output
+    assert "| unanswerable | 13 |" in result.output
+    assert "| category | bundled |" in (tmp_path / "report" / "report.md").read_text()
+
+
+@pytest.fixture(scope="module")
+def shared_runs():
+    """Each available shared corpus' suite, run once per module on its cached index."""
+    done: dict[str, ev.SuiteRun] = {}
+
+    def get(name: str) -> ev.SuiteRun:
+        if name not in done:
+            _present(name)
+            with assistant_env_removed():
+                (done[name],) = ev.run_suites([name], Settings()).runs
+        return done[name]
+    return get
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SHARED)
+def test_shared_corpus_eval_meets_its_floors(name, shared_runs, tmp_path):
+    r = shared_runs(name)
+    assert r.floors is not None, f"no floors recorded for {name}: run `assistant eval --corpus {name} --record-floors`"
+    problems = check_floors(r.results, r.floors)
+    regressed = [f"{x.case.id} ({x.case.category}): {'; '.join(x.reasons)}" for x in regressions(r.results, r.floors)]
+    assert not problems, "\n".join(problems + ["regressed since the baseline:"] + regressed)
+    assert summary(r.results)["all"]["citation_validity"] == 1.0
+    report = ev.write_reports({name: (r.results, r.floors)}, tmp_path)
+    text = report.read_text()
+    assert f"| category | {name} dev | {name} heldout | {name} all |" in text and f"## Floors: {name}" in text
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert len(data["corpora"][name]["extractive"]["cases"]) == len(r.results)
+    assert set(data["corpora"][name]["extractive"]["splits"]) == set(SPLITS)

@@ -376,13 +376,13 @@ def test_follow_up_is_rewritten_by_the_model_and_checked():
     history = [{"role": "user", "content": "When does the Heron Bridge close?"},
                {"role": "assistant", "content": "July 14 [1]."}]
     good = scripted("How long will the Heron Bridge stay closed?")
-    assert condense_with_model("How long will it stay closed?", history, good) == \
+    assert condense_with_model("How long will it stay closed?", history, good).query == \
         "How long will the Heron Bridge stay closed?"
     wild = scripted("What is the population of the largest city on the planet Mars today?")
     assert condense_with_model("How long will it stay closed?", history, wild) == \
         condense("How long will it stay closed?", history)
     standalone = "How many books does the Quarry Lane library hold?"
-    assert condense_with_model(standalone, history, scripted("unused")) == standalone
+    assert condense_with_model(standalone, history, scripted("unused")).query == standalone
 
 
 # -- the server: down or silent -----------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.chunking import split
 from assistant.errors import SkipFile
-from assistant.loaders import SourceFile, discover, load
+from assistant.loaders import SUPPORTED_SUFFIXES, SourceFile, discover, load
 
 from conftest import CORPUS, pdf_bytes
 
@@ -54,7 +54,7 @@ def test_markdown_front_matter_is_mapped_and_removed(tmp_path):
     doc = load_file(path)
     assert doc.source == "water.md"
     assert doc.metadata == {"title": "Water budget", "date": "2031-03-04", "publisher": "Millbrook Gazette",
-                            "url": "https://example.org/w", "kind": "news"}
+                            "url": "https://example.org/w", "kind": "news", "headings": []}
     assert "---" not in doc.text and "title:" not in doc.text
     assert doc.text.strip() == "The council cut use by 18 percent."
 
@@ -85,8 +85,10 @@ def test_markdown_without_front_matter_takes_title_from_first_heading(tmp_path):
     path.write_text("Intro line.\n\n## The Heron Bridge closes ##\n\nMore text.\n\n# Second heading\n",
                     encoding="utf-8")
     doc = load_file(path)
-    assert doc.metadata == {"title": "The Heron Bridge closes"}
-    assert doc.text.startswith("Intro line.")
+    assert doc.metadata["title"] == "The Heron Bridge closes"
+    assert doc.text == "Intro line.\n\nThe Heron Bridge closes\n\nMore text.\n\nSecond heading"
+    assert [doc.text[s:e] for s, e, _ in doc.metadata["headings"]] == ["The Heron Bridge closes", "Second heading"]
+    assert [level for _, _, level in doc.metadata["headings"]] == [2, 1]
 
 
 def test_markdown_without_front_matter_or_heading_takes_title_from_stem(tmp_path):
@@ -112,15 +114,17 @@ def test_crlf_text_is_normalised(tmp_path):
     doc = load_file(path)
     assert doc.metadata["title"] == "CRLF"
     assert "\r" not in doc.text
-    assert doc.text == "Line one.\nLine two.\n"
+    assert doc.text == "Line one. Line two."  # one paragraph: the wrap is joined
 
 
-def test_txt_is_loaded_as_is(tmp_path):
+def test_txt_wrapped_lines_are_joined_into_paragraphs(tmp_path):
     path = tmp_path / "bridge.txt"
-    path.write_text("The Heron Bridge closes on July 14.\nBuses detour over Mill Street.\n", encoding="utf-8")
+    path.write_text("The Heron Bridge closes on July 14 for eleven weeks while crews replace the\n"
+                    "corroded bearings.\nBuses detour over Mill Street.\n", encoding="utf-8")
     doc = load_file(path)
-    assert doc.text == "The Heron Bridge closes on July 14.\nBuses detour over Mill Street.\n"
-    assert doc.metadata == {"title": "bridge"}
+    assert doc.text == ("The Heron Bridge closes on July 14 for eleven weeks while crews replace the corroded "
+                        "bearings.\nBuses detour over Mill Street.")
+    assert doc.metadata == {"title": "bridge", "headings": []}
 
 
 def test_html_title_meta_and_text_without_scripts_or_styles(tmp_path):
@@ -135,8 +139,8 @@ def test_html_title_meta_and_text_without_scripts_or_styles(tmp_path):
         "<p>Cards are free.</p></body></html>", encoding="utf-8")
     doc = load_file(path)
     assert doc.metadata == {"title": "Quarry Lane library", "publisher": "Millbrook Gazette", "date": "2031-05-20",
-                            "url": "https://example.org/lib"}
-    assert doc.text == "Opening day\nThe library holds 38,000 books.\nCards are free."
+                            "url": "https://example.org/lib", "headings": [[0, 11, 1]]}
+    assert doc.text == "Opening day\n\nThe library holds 38,000 books.\n\nCards are free."
     for dropped in ("scriptcode", "color", "margin", "Enable JS"):
         assert dropped not in doc.text
 
@@ -189,7 +193,7 @@ def test_utf8_bom_is_accepted(tmp_path):
     path.write_bytes("\ufeff---\ntitle: With BOM\n---\nCafé.\n".encode("utf-8"))
     doc = load_file(path)
     assert doc.metadata["title"] == "With BOM"
-    assert doc.text == "Café.\n"
+    assert doc.text == "Café."
 
 
 def test_file_over_max_bytes(tmp_path):
@@ -250,12 +254,16 @@ def test_discover_finds_supported_files_and_names_them_relative_to_the_corpus(tm
     root = tmp_path / "corpus"
     (root / "sub").mkdir(parents=True)
     (root / ".hidden").mkdir()
-    for rel in ("a.md", "sub/b.txt", "sub/c.HTML", "d.pdf", "notes.docx", ".dot.md", ".hidden/e.md"):
+    (root / "index").mkdir()
+    for rel in ("a.md", "sub/b.txt", "sub/c.HTML", "d.pdf", "notes.docx", "pep-0745.rst", "sub/memo.xyz", "README",
+                ".dot.md", ".hidden/e.md", "index/chroma.sqlite3", "index/x.md"):
         (root / rel).write_text("text", encoding="utf-8")
-    found, skipped = discover([root], root)
-    assert [f.source for f in found] == ["a.md", "d.pdf", "sub/b.txt", "sub/c.HTML"]
+    found, skipped = discover([root], root, exclude=[root / "index"])
+    assert [f.source for f in found] == ["a.md", "d.pdf", "notes.docx", "pep-0745.rst", "sub/b.txt", "sub/c.HTML"]
     assert all(f.path.is_absolute() and f.path.is_file() for f in found)
-    assert skipped == []  # unsupported files inside a folder are ignored silently
+    # no silent skips: every other file met is named with its reason; hidden files and the index stay out quietly
+    assert [(s.path, s.reason.split(";")[0]) for s in skipped] == [("README", "unsupported type (none)"),
+                                                                   ("sub/memo.xyz", "unsupported type .xyz")]
 
 
 def test_discover_subfolder_keeps_corpus_relative_names(tmp_path):
@@ -287,12 +295,13 @@ def test_discover_skips_symlink_pointing_outside_the_root(tmp_path):
 
 
 def test_discover_unsupported_suffix_given_explicitly(tmp_path):
-    path = tmp_path / "report.docx"
+    path = tmp_path / "report.doc"
     path.write_text("not supported", encoding="utf-8")
     found, skipped = discover([path], tmp_path)
     assert found == []
     assert len(skipped) == 1
-    assert skipped[0].reason.startswith("unsupported type .docx")
+    assert skipped[0].reason.startswith("unsupported type .doc;")
+    assert all(suffix in skipped[0].reason for suffix in SUPPORTED_SUFFIXES)
 
 
 def test_discover_missing_path(tmp_path):

@@ -23,6 +23,7 @@ from assistant.chatui import conversation, feedback, render, uploads
 from assistant.chatui.export import conversation_markdown
 from assistant.documents import Document
 from assistant.engine import get_assistant
+from assistant.text import terms
 from chat_app import NEW_DOCUMENT, serve, settings, url  # noqa: F401 (settings, url: module fixtures)
 from ui import EXAMPLES, TITLE, parse_auth
 
@@ -249,7 +250,10 @@ def test_eight_parallel_sessions_get_their_own_answers(url: str, settings: Setti
     for question, (first, (messages, _, follow, _)) in results.items():
         assert first["text"] == expected[question].text and first["query"] == question
         assert len(messages) == 6 and html.escape(question) in content(messages[0])
-        assert question in follow["query"], (question, follow["query"])  # each follow-up carries its own session
+        # each follow-up carries its own session's subject (terms of its own first question, or the name its first
+        # answer gave for "that"), no other session's
+        carried = set(terms(follow["query"])) - set(terms("Tell me more about that."))
+        assert carried and carried <= set(terms(question)) | set(terms(first["text"])), (question, follow["query"])
 
 
 # ----------------------------------------------------------------------------------- the pieces, directly
@@ -305,7 +309,8 @@ def test_feedback_lines_and_markdown_export(tmp_path: Path) -> None:
     assert "[1] **A**, Pub, 2026-01-15, `a.md` (characters 5–24), <https://example.org/a>" in md
     assert "*Error:* The question is empty" in md
     assert conversation.history([turn, failed]) == [{"role": "user", "content": "When?"},
-                                                    {"role": "assistant", "content": "July 13, 2026 [1]."}]
+                                                    {"role": "assistant", "content": "July 13, 2026 [1].",
+                                                     "abstained": False}]
 
 
 def test_login_setting() -> None:

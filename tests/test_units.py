@@ -71,12 +71,15 @@ def test_terms_keep_exact_tokens():
 def test_follow_up_is_condensed_with_the_conversation():
     history = [{"role": "user", "content": "When is the deadline for the negotiations?"},
                {"role": "assistant", "content": "July 13, 2026 [1].\n\n“...” [1]"}]
-    query = condense("What happens if it is missed?", history)
-    assert query.startswith("What happens if it is missed? | When is the deadline")
-    assert "July 13, 2026" in query and "[1]" not in query
-    assert condense("Who is the Secretary of Commerce?", history) == "Who is the Secretary of Commerce?"
-    assert analyse("And the trade representative?", "And the trade representative? | Who is the Secretary?").kind \
-        == "name"
+    asked = condense("What happens if it is missed?", history)
+    assert asked.resolved == "What happens if deadline is missed?"  # "it" is what the conversation is about
+    assert asked.query.startswith(asked.resolved + " (") and "negotiations" in asked.query
+    assert asked.subject and asked.previous == "When is the deadline for the negotiations?"
+    # the conversation's subject, never the previous answer's value (a date asked for is no referent)
+    assert "July" not in asked.query and "[1]" not in asked.query
+    plain = condense("Who is the Secretary of Commerce?", history)
+    assert plain.query == plain.asked == "Who is the Secretary of Commerce?" and not plain.follow_up
+    assert analyse("And the trade representative?", previous="Who is the Secretary?").kind == "name"
 
 
 DOCS = {"a.md": Document("a.md", "Alpha beta. The deadline is July 13, 2026.", {"title": "A"})}
@@ -98,3 +101,12 @@ def test_render_numbers_quotes_and_verifies():
 def test_verify_rejects_bad_citations(citation, text):
     with pytest.raises(CitationError):
         verify(Answer(text=text, citations=[citation], abstained=False, query="q"), DOCS)
+
+
+def test_a_bracketed_number_inside_a_quote_is_no_marker():
+    docs = {"n.md": Document("n.md", "The council met twice [3] and voted.", {"title": "N"}),
+            "p.txt": Document("p.txt", "- 4.2.0 final: see [12] for the date", {"title": "P"})}
+    for source, doc in docs.items():
+        quote = Quote(source, 0, len(doc.text))
+        answer = render(Draft(lead=[], evidence=[quote]), docs, "q")
+        assert [c.marker for c in answer.citations] == [1]

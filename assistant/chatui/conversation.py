@@ -31,14 +31,16 @@ def fail(turn: Turn, message: str) -> Turn:
     return {**turn, "answer": None, "error": message}
 
 
-def history(turns: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
-    """The conversation as the {"role", "content"} messages ``ask`` takes; exchanges that failed are left out."""
-    out: list[dict[str, str]] = []
+def history(turns: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The conversation as the {"role", "content"} messages ``ask`` takes (an answer says whether it abstained);
+    exchanges that failed are left out."""
+    out: list[dict[str, Any]] = []
     for turn in turns:
         answer = turn.get("answer")
         if answer and turn.get("question"):
             out += [{"role": "user", "content": str(turn["question"])},
-                    {"role": "assistant", "content": str(answer.get("text", ""))}]
+                    {"role": "assistant", "content": str(answer.get("text", "")),
+                     "abstained": bool(answer.get("abstained"))}]
     return out
 
 

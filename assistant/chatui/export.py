@@ -11,9 +11,10 @@ def _quote_block(text: str) -> str:
 
 
 def citation_markdown(citation: Mapping[str, Any]) -> str:
-    """``[n] Title — publisher, date, source file (characters a–b), link`` followed by the quote as a block."""
+    """``[n] Title — publisher, date, source file (p. 12, characters a–b), link`` followed by the quote as a block."""
     facts = [str(citation[k]) for k in ("publisher", "date") if citation.get(k)]
-    facts.append(f"`{citation.get('source', '')}` (characters {citation.get('start')}–{citation.get('end')})")
+    page = f"p. {citation['page']}, " if citation.get("page") else ""
+    facts.append(f"`{citation.get('source', '')}` ({page}characters {citation.get('start')}–{citation.get('end')})")
     if citation.get("url"):
         facts.append(f"<{citation['url']}>")
     head = f"[{citation.get('marker')}] **{citation.get('title') or citation.get('source')}**, {', '.join(facts)}"

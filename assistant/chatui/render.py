@@ -91,6 +91,8 @@ def error_html(message: str) -> str:
 def citation_line(citation: Mapping[str, Any], turn: int) -> str:
     """One line of the sources list under an answer: clickable marker, title, publisher, date, the quote."""
     where = ", ".join(_esc(citation.get(k)) for k in ("publisher", "date") if citation.get(k))
+    if citation.get("page"):
+        where = f"{where}, p. {_esc(citation['page'])}" if where else f"p. {_esc(citation['page'])}"
     title = _esc(citation.get("title") or citation.get("source"))
     return (f'<li>{marker_link(turn, int(citation["marker"]))} <b>{title}</b>'
             f'{f" ({where})" if where else ""}: “{_esc(_one_line(citation.get("quote")))}”</li>')
@@ -154,9 +156,14 @@ def passage_html(citation: Mapping[str, Any], document: Document | None, chars: 
     before = "… " + text[lo:start] if lo > 0 else text[:start].lstrip()
     after = text[end:hi] + " …" if hi < len(text) else text[end:].rstrip()
     passage = f'{_block(before)}<mark class="quote">{_block(text[start:end])}</mark>{_block(after)}'
-    return (f'<div class="source-panel">{head}{document_header_html(document.metadata, source)}'
+    from ..citations import page_label
+
+    page = page_label(document, start, end)
+    on_page = f'<div class="panel-page">p. {_esc(page)}</div>' if page else ""
+    where = f"p. {_esc(page)}, characters" if page else "characters"
+    return (f'<div class="source-panel">{head}{document_header_html(document.metadata, source)}{on_page}'
             f'<div class="passage" data-start="{start}" data-end="{end}">{passage}</div>'
-            f'<div class="offsets">characters {start:,}–{end:,} of {len(text):,}</div></div>')
+            f'<div class="offsets">{where} {start:,}–{end:,} of {len(text):,}</div></div>')
 
 
 def document_html(document: Document | None) -> str:

@@ -19,7 +19,7 @@ from typing import Callable
 
 from ..errors import AssistantError, SkipFile
 from ..ingest import ingest
-from ..loaders import SUPPORTED_SUFFIXES, SourceFile, load
+from ..loaders import SUPPORTED_SUFFIXES, SourceFile, load, unsupported
 from ..settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def safe_name(name: str) -> str:
         stem, suffix = base, ""
     suffix = f".{suffix.lower()}" if suffix else ""
     if suffix not in SUPPORTED_SUFFIXES:
-        raise UploadError(f"{_shown(name)}: unsupported type {suffix or '(none)'}; use .md, .txt, .html or .pdf")
+        raise UploadError(f"{_shown(name)}: {unsupported(suffix)}")
     stem = _UNSAFE.sub("-", stem).strip("-._")[: MAX_NAME_CHARS - len(suffix)].strip("-._")
     if not stem:
         raise UploadError(f"{_shown(name)}: the file name has no usable characters")

@@ -1,13 +1,20 @@
-"""The eval suite: cases written from the corpus (``evals/cases.jsonl``), deterministic scorers, a runner, and a
-report (Markdown, JSON, PNG) with per-category floors that gate CI (``evals/floors.json``)."""
+"""The eval suites: cases written from each corpus (``evals/cases.jsonl`` for the bundled corpus,
+``evals/corpora/<name>.jsonl`` for the shared ones), deterministic scorers, a runner, the orchestration that indexes
+each corpus' subset once (:mod:`.corpora`), and a report (Markdown, JSON, PNG) with per-corpus floors that gate CI."""
 
 from __future__ import annotations
 
-from .cases import CATEGORIES, DEFAULT_CASES, DEFAULT_FLOORS, EVALS_DIR, Case, load_cases
-from .report import check_floors, load_floors, record_floors, regressions, table, write_chart, write_report
+from .cases import CATEGORIES, DEFAULT_CASES, DEFAULT_FLOORS, EVALS_DIR, LEAD_CATEGORIES, SPLITS, Case, load_cases
+from .corpora import (BUNDLED, CORPORA, CORPORA_DIR, SHARED, CorpusMissing, EvalRun, Suite, SuiteRun, backend_label,
+                      index_key, index_settings, prepare, run_suites, selected, suite)
+from .report import (check_floors, load_floors, record_floors, regressions, side_by_side, split_summaries, table,
+                     write_chart, write_report, write_reports)
 from .runner import document_lookup, run, summary
 from .scorers import Result, lead, matches, normalise, score
 
-__all__ = ["CATEGORIES", "DEFAULT_CASES", "DEFAULT_FLOORS", "EVALS_DIR", "Case", "Result", "check_floors",
-           "document_lookup", "lead", "load_cases", "load_floors", "matches", "normalise", "record_floors", "regressions", "run",
-           "score", "summary", "table", "write_chart", "write_report"]
+__all__ = ["BUNDLED", "CATEGORIES", "CORPORA", "CORPORA_DIR", "DEFAULT_CASES", "DEFAULT_FLOORS", "EVALS_DIR",
+           "LEAD_CATEGORIES", "SHARED", "SPLITS", "Case", "CorpusMissing", "EvalRun", "Result", "Suite", "SuiteRun",
+           "backend_label", "check_floors", "document_lookup", "index_key", "index_settings", "lead", "load_cases", "load_floors",
+           "matches", "normalise", "prepare", "record_floors", "regressions", "run", "run_suites", "score",
+           "selected", "side_by_side", "split_summaries", "summary", "suite", "table", "write_chart", "write_report",
+           "write_reports"]

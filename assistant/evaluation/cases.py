@@ -12,11 +12,15 @@ EVALS_DIR = PROJECT_ROOT / "evals"
 DEFAULT_CASES = EVALS_DIR / "cases.jsonl"
 DEFAULT_FLOORS = EVALS_DIR / "floors.json"
 
-# The ten categories of the suite, in report order.
+# The categories of the suites, in report order: the bundled suite uses the first ten; the shared corpora's suites
+# (``evals/corpora/``) add "near-duplicates" (a value that sibling documents -- seven release schedules, a
+# proclamation of each year -- state differently, so the right document must be told apart).
 CATEGORIES = ("dates", "counts-and-percentages", "names-and-roles", "lists", "explanations", "unanswerable",
-              "conflicting", "multi-turn", "adversarial", "paraphrase")
+              "conflicting", "multi-turn", "adversarial", "paraphrase", "near-duplicates")
 # Short-answer categories: the expected facts must be in the lead (the first paragraph, before the quotes).
-LEAD_CATEGORIES = frozenset({"dates", "counts-and-percentages", "names-and-roles", "conflicting"})
+LEAD_CATEGORIES = frozenset({"dates", "counts-and-percentages", "names-and-roles", "conflicting", "near-duplicates"})
+# Splits: the answerer is tuned on "dev" only; "heldout" is reported apart, to show whether a change generalises.
+SPLITS = ("dev", "heldout")
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,8 @@ class Case:
     ``expect``: regexes (case-insensitive) that must all match; ``forbid``: regexes that must not match the lead;
     ``sources``: a citation must come from one of these; ``abstain``: the corpus lacks the answer;
     ``may_abstain``: abstaining is also right (a false premise may be corrected or declined);
-    ``in_lead``: the facts must be in the lead rather than anywhere in the answer (default: by category).
+    ``in_lead``: the facts must be in the lead rather than anywhere in the answer (default: by category);
+    ``split``: "dev" or "heldout" (None: the case belongs to no split, as in the bundled suite).
     """
 
     id: str
@@ -39,6 +44,7 @@ class Case:
     forbid: list[str] = field(default_factory=list)
     may_abstain: bool = False
     in_lead: bool | None = None
+    split: str | None = None
 
     @property
     def lead_only(self) -> bool:
@@ -58,7 +64,9 @@ def load_cases(path: Path | str = DEFAULT_CASES) -> list[Case]:
                               expect=list(raw.get("expect", [])), sources=list(raw.get("sources", [])),
                               abstain=bool(raw.get("abstain", False)), history=list(raw.get("history", [])),
                               forbid=list(raw.get("forbid", [])), may_abstain=bool(raw.get("may_abstain", False)),
-                              in_lead=raw.get("in_lead")))
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+                              in_lead=raw.get("in_lead"), split=raw.get("split")))
+            if raw.get("split") not in (None, *SPLITS):
+                raise ValueError(f"split must be one of {', '.join(SPLITS)}, not {raw.get('split')!r}")
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as exc:
             raise ValueError(f"{path}:{number}: not a valid case ({exc})") from exc
     return cases

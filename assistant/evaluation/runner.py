@@ -14,11 +14,20 @@ from .scorers import DocumentText, Result, score
 
 def run(cases: Iterable[Case], ask: Callable[..., Answer], document: DocumentText | None = None,
         backend: str = "extractive") -> list[Result]:
-    """Ask every case (with its conversation) and score it; latency is measured around ``ask``."""
+    """Ask every case (with its conversation) and score it; latency is measured around ``ask``. An exception from
+    ``ask`` fails that case, with the exception as the first reason."""
     results = []
     for case in cases:
         started = time.perf_counter()
-        answer = ask(case.question, case.history or None)
+        try:
+            answer = ask(case.question, case.history or None)
+        except Exception as exc:  # a crash fails its case (and is named in the report); the run goes on
+            crash = f"ask raised {type(exc).__name__}: {str(exc).strip()[:200]}"
+            answer = Answer("", [], False, case.question, meta={"error": crash})
+            result = score(case, answer, time.perf_counter() - started, document, backend)
+            result.reasons.insert(0, crash)
+            results.append(result)
+            continue
         results.append(score(case, answer, time.perf_counter() - started, document, backend))
     return results
 

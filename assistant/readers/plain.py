@@ -1,0 +1,110 @@
+"""Plain text (and PDF page text): hard-wrapped lines joined into paragraphs by one small, named heuristic.
+
+A line continues the previous one (a wrap) unless one of these says the previous line ended, or this one starts,
+a line of its own:
+
+- ``is_list_item``: the line starts a list item ("- ", "* ", "1. ", "(a) ", "ii) ");
+- ``is_field_line``: the line reads "label: value" ("Author: Guido van Rossum", "Created: 27-Jan-2018");
+- ``is_code_line``: the line is indented (4+ spaces or a tab) while the block's first line is not;
+- ``ends_short``: the previous line is short (under ``SHORT`` characters) or in capitals, and ends without
+  punctuation (a title, an address line, a signature), or it ends a sentence well short of the block's wrap width
+  (a paragraph's last line).
+
+A list item's indented continuation lines are joined into the item. Blocks are separated by blank lines; a block
+whose lines are all indented is kept as it is (code).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .blocks import is_field_line, one_line
+
+SHORT = 40  # characters: a line shorter than this that ends without punctuation is not a wrapped line
+LAST_LINE_RATIO = 0.8  # a sentence-ending line shorter than this share of the block's width ends its paragraph
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+\u2022\u2023\u25aa\u2013]|\(?\d{1,3}[.)]|\(?[a-z][.)]|\([ivxlcIVXLC]{1,6}\)"
+                        r"|[ivxlc]{1,6}\))\s+\S")
+_PUNCT_END = re.compile(r"[.,;:!?)\]\"'\u201d\u2019]$")
+_SENTENCE_END = re.compile(r"[.!?:][\"'\u201d\u2019)]?$")
+
+
+def is_list_item(line: str) -> bool:
+    return bool(_LIST_ITEM.match(line))
+
+
+def _indent(line: str) -> int:
+    return len(line.expandtabs(8)) - len(line.expandtabs(8).lstrip())
+
+
+def is_code_line(line: str, base_indent: int) -> bool:
+    return _indent(line) >= base_indent + 4
+
+
+def ends_short(previous: str, width: int) -> bool:
+    """The previous line ended its paragraph: short without final punctuation, or a sentence end well short of the
+    block's width."""
+    prev = previous.strip()
+    if len(prev) < SHORT and not _PUNCT_END.search(prev):
+        return True
+    if not _PUNCT_END.search(prev) and prev.upper() == prev and re.search(r"[A-Z]", prev):
+        return True  # a line in capitals without final punctuation: a title
+    return bool(_SENTENCE_END.search(prev)) and len(prev) < LAST_LINE_RATIO * width
+
+
+def join_wrapped(lines: list[str]) -> list[str]:
+    """One block's source lines as logical lines (paragraphs, items, fields, code lines)."""
+    lines = [line.rstrip() for line in lines if line.strip()]
+    if not lines:
+        return []
+    base = _indent(lines[0])
+    width = max(len(line.strip()) for line in lines)
+    out: list[str] = []
+    item_indent: int | None = None  # indentation of the current list item's text, when the last line is an item
+    previous_line = ""
+    for line in lines:
+        previous_line, last = line, previous_line
+        if not out:
+            out.append(line.strip() if not is_code_line(line, base) else line)
+            item_indent = _item_text_indent(line)
+            continue
+        previous = out[-1]
+        indent = _indent(line)
+        if is_list_item(line) or is_field_line(line):
+            out.append(line.strip() if indent <= base else line.rstrip())
+            item_indent = _item_text_indent(line)
+        elif item_indent is not None and indent > base and indent <= item_indent + 1:
+            out[-1] = previous + " " + line.strip()
+        elif is_code_line(line, base):
+            out.append(line)
+            item_indent = None
+        elif ends_short(last, width):
+            out.append(line.strip())
+            item_indent = None
+        else:
+            out[-1] = previous + " " + line.strip()
+    return [line if line.startswith((" ", "\t")) else one_line(line) for line in out]
+
+
+def _item_text_indent(line: str) -> int | None:
+    match = _LIST_ITEM.match(line)
+    if not match:
+        return None
+    return match.end() - 1
+
+
+def plain_text(text: str) -> str:
+    """The whole text with wrapped lines joined, blocks separated by one blank line."""
+    blocks: list[str] = []
+    for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
+        lines = [line for line in block.split("\n") if line.strip()]
+        if not lines:
+            continue
+        if all(line.startswith(("    ", "\t")) for line in lines):
+            blocks.append("\n".join(line.rstrip() for line in lines))  # an indented block: code, kept as it is
+            continue
+        joined = join_wrapped(lines)
+        blocks.append("\n".join(joined))
+    return "\n\n".join(blocks)
+
+
+__all__ = ["SHORT", "LAST_LINE_RATIO", "ends_short", "is_code_line", "is_list_item", "join_wrapped", "plain_text"]
