@@ -19,7 +19,7 @@ from langchain_core.messages import AIMessage
 
 from assistant import Answer, ask
 from assistant.citations import render, verify
-from assistant.condense import condense, condense_with_model
+from assistant.condense import Question, condense, condense_with_model
 from assistant.documents import Document
 from assistant.engine import get_assistant
 from assistant.generative import GenerativeAnswerer, Outcome
@@ -352,7 +352,7 @@ def test_evidence_units_come_from_the_question_s_document_first(tmp_path, tiny_s
         (corpus / name).write_text(text, encoding="utf-8")
     assistant = get_assistant(tiny_settings)
     question = "When is Frobnicator 4.2.0 final released?"
-    found = assistant.extract(question, question)
+    found = assistant.extract(Question.plain(question))
     chosen = select(question, found.retrieval, found.documents, idf=assistant.retriever.keyword_index().idf,
                     embed=assistant.embeddings.embed_documents, limit=6)
     texts = [u.text for u in chosen.units]
