@@ -22,7 +22,7 @@ from .retrieve import Retrieval
 from .text import terms
 from .units import SEPARATOR, Unit, units
 
-MAX_SHOWN_CHARS = 500  # a longer unit is shown cut (its quote is still the whole unit)
+MAX_SHOWN_CHARS = 400  # a longer unit is shown cut (its quote is still the whole unit)
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ def _candidates(retrieval: Retrieval, documents: Mapping[str, Document], chunks:
 
 def select(question: str, retrieval: Retrieval, documents: Mapping[str, Document], *,
            idf: Callable[[str], float], embed: Callable[[list[str]], list[list[float]]] | None = None,
-           preferred: Sequence[Quote] = (), chunks: int = 4, limit: int = 10, budget: int = 1400,
+           preferred: Sequence[Quote] = (), chunks: int = 4, limit: int = 10, budget: int = 1100,
            per_document: int = 8) -> Selection:
     """The units to show for ``question``: the best ``limit`` that fit ``budget`` characters, numbered in the order
     shown (documents in rank order, units in text order). ``preferred`` spans (the extractive answer's evidence)

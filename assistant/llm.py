@@ -66,10 +66,10 @@ class ChatLlamaCppGGUF(BaseChatModel):
     max_tokens: int = 384
     temperature: float = 0.0
     seed: int = 0
-    cache_bytes: int = 256 << 20
     _llama: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-    _warmed: set = PrivateAttr(default_factory=set)
+    _states: dict = PrivateAttr(default_factory=dict)
+    _last_system: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _load_gguf(self) -> "ChatLlamaCppGGUF":
@@ -86,25 +86,31 @@ class ChatLlamaCppGGUF(BaseChatModel):
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelFileError(f"cannot load GGUF {path.name}: {str(exc).splitlines()[0] if str(exc) else exc}") \
                 from exc
-        try:  # the KV state of recent prompts, so a prompt sharing a prefix with one seen before (the fixed system
-            from llama_cpp import LlamaRAMCache  # prompt, even after another prompt came between) skips evaluating it
-
-            self._llama.set_cache(LlamaRAMCache(capacity_bytes=self.cache_bytes))
-        except ImportError:  # an older llama-cpp-python: prefix reuse of the last prompt only
-            pass
         atexit.register(self._llama.close)  # freed before interpreter teardown (else an ignored TypeError at exit)
         return self
 
     def warm(self, system: str) -> None:
-        """Evaluate the chat prompt up to the user's text once for this system message, so each question only pays
-        for its own tokens (the KV state is kept in the cache)."""
-        if system in self._warmed:
+        """Evaluate the chat prompt up to the user's text once for this system message and keep its KV state, so
+        each question pays only for its own tokens.
+
+        llama.cpp reuses the longest common token prefix of the previous prompt by itself; after a prompt with
+        another system message (a follow-up's rewrite) the kept state is loaded back first. One state per system
+        message is kept (llama-cpp-python's LlamaRAMCache grew the process by ~120 MB per call here)."""
+        if system in self._states:
             return
         with self._lock:
             self._llama.create_chat_completion(messages=[{"role": "system", "content": system},
                                                          {"role": "user", "content": ""}], max_tokens=1,
                                                temperature=0.0)
-            self._warmed.add(system)
+            self._states[system] = self._llama.save_state()
+            self._last_system = system
+
+    def _restore_prefix(self, messages: list[dict[str, str]]) -> None:
+        """Load the kept state of this call's system message when the previous call had another one."""
+        system = messages[0]["content"] if messages and messages[0]["role"] == "system" else ""
+        if system != self._last_system and system in self._states:
+            self._llama.load_state(self._states[system])
+        self._last_system = system
 
     @property
     def _llm_type(self) -> str:
@@ -129,8 +135,10 @@ class ChatLlamaCppGGUF(BaseChatModel):
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        params = self._params(messages, stop, kwargs)
         with self._lock:
-            out = self._llama.create_chat_completion(**self._params(messages, stop, kwargs))
+            self._restore_prefix(params["messages"])
+            out = self._llama.create_chat_completion(**params)
         usage = out.get("usage") or {}
         message = AIMessage(content=out["choices"][0]["message"].get("content") or "",
                             usage_metadata={"input_tokens": usage.get("prompt_tokens", 0),
@@ -144,6 +152,7 @@ class ChatLlamaCppGGUF(BaseChatModel):
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         params = self._params(messages, stop, kwargs)
         with self._lock:
+            self._restore_prefix(params["messages"])
             prompt_tokens = self._prompt_tokens(params["messages"])
             completion_tokens = 0
             for part in self._llama.create_chat_completion(stream=True, **params):

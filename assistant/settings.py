@@ -63,7 +63,8 @@ class Settings(BaseSettings):
                                                        "extra), 'smollm2' (SmolLM2-135M, in the llamacpp extra) or the "
                                                        "path of a GGUF file.")
     llm_model_path: Path | None = Field(None, description="GGUF file for llamacpp; when set it wins over llm_model.")
-    llm_context: int = Field(4096, ge=512, description="Context window (tokens) for llamacpp.")
+    llm_context: int = Field(2048, ge=512, description="Context window (tokens) for llamacpp; the evidence prompt "
+                                                       "and answer need about 1,000.")
     llm_threads: int = Field(2, ge=1, description="CPU threads for llamacpp.")
     openai_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server, e.g. "
                                                           "http://127.0.0.1:11434/v1 (Ollama).")

@@ -81,9 +81,8 @@ def measure_row(backend: str, limit: int, corpus: Path | None, index: Path | Non
         update.update(llm="llamacpp", llm_model=backend)
     settings = Settings(**update)
     assistant = get_assistant(settings)
-    assistant.ask("What is this corpus about?")  # index and embeddings loaded (not the model's part of the time)
     load_s = None
-    if settings.llm != "extractive":
+    if settings.llm != "extractive":  # the model loaded and its system prompt evaluated, timed on their own
         from assistant.llm import get_chat_model
         from assistant.prompting import SYSTEM
 
@@ -92,6 +91,7 @@ def measure_row(backend: str, limit: int, corpus: Path | None, index: Path | Non
         if hasattr(model, "warm"):
             model.warm(SYSTEM)
         load_s = time.perf_counter() - started
+    assistant.ask("What is this corpus about?")  # index, keyword index and embeddings warm
     cases = sample(evals.load_cases(), limit)
     results = evals.run(cases, assistant.ask, evals.document_lookup(assistant), backend=settings.llm)
     stats = evals.summary(results)["all"]

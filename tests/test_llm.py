@@ -19,7 +19,7 @@ from langchain_core.messages import AIMessage
 
 from assistant import Answer, ask
 from assistant.citations import render, verify
-from assistant.condense import condense, condense_with_model
+from assistant.condense import Question, condense, condense_with_model
 from assistant.documents import Document
 from assistant.engine import get_assistant
 from assistant.generative import GenerativeAnswerer, Outcome
@@ -352,7 +352,7 @@ def test_evidence_units_come_from_the_question_s_document_first(tmp_path, tiny_s
         (corpus / name).write_text(text, encoding="utf-8")
     assistant = get_assistant(tiny_settings)
     question = "When is Frobnicator 4.2.0 final released?"
-    found = assistant.extract(question, question)
+    found = assistant.extract(Question.plain(question))
     chosen = select(question, found.retrieval, found.documents, idf=assistant.retriever.keyword_index().idf,
                     embed=assistant.embeddings.embed_documents, limit=6)
     texts = [u.text for u in chosen.units]
@@ -516,3 +516,28 @@ def test_cli_asks_through_the_llamacpp_backend(corpus_settings):
     data = json.loads(result.stdout)
     assert data["meta"]["answerer"] == "llamacpp" and data["citations"] and not data["abstained"]
     assert re.search(r"\b180\b", data["text"])
+
+
+@pytest.mark.slow
+def test_the_kept_prompt_prefix_changes_no_answer(gguf):
+    """The system prompt's KV state, loaded back after a prompt with another system message, gives the same reply
+    as evaluating everything afresh (temperature 0), and memory does not grow per call."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from assistant.llm import ChatLlamaCppGGUF
+
+    def rss_mb() -> float:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * 4096 / 2**20
+
+    question = [SystemMessage(content=SYSTEM), HumanMessage(content="Evidence:\n[1] 4.2.0 final: Monday, 2030-10-14"
+                                                                    "\n\nQuestion: When is 4.2.0 final?")]
+    fresh = ChatLlamaCppGGUF(model_path=str(gguf), n_ctx=1024, max_tokens=24)
+    expected = fresh.invoke(question).content
+    model = ChatLlamaCppGGUF(model_path=str(gguf), n_ctx=1024, max_tokens=24)
+    model.warm(SYSTEM)
+    sizes = []
+    for _ in range(3):
+        model.invoke([SystemMessage(content="Rewrite the question."), HumanMessage(content="and 4.3?")], max_tokens=8)
+        assert model.invoke(question).content == expected
+        sizes.append(rss_mb())
+    assert sizes[-1] - sizes[0] < 40, sizes

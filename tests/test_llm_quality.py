@@ -14,11 +14,12 @@ from assistant.engine import get_assistant
 from assistant.grounding import unsupported_figures
 
 SAMPLE = 36
-# Recorded from a run of this sample (see the README's per-backend table); the floors hold what was measured,
-# less a margin for the run-to-run spread of a 1.5B model's choices on near ties.
-FLOOR_ACCURACY = 0.70
-FLOOR_ABSTENTION_RECALL = 0.75
-MAX_FALLBACK_SHARE = 0.40
+# Recorded from a run of this sample (29/36 = 81%, abstention recall 100%, 3 fallbacks in 35 model calls; 721 s on
+# 2 contended cores), before the merge with main's units and the smaller prompt (a 30-case bench sample then scored
+# 77%); the floor keeps a margin until it is re-recorded from a run of the current code.
+FLOOR_ACCURACY = 0.65
+FLOOR_ABSTENTION_RECALL = 0.9
+MAX_FALLBACK_SHARE = 0.3
 
 
 def sample(cases: list, n: int) -> list:
