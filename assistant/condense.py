@@ -77,14 +77,6 @@ class Question:
                        re.I)
         return None if own or not self.previous else self.previous
 
-    @property
-    def kind_from(self) -> str | None:
-        """The earlier question whose kind an elliptical follow-up takes ("And the trade representative?"), or None
-        when the follow-up has its own question word ("Which release was its last?")."""
-        own = re.match(r"\s*(?:(?:and|but|so|then|also)\s+)?(?:which|who|whom|whose|when|where|why|how)\b", self.asked,
-                       re.I)
-        return None if own or not self.previous else self.previous
-
     @classmethod
     def plain(cls, text: str) -> "Question":
         """A question outside any conversation (instructions removed)."""
