@@ -21,6 +21,23 @@ class Quote:
     end: int
 
 
+class DocumentSpan:
+    """What a span of a document (``doc``, ``start``, ``end``) reads and how it is cited: a mixin for the
+    answerers' candidate sentences and stated values."""
+
+    doc: Document
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.doc.text[self.start:self.end]
+
+    @property
+    def quote(self) -> Quote:
+        return Quote(self.doc.source, self.start, self.end)
+
+
 @dataclass(frozen=True)
 class Segment:
     """A piece of answer text followed by the markers of the quotes that support it."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 from . import facts
-from .citations import Draft, Quote, Segment
+from .citations import DocumentSpan, Draft, Quote, Segment
 from .documents import Document
 from .facts import Value
 from .text import sentence_spans, terms
@@ -120,21 +120,13 @@ def contradicts(quote: str, claim: str) -> bool:
 
 
 @dataclass(frozen=True)
-class Stated:
+class Stated(DocumentSpan):
     """A value an answerer found in a sentence of a document."""
 
     doc: Document
     start: int
     end: int
     value: Value  # offsets relative to the sentence
-
-    @property
-    def text(self) -> str:
-        return self.doc.text[self.start:self.end]
-
-    @property
-    def quote(self) -> Quote:
-        return Quote(self.doc.source, self.start, self.end)
 
 
 def correction_of(error: Stated, focus: Sequence[str] = ()) -> Stated | None:

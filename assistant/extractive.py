@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 from . import constraints, corrections, facts
-from .citations import Draft, Quote, Segment
+from .citations import DocumentSpan, Draft, Quote, Segment
 from .documents import Document
 from .facts import Value
 from .keyword import KeywordIndex
@@ -37,7 +37,7 @@ _ROLE_TERMS = frozenset(terms("secretary representative trade commerce treasury 
 
 
 @dataclass
-class Sentence:
+class Sentence(DocumentSpan):
     """A candidate sentence of a retrieved chunk, with how well it matches the question."""
 
     doc: Document
@@ -52,15 +52,6 @@ class Sentence:
     unit: Unit | None = None
     context: str = ""  # "Title › Heading › Subheading"
     focus: float = 0.0  # share of the unit's own words that are the question's
-
-
-    @property
-    def text(self) -> str:
-        return self.doc.text[self.start:self.end]
-
-    @property
-    def quote(self) -> Quote:
-        return Quote(self.doc.source, self.start, self.end)
 
 
 @dataclass(frozen=True)
