@@ -114,7 +114,7 @@ def contradicts(quote: str, claim: str) -> bool:
         if v.kind not in ("date", "percent", "money", "count", "duration", "name", "year"):
             continue
         theirs = facts.values(v.kind, quote)
-        if theirs and not any(_same(t, v) for t in theirs) and shared >= 0.5:
+        if theirs and not any(facts.same_value(t, v) for t in theirs) and shared >= 0.5:
             return True
     return False
 
@@ -154,7 +154,7 @@ def correction_of(error: Stated, focus: Sequence[str] = ()) -> Stated | None:
         if _mentions(text, error.value) or _ATTRIBUTION.search(text) or _REPORTED_SPEECH.search(text):
             continue  # about the claim (or another source's word), not the document's own version
         for v in facts.values(error.value.kind if error.value.kind != "month" else "date", text, published):
-            if _same(v, error.value):
+            if facts.same_value(v, error.value):
                 continue
             overlap = len(set(terms(text)) & wanted) / (len(wanted) or 1)
             score = overlap - 0.01 * (start - error.start) / 100  # the nearest statement wins a tie
@@ -181,9 +181,10 @@ def resolve(kind_asked: str, statements: Sequence[Stated], focus: Sequence[str] 
             continue
         if asked and not asked & (set(terms(report.text)) | set(terms(fixed.text))):
             continue  # neither the report nor the correction speaks of what was asked
-        if i and not _same(fixed.value, statements[0].value):
+        if i and not facts.same_value(fixed.value, statements[0].value):
             continue  # a rival's correction only annotates the chosen value; it never replaces it
-        claimed = [s for s in statements if _same(s.value, report.value) and authority(s.doc) < authority(report.doc)
+        claimed = [s for s in statements if facts.same_value(s.value, report.value)
+                   and authority(s.doc) < authority(report.doc)
                    and not reports(s.text, s.value)]
         if not claimed:  # the claim's own sentence may sit outside the candidates: find it in the documents
             claimed = _claims_in(documents, report)
@@ -195,7 +196,7 @@ def resolve(kind_asked: str, statements: Sequence[Stated], focus: Sequence[str] 
                    and _mentions(report.doc.text[para_start + a:para_start + b], report.value)
                    and not _ATTRIBUTION.search(report.doc.text[para_start + a:para_start + b])][:1]
         # the answerer's own sentence for the value, when it is the corrected one, stays its first support
-        first = [s.quote for s in statements if _same(s.value, fixed.value) and not reports(s.text, s.value)]
+        first = [s.quote for s in statements if facts.same_value(s.value, fixed.value) and not reports(s.text, s.value)]
         first = first[:1] + [q for q in first[1:] if q.source != first[0].source][:1]  # and one other document's
         lead = [Segment(fixed.value.display, list(dict.fromkeys(first + [fixed.quote]))), Segment(". ")]
         if claimed:
@@ -230,7 +231,7 @@ def reported_disagreement(stated: Stated) -> Draft | None:
         theirs = facts.values(kind, text, published)
         if theirs_speaker is None or theirs_speaker.lower() == mine.lower() or not theirs:
             continue
-        if any(_same(t, o) for t in theirs for o in own):
+        if any(facts.same_value(t, o) for t in theirs for o in own):
             continue  # the same figure from both: no disagreement
         other = Quote(stated.doc.source, start, end)
         lead = [Segment("The sources differ. "),
@@ -284,7 +285,7 @@ def report_of(stated: Stated, documents: Iterable[Document] = ()) -> Stated | No
             text = doc.text[start + a:start + b]
             if not _mentions(text, stated.value):
                 continue
-            found = [v for v in facts.values(stated.value.kind, text) if _same(v, stated.value)]
+            found = [v for v in facts.values(stated.value.kind, text) if facts.same_value(v, stated.value)]
             if not found and stated.value.kind == "name":  # a quoted surname alone: 'says Secretary "X" did'
                 m = re.search(rf"\b{re.escape(stated.value.norm)}\b", text, re.I)
                 found = [Value("name", m.start(), m.end(), m.group(0), stated.value.norm, stated.value.display)] \
@@ -378,7 +379,7 @@ def _claims_in(documents: Iterable[Document], stated: Stated) -> list[Stated]:
         for a, b in _spans(doc.text):
             text = doc.text[a:b]
             if _mentions(text, stated.value) and not reports(text, stated.value):
-                v = next((x for x in facts.values(stated.value.kind, text) if _same(x, stated.value)), None)
+                v = next((x for x in facts.values(stated.value.kind, text) if facts.same_value(x, stated.value)), None)
                 if v is not None:
                     out.append(Stated(doc, a, b, v))
     wanted = set(terms(stated.text))
@@ -398,15 +399,7 @@ def _find(text: str, surface: str) -> int:
 def _mentions(text: str, value: Value) -> bool:
     if value.kind == "name":
         return re.search(rf"\b{re.escape(value.norm)}\b", text, re.I) is not None
-    return any(_same(v, value) for v in facts.values(value.kind, text)) or _find(text, value.surface) >= 0
-
-
-def _same(a: Value, b: Value) -> bool:
-    if a.norm == b.norm:
-        return True
-    if a.kind in ("date", "month") and b.kind in ("date", "month"):
-        return a.norm.startswith(b.norm) or b.norm.startswith(a.norm)
-    return False
+    return any(facts.same_value(v, value) for v in facts.values(value.kind, text)) or _find(text, value.surface) >= 0
 
 
 def _all_values(text: str) -> list[Value]:

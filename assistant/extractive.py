@@ -245,10 +245,10 @@ class ExtractiveAnswerer:
         def stated(p: Pick) -> corrections.Stated:
             return corrections.Stated(p.sentence.doc, p.sentence.start, p.sentence.end, p.value)
 
-        same = [chosen] + [p for p in picks if p is not chosen and _same_value(p.value, chosen.value)]
+        same = [chosen] + [p for p in picks if p is not chosen and facts.same_value(p.value, chosen.value)]
         corrected = corrections.resolve(intent.kind, [stated(p) for p in same], intent.focus_terms, documents_seen)
         if corrected is None:
-            for rival in (p for p in picks if not _same_value(p.value, chosen.value)):
+            for rival in (p for p in picks if not facts.same_value(p.value, chosen.value)):
                 draft = corrections.resolve(intent.kind, [stated(rival)] + [stated(p) for p in same], intent.focus_terms,
                                             documents_seen)  # the chosen sentences stay the support
                 if draft is not None and draft.lead and draft.lead[0].text == chosen.value.display:
@@ -260,7 +260,7 @@ class ExtractiveAnswerer:
         for pick in picks:
             if pick.sentence is chosen.sentence or pick.sentence.score < 0.6 * chosen.sentence.score:
                 continue
-            if any(_same_value(v, chosen.value) for v in pick.values):
+            if any(facts.same_value(v, chosen.value) for v in pick.values):
                 agree.append(pick)
             elif (pick.sentence.score >= 0.8 * chosen.sentence.score or intent.kind == "name") \
                     and pick.strength >= 0.8 * chosen.strength and _comparable(intent, pick, chosen):
@@ -271,7 +271,7 @@ class ExtractiveAnswerer:
                 continue
             if self._unmet(intent, sentence):
                 continue
-            if any(_same_value(v, chosen.value) for v in self._values(intent, sentence)):
+            if any(facts.same_value(v, chosen.value) for v in self._values(intent, sentence)):
                 agree.append(Pick(sentence, chosen.value, 0.0))
         agreeing_docs = {p.sentence.doc.source for p in agree} | {chosen.sentence.doc.source}
         # Sources disagree when another document gives another value; two values in one document answer two things.
@@ -637,16 +637,8 @@ def _holds(premise: Value, sentence: Sentence) -> bool:
             month, day = facts.MONTH_NAMES[int(premise.norm[5:7])], int(premise.norm[8:10])
             if re.search(rf"\b{month}\s+{day}\b|\b{day}\s+{month}\b", text):
                 return True
-        return any(_same_value(v, premise) for v in found)
-    return any(_same_value(v, premise) for v in facts.values(premise.kind, sentence.text, published))
-
-
-def _same_value(a: Value, b: Value) -> bool:
-    if a.norm == b.norm:
-        return True
-    if a.kind in ("date", "month") and b.kind in ("date", "month"):
-        return a.norm.startswith(b.norm) or b.norm.startswith(a.norm)
-    return False
+        return any(facts.same_value(v, premise) for v in found)
+    return any(facts.same_value(v, premise) for v in facts.values(premise.kind, sentence.text, published))
 
 
 def _comparable(intent: Intent, pick: Pick, chosen: Pick) -> bool:

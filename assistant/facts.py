@@ -310,6 +310,15 @@ def _names_in_run(text: str, run: list[tuple[int, int, str]], common: frozenset[
     return found
 
 
+def same_value(a: Value, b: Value) -> bool:
+    """Whether two values say the same thing: equal, or a date within a month ("July 13, 2026" and "July 2026")."""
+    if a.norm == b.norm:
+        return True
+    if a.kind in ("date", "month") and b.kind in ("date", "month"):
+        return a.norm.startswith(b.norm) or b.norm.startswith(a.norm)
+    return False
+
+
 EXTRACTORS = {
     "date": lambda text, published: [v for v in dates(text, published) if v.kind == "date"],
     "month": lambda text, published: dates(text, published),
