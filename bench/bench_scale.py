@@ -30,14 +30,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from synthetic import add_synthetic, build_pool, percentiles  # noqa: E402
 
-from assistant.chunking import split  # noqa: E402
-from assistant.embeddings import dimension, embeddings_for  # noqa: E402
+from assistant.index.chunking import split  # noqa: E402
+from assistant.index.embeddings import dimension, embeddings_for  # noqa: E402
 from assistant.engine import Assistant  # noqa: E402
-from assistant.extractive import clear_caches  # noqa: E402
-from assistant.ingest import ingest  # noqa: E402
-from assistant.loaders import discover, load  # noqa: E402
+from assistant.answer.extractive import clear_caches  # noqa: E402
+from assistant.index.ingest import ingest  # noqa: E402
+from assistant.load.loaders import discover, load  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
-from assistant.store import IndexStore  # noqa: E402
+from assistant.index.store import IndexStore  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"

@@ -93,7 +93,7 @@ def pct(values: list[float], q: float) -> float:
 
 def _windows(n: int) -> list[str]:
     """``n`` texts of about 800 characters: overlapping windows over the corpus, cut at spaces."""
-    from assistant.loaders import discover, load
+    from assistant.load.loaders import discover, load
 
     files, _ = discover([ROOT / "corpus"], ROOT / "corpus")
     texts: list[str] = []
@@ -113,7 +113,7 @@ def worker_encode(n: str) -> dict:
     """Encoder throughput on the same chunks: torch fp32 (batch 32 and 64) vs onnx; and their mean cosine."""
     import numpy as np
 
-    from assistant.embeddings import get_embeddings
+    from assistant.index.embeddings import get_embeddings
     from assistant.settings import DEFAULT_EMBEDDING_MODEL, Settings
 
     texts = _windows(int(n))
@@ -154,7 +154,7 @@ def worker_encode(n: str) -> dict:
 def _synthetic_documents(count_chunks: int, seed: int = 7):
     """Documents made of the corpus's sentences, shuffled, until their chunks number about ``count_chunks``."""
     from assistant.documents import Document
-    from assistant.loaders import discover, load
+    from assistant.load.loaders import discover, load
     from assistant.text import sentence_spans
 
     files, _ = discover([ROOT / "corpus"], ROOT / "corpus")
@@ -186,10 +186,10 @@ def synthetic_store(settings, total_chunks: int) -> dict:
     """Ingest the real corpus, then add synthetic documents until the index holds about ``total_chunks`` chunks."""
     import numpy as np
 
-    from assistant.chunking import split
-    from assistant.embeddings import dimension, embeddings_for
-    from assistant.ingest import fingerprint, ingest
-    from assistant.store import IndexStore, write_lock
+    from assistant.index.chunking import split
+    from assistant.index.embeddings import dimension, embeddings_for
+    from assistant.index.ingest import fingerprint, ingest
+    from assistant.index.store import IndexStore, write_lock
 
     started = time.perf_counter()
     ingest(settings=settings, progress=False)
@@ -246,7 +246,7 @@ def worker_warm(backend: str, index_dir: str, total: str, repeats: str) -> dict:
 
 def worker_quality(backend: str, index_dir: str) -> dict:
     """The eval set on one backend's index: accuracy, abstention, retrieval hit@1 and hit@k of expected sources."""
-    from assistant import evals
+    from assistant import evaluation as evals
     from assistant.engine import Assistant
     from assistant.settings import Settings
 
@@ -272,9 +272,9 @@ def worker_quality(backend: str, index_dir: str) -> dict:
 
 def worker_ingest(backend: str, index_dir: str, chunks: str) -> dict:
     """End-to-end ingest throughput (chunk, embed, write to Chroma) of the same synthetic documents."""
-    from assistant.chunking import split
-    from assistant.embeddings import embeddings_for
-    from assistant.ingest import ingest
+    from assistant.index.chunking import split
+    from assistant.index.embeddings import embeddings_for
+    from assistant.index.ingest import ingest
     from assistant.settings import Settings
 
     docs, _, _ = _synthetic_documents(int(chunks))
@@ -329,7 +329,7 @@ def main() -> None:
     try:
         # The one-off ONNX export (cached per user; timed only when it is not cached yet).
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "from assistant.embeddings import embeddings_for; "
+        subprocess.run([sys.executable, "-c", "from assistant.index.embeddings import embeddings_for; "
                         "from assistant.settings import Settings; "
                         "embeddings_for(Settings(embedding_backend='onnx'))"], env=_env("onnx", work / "x"),
                        check=True, cwd=ROOT)

@@ -66,7 +66,7 @@ def _pct(values: list[float], q: float) -> float | None:
 
 def measure_row(backend: str, limit: int, corpus: Path | None, index: Path | None, openai_url: str | None) -> dict:
     """One backend in this process: load, warm, run the sampled cases; the numbers as a dict."""
-    from assistant import evals
+    from assistant import evaluation as evals
     from assistant.engine import get_assistant
     from assistant.settings import Settings
 
@@ -83,8 +83,8 @@ def measure_row(backend: str, limit: int, corpus: Path | None, index: Path | Non
     assistant = get_assistant(settings)
     load_s = None
     if settings.llm != "extractive":  # the model loaded and its system prompt evaluated, timed on their own
-        from assistant.llm import get_chat_model
-        from assistant.prompting import SYSTEM
+        from assistant.answer.llm import get_chat_model
+        from assistant.answer.prompting import SYSTEM
 
         started = time.perf_counter()
         model = get_chat_model(settings)
@@ -142,7 +142,7 @@ def main() -> None:
         for name in args.backend or ["extractive", "smollm2", "qwen2.5-1.5b"]:
             url = args.openai_url
             if name == "openai" and args.serve:
-                from assistant.models import resolve_model
+                from assistant.answer.models import resolve_model
 
                 server, url = serve(resolve_model(args.serve), 2)
             cmd = [sys.executable, __file__, "--row", name, "--limit", str(args.limit)]

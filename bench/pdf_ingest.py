@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from test_clean import multipage_pdf  # noqa: E402
 
-from assistant.ingest import ingest  # noqa: E402
-from assistant.loaders import SourceFile, load  # noqa: E402
+from assistant.index.ingest import ingest  # noqa: E402
+from assistant.load.loaders import SourceFile, load  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 WORDS = ("the agency reviewed supply of critical minerals across twelve regions and found that imports of "

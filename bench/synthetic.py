@@ -26,10 +26,10 @@ from typing import Sequence
 
 import numpy as np
 
-from assistant.chunking import chunk_id
+from assistant.index.chunking import chunk_id
 from assistant.documents import Chunk, Document
-from assistant.loaders import discover, load
-from assistant.store import IndexStore
+from assistant.load.loaders import discover, load
+from assistant.index.store import IndexStore
 
 CHUNKS_PER_DOCUMENT = 20
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")

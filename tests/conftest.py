@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from assistant.ingest import ingest
+from assistant.index.ingest import ingest
 from assistant.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from assistant import Answer, Citation, QuestionError, ask
-from assistant.citations import verify
+from assistant.answer.citations import verify
 from assistant.engine import get_assistant
 
 pytestmark = pytest.mark.slow

@@ -16,7 +16,7 @@ from typing import Iterator
 import pytest
 
 from assistant import Settings
-from assistant.chatui import feedback
+from assistant.chat import feedback
 from chat_app import NEW_DOCUMENT, settings, url  # noqa: F401 (settings, url: module fixtures)
 from ui import EXAMPLES
 
@@ -155,7 +155,7 @@ def test_document_text_is_shown_as_text_never_run(browser: "playwright_api.Brows
     hostile.parent.mkdir(exist_ok=True)
     text = "---\ntitle: \"<img src=x onerror=window.__pwned=1>\"\n---\n\nThe hostile note says <script>window.__pwned=1</script> hello.\n"
     hostile.write_text(text, encoding="utf-8")
-    from assistant.ingest import ingest
+    from assistant.index.ingest import ingest
 
     assert not ingest([hostile], settings, progress=False).skipped
     page = browser.new_page()

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.citations import Draft, Quote, Segment, page_label, render
+from assistant.answer.citations import Draft, Quote, Segment, page_label, render
 from assistant.errors import SkipFile
-from assistant.loaders import FORMATS, SourceFile, iso_date, load, supported_types
-from assistant.readers import plain
-from assistant.readers.blocks import is_field_line, join_field_lines
+from assistant.load.loaders import FORMATS, SourceFile, iso_date, load, supported_types
+from assistant.load.readers import plain
+from assistant.load.readers.blocks import is_field_line, join_field_lines
 
 from conftest import REPO, pdf_bytes
 
@@ -142,7 +142,7 @@ def test_field_lines_in_a_paragraph_stay_one_per_line():
     ("self-\nContained and 1990-\n2000", "self-\nContained and 1990-\n2000"),  # capital or digit: a real hyphen
 ])
 def test_dehyphenate(source, clean):
-    from assistant.readers.pdf import dehyphenate
+    from assistant.load.readers.pdf import dehyphenate
 
     assert dehyphenate(source) == clean
 
@@ -153,7 +153,7 @@ def test_dehyphenate(source, clean):
     ("a plain sentence: 2**31-1", "a plain sentence: 2**31-1"),
 ])
 def test_rst_tidy_of_leftover_markup(source, clean):
-    from assistant.readers.rst import tidy
+    from assistant.load.readers.rst import tidy
 
     assert tidy(source) == clean
 
@@ -233,7 +233,7 @@ def test_markdown_meets_the_contract(tmp_path):
     ("PEP 448 allows f(**kw, **more) and 2 * 3 and `a ** b`", "PEP 448 allows f(**kw, **more) and 2 * 3 and a ** b"),
 ])
 def test_markdown_leftover_delimiters(source, clean):
-    from assistant.readers import markdown
+    from assistant.load.readers import markdown
 
     assert markdown.render(source)[0] == clean
 
@@ -619,7 +619,7 @@ def test_real_pep_release_schedule_lines_are_units():
 
 
 def test_unwrapped_lines_are_paragraphs_of_their_own():
-    from assistant.readers.blocks import unwrapped_paragraphs
+    from assistant.load.readers.blocks import unwrapped_paragraphs
 
     wrapped = "The agency shall report within ninety\ndays of this order."  # a government notice, hard-wrapped
     assert unwrapped_paragraphs(wrapped) == [wrapped]

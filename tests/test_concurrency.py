@@ -14,7 +14,7 @@ from typing import Callable
 import pytest
 
 from assistant.engine import Assistant
-from assistant.ingest import IngestReport, ingest
+from assistant.index.ingest import IngestReport, ingest
 from assistant.settings import Settings
 
 from conftest import TINY_DOCUMENTS, copy_corpus

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from assistant import ask
-from assistant.condense import Question, condense
+from assistant.answer.condense import Question, condense
 from assistant.evaluation.cases import EVALS_DIR, load_cases
 from assistant.evaluation.scorers import score
-from assistant.ingest import ingest
+from assistant.index.ingest import ingest
 from assistant.settings import Settings
 from assistant.text import terms
 

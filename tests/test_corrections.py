@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from assistant import ask
-from assistant.corrections import authority, contradicts, kind, reports
+from assistant.answer.corrections import authority, contradicts, kind, reports
 from assistant.documents import Document
-from assistant.facts import names
-from assistant.evidence import EvidenceUnit
-from assistant.grounding import check_answer
-from assistant.units import units
-from assistant.ingest import ingest
+from assistant.answer.facts import names
+from assistant.answer.evidence import EvidenceUnit
+from assistant.answer.grounding import check_answer
+from assistant.answer.units import units
+from assistant.index.ingest import ingest
 from assistant.settings import Settings
 
 NEWS = """---
@@ -238,15 +238,15 @@ def test_names_are_found_in_the_samples():
 
 # -- two parties' figures in one paragraph ------------------------------------------------------------------------
 def _stated(doc: Document, sentence: str, kind_: str):
-    from assistant.corrections import Stated
-    from assistant.facts import values
+    from assistant.answer.corrections import Stated
+    from assistant.answer.facts import values
 
     start = doc.text.index(sentence)
     return Stated(doc, start, start + len(sentence), values(kind_, sentence)[0])
 
 
 def test_two_parties_figures_are_both_reported():
-    from assistant.corrections import reported_disagreement
+    from assistant.answer.corrections import reported_disagreement
 
     text = ("## Funding\n\nThe city says the repairs cost $12 million over two years. The contractor says they cost "
             "more than $15 million, with $2 million in fees.\n")
@@ -266,7 +266,7 @@ def test_two_parties_figures_are_both_reported():
     ("The review takes 120 days. The press office says it takes 90 days.", "The review takes 120 days."),
 ])
 def test_no_disagreement_is_invented(text, sentence):
-    from assistant.corrections import reported_disagreement
+    from assistant.answer.corrections import reported_disagreement
 
     doc = _doc("order.md", text, kind="primary-summary", title="Order")
     assert reported_disagreement(_stated(doc, sentence, "duration")) is None

@@ -18,8 +18,8 @@ import pytest
 from assistant import QuestionError, ask
 from assistant.engine import Assistant
 from assistant.errors import SkipFile
-from assistant.ingest import ingest
-from assistant.loaders import SourceFile, discover, load
+from assistant.index.ingest import ingest
+from assistant.load.loaders import SourceFile, discover, load
 
 from conftest import pdf_bytes
 

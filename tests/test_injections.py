@@ -10,7 +10,7 @@ import pytest
 
 from assistant import ask
 from assistant.evaluation.cases import EVALS_DIR
-from assistant.instructions import is_instruction, split_instructions
+from assistant.answer.instructions import is_instruction, split_instructions
 
 pytestmark = pytest.mark.slow
 

@@ -9,10 +9,10 @@ import sys
 import pytest
 
 import assistant.engine
-import assistant.retrieve
+import assistant.index.retrieve
 from assistant import ask
-from assistant.ingest import ingest
-from assistant.store import IndexStore
+from assistant.index.ingest import ingest
+from assistant.index.store import IndexStore
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +22,7 @@ QUESTION = "Who is the treasurer of Millbrook?"
 def as_new_process(monkeypatch) -> None:
     """Forget this process's Assistants and in-memory keyword indexes."""
     monkeypatch.setattr(assistant.engine, "_assistants", {})
-    monkeypatch.setattr(assistant.retrieve, "_keyword_caches", {})
+    monkeypatch.setattr(assistant.index.retrieve, "_keyword_caches", {})
 
 
 @pytest.fixture

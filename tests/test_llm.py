@@ -18,18 +18,18 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from assistant import Answer, ask
-from assistant.citations import render, verify
-from assistant.condense import Question, condense, condense_with_model
+from assistant.answer.citations import render, verify
+from assistant.answer.condense import Question, condense, condense_with_model
 from assistant.documents import Document
 from assistant.engine import get_assistant
-from assistant.generative import GenerativeAnswerer, Outcome
-from assistant.citations import Draft
-from assistant.evidence import EvidenceUnit, looks_like_instruction, select
-from assistant.grounding import check_answer, figures, names, unsupported_figures
-from assistant.llm import LLMUnavailableError, default_gguf
-from assistant.loaders import SourceFile, load
-from assistant.prompting import SYSTEM, answer_schema, build_messages, parse
-from assistant.units import units
+from assistant.answer.generative import GenerativeAnswerer, Outcome
+from assistant.answer.citations import Draft
+from assistant.answer.evidence import EvidenceUnit, looks_like_instruction, select
+from assistant.answer.grounding import check_answer, figures, names, unsupported_figures
+from assistant.answer.llm import LLMUnavailableError, default_gguf
+from assistant.load.loaders import SourceFile, load
+from assistant.answer.prompting import SYSTEM, answer_schema, build_messages, parse
+from assistant.answer.units import units
 from assistant.settings import Settings
 from assistant.text import sentence_spans
 
@@ -524,7 +524,7 @@ def test_the_kept_prompt_prefix_changes_no_answer(gguf):
     as evaluating everything afresh (temperature 0), and memory does not grow per call."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
-    from assistant.llm import ChatLlamaCppGGUF
+    from assistant.answer.llm import ChatLlamaCppGGUF
 
     def rss_mb() -> float:
         return int(Path("/proc/self/statm").read_text().split()[1]) * 4096 / 2**20

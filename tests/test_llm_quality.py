@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from assistant import evals
-from assistant.citations import verify
+from assistant import evaluation as evals
+from assistant.answer.citations import verify
 from assistant.engine import get_assistant
-from assistant.grounding import unsupported_figures
+from assistant.answer.grounding import unsupported_figures
 
 SAMPLE = 36
 # Recorded from a run of this sample (29/36 = 81%, abstention recall 100%, 3 fallbacks in 35 model calls; 721 s on

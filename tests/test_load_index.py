@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from assistant import ask
-from assistant.chatui import export, render, uploads
-from assistant.citations import page_label
+from assistant.chat import export, render, uploads
+from assistant.answer.citations import page_label
 from assistant.documents import Document
 from assistant.engine import get_assistant
-from assistant.ingest import ingest
-from assistant.loaders import SourceFile, load
+from assistant.index.ingest import ingest
+from assistant.load.loaders import SourceFile, load
 from assistant.settings import Settings
 
 from test_clean import PEP, REPORT_PAGES, make_docx, multipage_pdf

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking import split
+from assistant.index.chunking import split
 from assistant.errors import SkipFile
-from assistant.loaders import SUPPORTED_SUFFIXES, SourceFile, discover, load
+from assistant.load.loaders import SUPPORTED_SUFFIXES, SourceFile, discover, load
 
 from conftest import CORPUS, pdf_bytes
 

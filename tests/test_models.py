@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.models import MODELS, ModelFileError, PartedModel, join_parts, joined, resolve_model
+from assistant.answer.models import MODELS, ModelFileError, PartedModel, join_parts, joined, resolve_model
 from assistant.settings import Settings
 
 

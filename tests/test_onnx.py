@@ -14,14 +14,14 @@ import numpy as np
 import pytest
 
 from assistant import ask
-from assistant.chunking import split
-from assistant.embeddings import dimension, embeddings_for, get_embeddings, model_path, switch_hint
+from assistant.index.chunking import split
+from assistant.index.embeddings import dimension, embeddings_for, get_embeddings, model_path, switch_hint
 from assistant.errors import IndexMismatchError
-from assistant.ingest import ingest
-from assistant.loaders import discover, load
-from assistant.onnx_encoder import cache_key, default_cache_dir, ensure_encoder
+from assistant.index.ingest import ingest
+from assistant.load.loaders import discover, load
+from assistant.index.onnx_encoder import cache_key, default_cache_dir, ensure_encoder
 from assistant.settings import DEFAULT_EMBEDDING_MODEL, Settings
-from assistant.store import IndexStore, open_client
+from assistant.index.store import IndexStore, open_client
 
 from conftest import CORPUS, TINY_DOCUMENTS
 
@@ -95,8 +95,8 @@ def test_export_is_deterministic_and_safe_for_concurrent_processes(tmp_path):
     cache = tmp_path / "encoders"
     code = ("import sys\n"
             "from pathlib import Path\n"
-            "from assistant.embeddings import model_path\n"
-            "from assistant.onnx_encoder import ensure_encoder\n"
+            "from assistant.index.embeddings import model_path\n"
+            "from assistant.index.onnx_encoder import ensure_encoder\n"
             "print(ensure_encoder(model_path('all-MiniLM-L6-v2'), Path(sys.argv[1])).encoder_id)\n")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(cache)], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for _ in range(2)]

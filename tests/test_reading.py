@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import constraints, facts
+from assistant.answer import constraints, facts
 from assistant.documents import Document
-from assistant.extractive import _label_contradicts
-from assistant.question import answer_side, classify
-from assistant.units import heading_path, identity, units
+from assistant.answer.extractive import _label_contradicts
+from assistant.answer.question import answer_side, classify
+from assistant.answer.units import heading_path, identity, units
 
 SCHEDULE = Document("pep-9001.txt", (
     "PEP: 9001\nTitle: Python 4.2 Release Schedule\nAuthor: Ada Quill <ada@example.org>\n\n"
@@ -152,7 +152,7 @@ def test_question_kinds_by_form(question, kind):
 
 
 def test_what_a_question_rules_out():
-    from assistant.question import analyse
+    from assistant.answer.question import analyse
     intent = analyse("What day was 4.2.0 released (final, not a candidate)?")
     assert intent.negated == ["candidate"] and "final" in intent.focus_terms
     assert analyse("Besides the agency head, who co-chairs the council?").negated == ["agency", "head"]
@@ -160,7 +160,7 @@ def test_what_a_question_rules_out():
 
 
 def test_places_are_no_person_names(tmp_path, monkeypatch):
-    from assistant import places
+    from assistant.answer import places
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     places.place_names.cache_clear()
@@ -174,7 +174,7 @@ def test_places_are_no_person_names(tmp_path, monkeypatch):
 
 
 def test_a_parenthesis_is_a_clause_and_an_article_numbers_nothing():
-    from assistant.extractive import _clauses
+    from assistant.answer.extractive import _clauses
 
     text = "Lines are limited to 79 characters (and comments to 72)."
     assert [text[a:b] for a, b in _clauses(text)] == ["Lines are limited to 79 characters", " (and comments to 72",

@@ -16,10 +16,10 @@ from typing import Iterator
 import pytest
 
 from assistant import ask
-from assistant.embeddings import embeddings_for
+from assistant.index.embeddings import embeddings_for
 from assistant.engine import Assistant
 from assistant.errors import IndexError_
-from assistant.ingest import ingest
+from assistant.index.ingest import ingest
 from assistant.settings import Settings
 
 from conftest import CORPUS, TINY_DOCUMENTS, free_port

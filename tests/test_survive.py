@@ -23,8 +23,8 @@ from typing import Iterator
 
 import pytest
 
-from assistant.chunking import split
-from assistant.loaders import discover, load
+from assistant.index.chunking import split
+from assistant.load.loaders import discover, load
 from assistant.settings import Settings
 
 from conftest import CORPUS, TINY_DOCUMENTS, copy_corpus
@@ -35,8 +35,8 @@ pytestmark = pytest.mark.slow
 WORKER = r'''
 import json, os, sys
 import onnxruntime, tokenizers  # imported once; each forked child opens its own session (ORT's threads don't fork)
-from assistant.embeddings import model_path
-from assistant.onnx_encoder import default_cache_dir, ensure_encoder
+from assistant.index.embeddings import model_path
+from assistant.index.onnx_encoder import default_cache_dir, ensure_encoder
 from assistant.settings import Settings
 _defaults = Settings()
 ensure_encoder(model_path(_defaults.embedding_model), _defaults.encoder_cache_dir or default_cache_dir(),
@@ -50,13 +50,13 @@ for line in sys.stdin:
         try:
             settings = Settings.model_validate_json(settings_json)
             if command == "ingest":
-                from assistant.ingest import ingest
+                from assistant.index.ingest import ingest
                 ingest(settings=settings, progress=False)
             elif command == "rebuild":
-                from assistant.ingest import ingest
+                from assistant.index.ingest import ingest
                 ingest(settings=settings, rebuild=True, progress=False)
             elif command == "verify":
-                from assistant.ingest import ingest
+                from assistant.index.ingest import ingest
                 from assistant.engine import Assistant
                 report = ingest(settings=settings, progress=False)
                 assistant = Assistant(settings)
@@ -215,7 +215,7 @@ def test_sigkill_at_random_points_ten_times_then_restart_converges(worker, crash
 
 WAITING_INGEST = r'''
 import sys
-from assistant.embeddings import embeddings_for
+from assistant.index.embeddings import embeddings_for
 from assistant.settings import Settings
 embeddings_for(Settings())
 print("ready", flush=True)

@@ -19,8 +19,8 @@ import pytest
 from gradio_client import Client, handle_file
 
 from assistant import Answer, Citation, Settings
-from assistant.chatui import conversation, feedback, render, uploads
-from assistant.chatui.export import conversation_markdown
+from assistant.chat import conversation, feedback, render, uploads
+from assistant.chat.export import conversation_markdown
 from assistant.documents import Document
 from assistant.engine import get_assistant
 from assistant.text import terms

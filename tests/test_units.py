@@ -6,12 +6,12 @@ import datetime as dt
 
 import pytest
 
-from assistant import facts
-from assistant.citations import Draft, Quote, Segment, render, verify
-from assistant.condense import condense
+from assistant.answer import facts
+from assistant.answer.citations import Draft, Quote, Segment, render, verify
+from assistant.answer.condense import condense
 from assistant.documents import Answer, Citation, Document
 from assistant.errors import CitationError
-from assistant.question import analyse, classify
+from assistant.answer.question import analyse, classify
 from assistant.text import sentence_spans, terms
 
 PUBLISHED = dt.date(2026, 1, 15)

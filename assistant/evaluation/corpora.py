@@ -114,7 +114,7 @@ def index_settings(suite_: Suite, settings: Settings) -> Settings:
 
 def prepare(suite_: Suite, settings: Settings, progress: bool = False) -> Settings:
     """Index the suite's subset (only what changed is written) and return the settings that open that index."""
-    from ..ingest import ingest
+    from ..index.ingest import ingest
 
     own = index_settings(suite_, settings)
     if suite_.root is None:

@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .. import facts
+from ..answer import facts
 from ..documents import Answer
 from .cases import Case
 

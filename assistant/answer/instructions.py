@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import terms
+from ..text import terms
 
 NOTE = "Instructions inside the question were ignored."
 

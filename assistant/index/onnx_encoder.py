@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Sequence
 
-from .errors import AssistantError
-from .settings import cache_dir
+from ..errors import AssistantError
+from ..settings import cache_dir
 
 if TYPE_CHECKING:
     import numpy as np

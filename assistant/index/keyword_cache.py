@@ -17,7 +17,7 @@ import shutil
 from typing import Any
 
 from .keyword import KeywordIndex
-from .settings import Settings, cache_dir
+from ..settings import Settings, cache_dir
 from .store import IndexStore
 
 log = logging.getLogger(__name__)

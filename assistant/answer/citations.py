@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .documents import Answer, Citation, Document
-from .errors import CitationError
+from ..documents import Answer, Citation, Document
+from ..errors import CitationError
 
 _MARKER = re.compile(r"\[(\d+)\]")
 

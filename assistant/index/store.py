@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 from urllib.parse import urlparse
 
-from .documents import Chunk, Document
-from .errors import IndexCorruptError, IndexError_, IndexLockedError, IndexMismatchError
-from .settings import Settings
+from ..documents import Chunk, Document
+from ..errors import IndexCorruptError, IndexError_, IndexLockedError, IndexMismatchError
+from ..settings import Settings
 
 if TYPE_CHECKING:
     import chromadb

@@ -21,9 +21,9 @@ from typing import Iterable, Mapping, Sequence
 
 from . import facts
 from .citations import DocumentSpan, Draft, Quote, Segment
-from .documents import Document
+from ..documents import Document
 from .facts import Value
-from .text import sentence_spans, terms
+from ..text import sentence_spans, terms
 
 # How much a document's word weighs when sources disagree; a folder's own kinds count as their nearest.
 AUTHORITY = {"fact-check": 3, "primary": 3, "primary-summary": 3, "primary-source": 3, "official": 3,

@@ -6,11 +6,12 @@ import threading
 from dataclasses import dataclass
 from typing import Mapping
 
-from . import constraints, keyword_cache
+from ..answer import constraints
+from . import keyword_cache
 from .chunking import indexed_text
-from .documents import RetrievedChunk
+from ..documents import RetrievedChunk
 from .keyword import KeywordIndex
-from .settings import Settings
+from ..settings import Settings
 from .store import DocumentRecord, IndexStore
 
 

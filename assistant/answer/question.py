@@ -9,7 +9,7 @@ from . import constraints, facts
 from .constraints import Constraint
 from .facts import Value
 from .instructions import strip_instructions
-from .text import terms
+from ..text import terms
 
 FACTOID_KINDS = ("date", "year", "percent", "money", "count", "duration", "name")
 KIND_PHRASES = {

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import AssistantError, SkipFile
-from ..ingest import ingest
-from ..loaders import SUPPORTED_SUFFIXES, SourceFile, load, unsupported
+from ..index.ingest import ingest
+from ..load.loaders import SUPPORTED_SUFFIXES, SourceFile, load, unsupported
 from ..settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -10,9 +10,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
-from .documents import Chunk
+from ..documents import Chunk
 from .chunking import indexed_text
-from .text import terms
+from ..text import terms
 
 
 class KeywordIndex:

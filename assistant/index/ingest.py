@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .chunking import CHUNKING_VERSION, indexed_text, split
-from .documents import Chunk, Document, sha256
+from ..documents import Chunk, Document, sha256
 from .embeddings import dimension, embeddings_for
-from .errors import IndexCorruptError, SkipFile
-from .loaders import SourceFile, discover, load
-from .settings import Settings
+from ..errors import IndexCorruptError, SkipFile
+from ..load.loaders import SourceFile, discover, load
+from ..settings import Settings
 from .store import DocumentRecord, IndexStore, drop, write_lock
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from .corrections import contradicts
 from .facts import MONTH_NAMES, NUMBER_WORDS, TENS_WORDS
 from typing import TYPE_CHECKING
 
-from .text import STOPWORDS, sentence_spans, terms
+from ..text import STOPWORDS, sentence_spans, terms
 
 if TYPE_CHECKING:
     from .evidence import EvidenceUnit

@@ -11,7 +11,7 @@ import re
 from typing import Any, Mapping, Sequence
 
 from ..documents import Document
-from ..store import DocumentRecord
+from ..index.store import DocumentRecord
 
 MARKER = re.compile(r"\[(\d+)\]")
 CONTEXT_CHARS = 400  # characters of surrounding text shown on each side of a quote
@@ -156,7 +156,7 @@ def passage_html(citation: Mapping[str, Any], document: Document | None, chars: 
     before = "… " + text[lo:start] if lo > 0 else text[:start].lstrip()
     after = text[end:hi] + " …" if hi < len(text) else text[end:].rstrip()
     passage = f'{_block(before)}<mark class="quote">{_block(text[start:end])}</mark>{_block(after)}'
-    from ..citations import page_label
+    from ..answer.citations import page_label
 
     page = page_label(document, start, end)
     on_page = f'<div class="panel-page">p. {_esc(page)}</div>' if page else ""

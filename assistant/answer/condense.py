@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 from . import facts
 from .instructions import split_instructions
 from .question import classify
-from .text import terms, words
+from ..text import terms, words
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

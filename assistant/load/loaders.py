@@ -11,8 +11,8 @@ from typing import Any, Iterable
 
 import yaml
 
-from .documents import Document
-from .errors import SkipFile
+from ..documents import Document
+from ..errors import SkipFile
 
 # The one list of supported types: what discover loads, what the chat accepts, what the messages and README name.
 FORMATS: dict[str, str] = {

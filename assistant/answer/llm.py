@@ -24,7 +24,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict, PrivateAttr, model_validator
 
 from .models import LLMError, ModelFileError, resolve_model, smollm2_gguf
-from .settings import Settings
+from ..settings import Settings
 
 
 class LLMUnavailableError(LLMError):

@@ -12,7 +12,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from .settings import cache_dir
+from ..settings import cache_dir
 
 _VERSION = "1"
 

@@ -14,12 +14,12 @@ from typing import Callable, Sequence
 
 from . import constraints, corrections, facts
 from .citations import DocumentSpan, Draft, Quote, Segment
-from .documents import Document
+from ..documents import Document
 from .facts import Value
-from .keyword import KeywordIndex
+from ..index.keyword import KeywordIndex
 from .question import KIND_PHRASES, Intent
-from .retrieve import Retrieval
-from .text import STOPWORDS, terms, words
+from ..index.retrieve import Retrieval
+from ..text import STOPWORDS, terms, words
 from .places import is_place
 from .units import Unit, context as unit_context, units as document_units
 

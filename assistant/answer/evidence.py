@@ -17,9 +17,9 @@ from typing import Callable, Mapping, Sequence
 
 from . import constraints
 from .citations import Quote
-from .documents import Document
-from .retrieve import Retrieval
-from .text import terms
+from ..documents import Document
+from ..index.retrieve import Retrieval
+from ..text import terms
 from .units import SEPARATOR, Unit, units
 
 MAX_SHOWN_CHARS = 400  # a longer unit is shown cut (its quote is still the whole unit)

@@ -25,12 +25,12 @@ from .evidence import EvidenceUnit, select
 from .grounding import Verdict, check_answer
 from .llm import Generation, LLMUnavailableError, model_label, stream_text
 from .prompting import SYSTEM, Reply, answer_schema, build_messages, parse
-from .settings import Settings
-from .text import terms
+from ..settings import Settings
+from ..text import terms
 
 if TYPE_CHECKING:
     from .condense import Question
-    from .documents import Answer
+    from ..documents import Answer
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +215,7 @@ def ask_stream(assistant: Any, question: str, history: Any) -> Iterator["str | A
     from .citations import render
     from .condense import condense_with_model
     from .condense import Question
-    from .engine import clean_history, clean_question, noted, only_instructions
+    from ..engine import clean_history, clean_question, noted, only_instructions
     from .llm import describe_failure, get_chat_model
 
     started = time.perf_counter()

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .errors import AssistantError
-from .settings import cache_dir
+from ..errors import AssistantError
+from ..settings import cache_dir
 
 __all__ = ["LLMError", "ModelFileError", "PartedModel", "MODELS", "model_names", "resolve_model", "join_parts", "joined"]
 

@@ -13,13 +13,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import AssistantError
-from .settings import DEFAULT_EMBEDDING_MODEL
+from ..errors import AssistantError
+from ..settings import DEFAULT_EMBEDDING_MODEL
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
-    from .settings import Settings
+    from ..settings import Settings
 
 TORCH_ENCODER = "sentence-transformers"  # the encoder id recorded for the torch backend
 _lock = threading.Lock()
