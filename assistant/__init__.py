@@ -21,25 +21,37 @@ __all__ = ["ask", "ask_stream", "ingest", "Answer", "Citation", "Settings", "Ass
            "IndexError_", "IndexMismatchError", "IndexLockedError", "EmptyCorpusError", "CitationError", "SkipFile"]
 
 
+def get_assistant(settings: Settings | None = None) -> "Assistant":
+    """The Assistant shared in this process for these settings (opened, or built from the corpus, on first use)."""
+    from .engine import get_assistant as shared
+
+    return shared(settings)
+
+
+def reset() -> None:
+    """Forget the shared Assistants and in-memory indexes: the next call opens the index afresh."""
+    from .engine import reset as forget
+
+    forget()
+
+
 def ask(question: str, history: Sequence[Mapping[str, str]] | None = None, *,
-        settings: Settings | None = None) -> Answer:
+        settings: Settings | None = None, answerer: str | None = None, top_k: int | None = None) -> Answer:
     """Answer ``question`` from the corpus with inline citations [n] to verified quotes.
 
     ``history`` is the conversation so far, as {"role": "user"|"assistant", "content": str} messages.
     Builds the index from the corpus folder on first use. Raises QuestionError (a ValueError) for an empty,
     whitespace-only or over-long question.
+    ``answerer`` (one of ``assistant.answerers.NAMES``) and ``top_k`` override the settings for this question.
     """
-    from .engine import get_assistant
-
-    return get_assistant(settings).ask(question, history)
+    return get_assistant(settings).ask(question, history, answerer=answerer, top_k=top_k)
 
 
 def ask_stream(question: str, history: Sequence[Mapping[str, str]] | None = None, *,
-               settings: Settings | None = None) -> Iterator[str | Answer]:
+               settings: Settings | None = None, answerer: str | None = None,
+               top_k: int | None = None) -> Iterator[str | Answer]:
     """Like ``ask``, but yields the growing answer text first and the final Answer last."""
-    from .engine import get_assistant
-
-    return get_assistant(settings).ask_stream(question, history)
+    return get_assistant(settings).ask_stream(question, history, answerer=answerer, top_k=top_k)
 
 
 def ingest(paths: Sequence[str] | None = None, *, settings: Settings | None = None, rebuild: bool = False,
@@ -51,9 +63,22 @@ def ingest(paths: Sequence[str] | None = None, *, settings: Settings | None = No
 
 
 def __getattr__(name: str) -> Any:
-    """``Settings`` is imported on first use, so ``assistant --help`` does not pay for pydantic-settings."""
+    """``Settings``, ``Assistant`` and the record types are imported on first use, so ``assistant --help`` does not
+    pay for pydantic-settings or the index."""
     if name == "Settings":
         from .settings import Settings
 
         return Settings
+    if name == "Assistant":
+        from .engine import Assistant
+
+        return Assistant
+    if name == "DocumentRecord":
+        from .index.store import DocumentRecord
+
+        return DocumentRecord
+    if name == "IngestReport":
+        from .index.ingest import IngestReport
+
+        return IngestReport
     raise AttributeError(f"module 'assistant' has no attribute {name!r}")

@@ -44,3 +44,23 @@ class EmptyCorpusError(AssistantError):
 
 class CitationError(AssistantError):
     """A citation failed verification (its quote is not at its offsets). Never reaches the user as an answer."""
+
+
+class LLMError(AssistantError):
+    """The language model could not be loaded or did not answer."""
+
+
+class ModelFileError(LLMError):
+    """The GGUF file (or llama-cpp-python itself) is missing, damaged or unreadable."""
+
+
+class LLMUnavailableError(LLMError):
+    """The model server is down, refused the request, or did not answer in time."""
+
+
+class UploadError(AssistantError):
+    """An uploaded file was refused. ``str(err)`` is one line naming the file and the reason."""
+
+
+class CorpusMissing(AssistantError):
+    """A shared corpus' folder is not there (a fresh clone without ``../shared``): its suite is skipped."""

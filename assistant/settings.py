@@ -9,6 +9,11 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .answerers import NAMES as ANSWERER_NAMES
+from .answerers import describe as describe_answerers
+
+AnswererName = Literal[ANSWERER_NAMES]  # the registry's names (assistant/answerers.py)
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 
@@ -55,9 +60,8 @@ class Settings(BaseSettings):
     lock_timeout: float = Field(30.0, ge=0, description="Seconds a writer waits for another writer's lock on the index.")
 
     # --- answering: which backend writes the answer (issue 3) -------------------------------------------------
-    llm: Literal["extractive", "llamacpp", "openai"] = Field(
-        "extractive", description="Who writes answers: 'extractive' (no LLM), 'llamacpp' (a GGUF in-process) "
-                                  "or 'openai' (any OpenAI-compatible server).")
+    llm: AnswererName = Field(  # type: ignore[valid-type]
+        "extractive", description=f"Who writes answers: {describe_answerers()}.")
     llm_model: str = Field("qwen2.5-1.5b", description="Model for llamacpp: 'qwen2.5-1.5b' (Qwen2.5-Coder-1.5B-"
                                                        "Instruct, the 'qwen' extra), 'qwen2.5-0.5b' (the 'qwen-small' "
                                                        "extra), 'smollm2' (SmolLM2-135M, in the llamacpp extra) or the "

@@ -9,7 +9,6 @@ import sys
 import pytest
 
 import assistant.engine
-import assistant.index.retrieve
 from assistant import ask
 from assistant.index.ingest import ingest
 from assistant.index.store import IndexStore
@@ -21,8 +20,7 @@ QUESTION = "Who is the treasurer of Millbrook?"
 
 def as_new_process(monkeypatch) -> None:
     """Forget this process's Assistants and in-memory keyword indexes."""
-    monkeypatch.setattr(assistant.engine, "_assistants", {})
-    monkeypatch.setattr(assistant.index.retrieve, "_keyword_caches", {})
+    assistant.engine.reset()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from typing import Callable, Mapping, Sequence
 
 from . import constraints
 from .citations import Quote
+from .instructions import addresses_model
 from ..documents import Document
 from ..index.retrieve import Retrieval
 from ..text import terms
@@ -109,13 +110,6 @@ class Selection:
     coverage: float
 
 
-def looks_like_instruction(text: str) -> bool:
-    """True for text that addresses the model (a planted "ignore your instructions")."""
-    from .grounding import INSTRUCTION
-
-    return INSTRUCTION.search(text) is not None
-
-
 def _candidates(retrieval: Retrieval, documents: Mapping[str, Document], chunks: int,
                 asked: Mapping[str, float], per_document: int) -> list[tuple[int, Document, Unit]]:
     """(rank, document, unit) for each evidence unit inside the top ``chunks`` retrieved chunks, plus the
@@ -128,7 +122,7 @@ def _candidates(retrieval: Retrieval, documents: Mapping[str, Document], chunks:
 
     def usable(doc: Document, u: Unit) -> bool:
         text = doc.text[u.start:u.end]
-        return u.evidence and len(text) >= 3 and (doc.source, u.start) not in seen and not looks_like_instruction(text)
+        return u.evidence and len(text) >= 3 and (doc.source, u.start) not in seen and not addresses_model(text)
 
     for rank, hit in enumerate(retrieval.chunks[:chunks], start=1):
         doc = documents.get(hit.chunk.source)

@@ -16,21 +16,20 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any, Iterator, Mapping, Sequence
 
 from langchain_core.language_models import BaseChatModel
 
+from .answerer import Drafted, Found, Resources
 from .citations import Draft, Quote, Segment
+from .condense import Question, condense_with_model
 from .evidence import EvidenceUnit, select
 from .grounding import Verdict, check_answer
-from .llm import Generation, LLMUnavailableError, model_label, stream_text
+from .llm import Generation, LLMUnavailableError, describe_failure, get_chat_model, model_label, stream_text
 from .prompting import SYSTEM, Reply, answer_schema, build_messages, parse
 from ..settings import Settings
 from ..text import terms
 
-if TYPE_CHECKING:
-    from .condense import Question
-    from ..documents import Answer
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +52,13 @@ class Outcome:
     llm: dict[str, Any]
 
 
-def question_for_model(question: "Question") -> str:
+def question_for_model(question: Question) -> str:
     """The question as the model sees it: the standalone query (the plain question, or a follow-up with the
     conversation's subject, or the model's own rewrite of it)."""
     return question.query
 
 
-def question_for_gate(question: "Question") -> str:
+def question_for_gate(question: Question) -> str:
     """The question whose constraints the gate holds the answer to: the question with any pronoun or ellipsis
     resolved from the conversation (a follow-up's subject words are search terms, not constraints)."""
     return question.resolved
@@ -208,75 +207,69 @@ class GenerativeAnswerer:
         return Draft(lead=_segments(verdict.kept), evidence=evidence)
 
 
-def ask_stream(assistant: Any, question: str, history: Any) -> Iterator["str | Answer"]:
-    """The whole LLM path of ``Assistant.ask_stream``: condense (by the model), retrieve, abstain in code only when
-    no passage is about the question, let the model read the evidence units, verify; yields the growing verified
-    text, then the rendered Answer."""
-    from .citations import render
-    from .condense import condense_with_model
-    from .condense import Question
-    from ..engine import clean_history, clean_question, noted, only_instructions
-    from .llm import describe_failure, get_chat_model
+class ModelAnswerer:
+    """The language-model answerer behind the ``Answerer`` interface (``llamacpp`` or ``openai``): the model
+    rewrites follow-ups and reads the evidence units; the gate keeps what the cited units state."""
 
-    started = time.perf_counter()
-    settings: Settings = assistant.settings
-    cleaned = clean_question(question, settings.max_question_chars)
-    turns = clean_history(history)
-    asked = Question.plain(cleaned)
-    if not asked.asked:  # nothing asked but instructions: the model is not called
-        answer = render(only_instructions(), {}, "", {"answerer": settings.llm, "ignored": list(asked.ignored)})
-        yield answer.text
-        yield answer
-        return
-    model = get_chat_model(settings)
-    if hasattr(model, "warm"):  # llama.cpp: the fixed system prompt evaluated once per model
-        model.warm(SYSTEM)
-    try:
-        asked = condense_with_model(cleaned, turns, model)
-    except Exception as exc:
-        raise describe_failure(exc, settings) from exc
-    query = asked.query
-    found = assistant.extract(asked)
-    retrieval, documents, fallback, meta = found.retrieval, found.documents, found.draft, found.meta
-    model_question = question_for_model(asked)
-    keyword = assistant.retriever.keyword_index()
-    preferred = list(fallback.evidence) + [q for seg in fallback.lead for q in seg.quotes]
-    selection = select(model_question, retrieval, documents, idf=keyword.idf, embed=assistant.embeddings.embed_documents,
-                       preferred=preferred, chunks=settings.llm_sources, limit=settings.llm_units)
-    units = selection.units
-    if not about_question(asked.asked, retrieval.best_similarity, selection.coverage, keyword.known, settings):
-        units = []
-    if not units:  # decided in code: no passage is about the question (off topic, unknown terms)
-        meta.update(llm_skipped="no passage is about the question", answered_by="abstained before the model",
-                    seconds=round(time.perf_counter() - started, 3))
-        draft = fallback if fallback.abstained else Draft(lead=[Segment(OFF_TOPIC)], evidence=[], abstained=True)
-        answer = render(noted(draft, asked.ignored), documents, query, meta)
-        yield answer.text
-        yield answer
-        return
-    outcome: Outcome | None = None
-    shown = ""
-    first: float | None = None
-    for step in GenerativeAnswerer(model, settings).stream(model_question, units, fallback,
-                                                            gate_question=question_for_gate(asked)):
-        if isinstance(step, Outcome):
-            outcome = step
+    def __init__(self, resources: Resources, name: str) -> None:
+        self.name = name
+        self.settings = resources.settings.model_copy(update={"llm": name})
+        self.resources = resources
+        self._model: BaseChatModel | None = None
+
+    def model(self) -> BaseChatModel:
+        """The chat model, loaded on first use (a GGUF once per process) with its system prompt evaluated."""
+        if self._model is None:
+            model = get_chat_model(self.settings)
+            if hasattr(model, "warm"):  # llama.cpp: the fixed system prompt evaluated once per model
+                model.warm(SYSTEM)
+            self._model = model
+        return self._model
+
+    def condense(self, question: str, history: Sequence[Mapping[str, Any]]) -> Question:
+        """The follow-up rewritten by the model (checked against the conversation), else by the rules."""
+        if not Question.plain(question).asked:  # nothing asked but instructions: the model is not called
+            return Question.plain(question)
+        try:
+            return condense_with_model(question, history, self.model())
+        except Exception as exc:
+            raise describe_failure(exc, self.settings) from exc
+
+    def stream(self, asked: Question, found: Found) -> Iterator[Draft | Drafted]:
+        """Abstain in code only when no passage is about the question; otherwise let the model read the evidence
+        units, yield each verified draft, and end with the model's (or the fallback's) Drafted."""
+        retrieval, documents, fallback = found.retrieval, found.documents, found.draft
+        model_question = question_for_model(asked)
+        keyword = self.resources.keyword_index()
+        preferred = list(fallback.evidence) + [q for seg in fallback.lead for q in seg.quotes]
+        selection = select(model_question, retrieval, documents, idf=keyword.idf, embed=self.resources.embed,
+                           preferred=preferred, chunks=self.settings.llm_sources, limit=self.settings.llm_units)
+        units = selection.units
+        if not about_question(asked.asked, retrieval.best_similarity, selection.coverage, keyword.known,
+                              self.settings):
+            units = []
+        if not units:  # decided in code: no passage is about the question (off topic, unknown terms)
+            draft = fallback if fallback.abstained else Draft(lead=[Segment(OFF_TOPIC)], evidence=[], abstained=True)
+            yield Drafted(draft, answered_by="abstained before the model",
+                          llm_skipped="no passage is about the question")
+            return
+        outcome: Outcome | None = None
+        first: float | None = None
+        started = time.perf_counter()
+        for step in GenerativeAnswerer(self.model(), self.settings).stream(model_question, units, fallback,
+                                                                           gate_question=question_for_gate(asked)):
+            if isinstance(step, Outcome):
+                outcome = step
+            else:
+                first = first or round(time.perf_counter() - started, 3)
+                yield step
+        if outcome is None:
+            raise RuntimeError("the generative answerer ended without an outcome")
+        outcome.llm["first_verified_s"] = first
+        if outcome.llm["fallback"]:  # nothing generated survived verification
+            yield Drafted(outcome.draft, fallback="extractive", llm=outcome.llm,
+                          answered_by="extractive (fallback)" if not fallback.abstained else "abstained (fallback)")
+        elif outcome.llm["abstained"]:
+            yield Drafted(outcome.draft, llm=outcome.llm, answered_by="abstained (the model found no answer)")
         else:
-            shown = render(step, documents, query, {}).text
-            first = first or round(time.perf_counter() - started, 3)
-            yield shown
-    if outcome is None:
-        raise RuntimeError("the generative answerer ended without an outcome")
-    outcome.llm["first_verified_s"] = first
-    meta.update(llm=outcome.llm, seconds=round(time.perf_counter() - started, 3))
-    if outcome.llm["fallback"]:
-        meta["fallback"] = "extractive"  # nothing generated survived verification
-        meta["answered_by"] = "extractive (fallback)" if not fallback.abstained else "abstained (fallback)"
-    elif outcome.llm["abstained"]:
-        meta["answered_by"] = "abstained (the model found no answer)"
-    else:
-        meta["answered_by"] = "model"
-    answer = render(noted(outcome.draft, asked.ignored), documents, query, meta)
-    if answer.text != shown:
-        yield answer.text
-    yield answer
+            yield Drafted(outcome.draft, llm=outcome.llm, answered_by="model")

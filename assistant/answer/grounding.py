@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from .citations import Quote
 from .corrections import contradicts
+from .instructions import addresses_model
 from .facts import MONTH_NAMES, NUMBER_WORDS, TENS_WORDS
 from typing import TYPE_CHECKING
 
@@ -25,14 +26,6 @@ if TYPE_CHECKING:
     from .evidence import EvidenceUnit
 
 log = logging.getLogger(__name__)
-
-# A passage that addresses the model ("ignore your instructions", "you are now", "system:") is data about an attempt,
-# never support for a claim: such a quote is refused.
-INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompts?|system|above|previous)\b"
-    r"|\byou are now\b|\b(system|assistant)\s*:|\b(reply|respond|answer|write)\s+only\b"
-    r"|\bdo not (cite|use json|follow)\b", re.I | re.S)
-
 
 # -- numbers, amounts and dates ----------------------------------------------------------------------------------------
 _NUMBER_WORDS = {w: str(i) for w, i in {**NUMBER_WORDS, **TENS_WORDS}.items()}
@@ -157,7 +150,7 @@ def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"]
     support = []
     for n in known:
         unit = units[n]
-        if INSTRUCTION.search(unit.text):
+        if addresses_model(unit.text):
             verdict.refused_units.append(f"unit {n} reads as an instruction to the model, not evidence")
             continue
         if not _shares_words(unit, question):
@@ -169,7 +162,7 @@ def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"]
                                          f"{unit.document.title!r}{' › ' + unit.section if unit.section else ''})")
             continue
         support.append(unit)
-    allowed = [u for n, u in units.items() if not INSTRUCTION.search(u.text) and _shares_words(u, question)
+    allowed = [u for n, u in units.items() if not addresses_model(u.text) and _shares_words(u, question)
                and not u.unmet(question)]
     for sentence in sentences:
         text = " ".join(sentence.split())

@@ -15,6 +15,19 @@ from ..text import terms
 
 NOTE = "Instructions inside the question were ignored."
 
+# A passage that addresses the model ("ignore your instructions", "you are now", "system:") is data about an attempt,
+# never support for a claim: such a quote is refused.
+_ADDRESSES_MODEL = re.compile(
+    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompts?|system|above|previous)\b"
+    r"|\byou are now\b|\b(system|assistant)\s*:|\b(reply|respond|answer|write)\s+only\b"
+    r"|\bdo not (cite|use json|follow)\b", re.I | re.S)
+
+
+def addresses_model(text: str) -> bool:
+    """True for a passage that addresses the model ("ignore your instructions", "you are now", "system:"): data
+    about an attempt, never support for a claim nor evidence shown to the model."""
+    return _ADDRESSES_MODEL.search(text) is not None
+
 _IGNORE_VERB = (r"ignore|ignoring|disregard|forget|override|bypass|skip|drop|abandon|"
                 r"ignorez|ignorer|ignore[sz]?|oublie[sz]?|oublier|"  # fr
                 r"ignorier(?:e|en)?|vergiss|vergessen|missachte|"  # de

@@ -23,12 +23,10 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, PrivateAttr, model_validator
 
-from .models import LLMError, ModelFileError, resolve_model, smollm2_gguf
+from ..errors import LLMError, LLMUnavailableError, ModelFileError
+from .models import resolve_model, smollm2_gguf
 from ..settings import Settings
 
-
-class LLMUnavailableError(LLMError):
-    """The model server is down, refused the request, or did not answer in time."""
 
 
 # -- the local GGUF -----------------------------------------------------------------------------------------------------

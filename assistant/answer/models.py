@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..errors import AssistantError
+from ..errors import AssistantError, LLMError, ModelFileError
 from ..settings import cache_dir
 
 __all__ = ["LLMError", "ModelFileError", "PartedModel", "MODELS", "model_names", "resolve_model", "join_parts", "joined"]
@@ -32,12 +32,6 @@ __all__ = ["LLMError", "ModelFileError", "PartedModel", "MODELS", "model_names",
 _CHUNK = 8 * 1024 * 1024
 
 
-class LLMError(AssistantError):
-    """The language model could not be loaded or did not answer."""
-
-
-class ModelFileError(LLMError):
-    """The GGUF file (or llama-cpp-python itself) is missing, damaged or unreadable."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..errors import AssistantError, SkipFile
+from ..errors import AssistantError, SkipFile, UploadError
 from ..index.ingest import ingest
 from ..load.loaders import SUPPORTED_SUFFIXES, SourceFile, load, unsupported
 from ..settings import Settings
@@ -28,9 +28,6 @@ UPLOAD_DIR = "uploads"
 MAX_NAME_CHARS = 100
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
-
-class UploadError(AssistantError):
-    """An uploaded file was refused. ``str(err)`` is one line naming the file and the reason."""
 
 
 @dataclass(frozen=True)

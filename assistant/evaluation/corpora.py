@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..errors import AssistantError
+from ..errors import AssistantError, CorpusMissing
 from ..settings import PROJECT_ROOT, Settings, cache_dir
 from .cases import CATEGORIES, DEFAULT_CASES, DEFAULT_FLOORS, EVALS_DIR, Case, load_cases
 from .report import BUNDLED, load_floors, record_floors
@@ -35,9 +35,6 @@ CORPORA = (BUNDLED, *SHARED)
 _INDEX_SHAPING = ("chunk_size", "chunk_overlap", "embedding_model", "embedding_backend", "onnx_quantization",
                   "collection")
 
-
-class CorpusMissing(AssistantError):
-    """A shared corpus' folder is not there (a fresh clone without ``../shared``): its suite is skipped."""
 
 
 @dataclass(frozen=True)

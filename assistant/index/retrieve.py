@@ -89,6 +89,12 @@ class HybridRetriever:
         return Retrieval(query=query, chunks=[RetrievedChunk(**e) for e in ranked], query_vector=list(vector))
 
 
+def forget_keyword_indexes() -> None:
+    """Drop this process's in-memory keyword indexes (the next search loads or rebuilds them)."""
+    with _keyword_caches_lock:
+        _keyword_caches.clear()
+
+
 def _constrained_first(query: str, ranked: list[dict]) -> list[dict]:
     """Fused candidates with those that meet more of the query's versions, identifiers and years (in the chunk or
     its title and heading path) first, in fused order otherwise: among seven near-identical release schedules,
