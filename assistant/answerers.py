@@ -31,7 +31,7 @@ class AnswererSpec:
 
 ANSWERERS: tuple[AnswererSpec, ...] = (
     AnswererSpec("extractive", "quotes the passages, no language model; the default",
-                 "assistant.answer.extractive:ExtractiveAnswerer", uses_model=False),
+                 "assistant.answer.answerer:Extractive", uses_model=False),
     AnswererSpec("llamacpp", "a local GGUF model run in-process by llama.cpp reads the passages, every sentence verified",
                  "assistant.answer.generative:ModelAnswerer", uses_model=True),
     AnswererSpec("openai", "a model behind any OpenAI-compatible server reads the passages, every sentence verified",
