@@ -17,7 +17,7 @@ from assistant.documents import Document
 from assistant.answer.facts import names
 from assistant.answer.evidence import EvidenceUnit
 from assistant.answer.grounding import check_answer
-from assistant.answer.units import units
+from assistant.load.units import units
 from assistant.index.ingest import ingest
 from assistant.settings import Settings
 

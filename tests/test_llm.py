@@ -30,7 +30,7 @@ from assistant.answer.grounding import check_answer, figures, names, unsupported
 from assistant.answer.llm import LLMUnavailableError, default_gguf
 from assistant.load.loaders import SourceFile, load
 from assistant.answer.prompting import SYSTEM, answer_schema, build_messages, parse
-from assistant.answer.units import units
+from assistant.load.units import units
 from assistant.settings import Settings
 from assistant.text import sentence_spans
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer import constraints, facts
+from assistant.index import constraints
+from assistant.answer import facts
 from assistant.documents import Document
 from assistant.answer.extractive import _label_contradicts
 from assistant.answer.question import answer_side, classify
-from assistant.answer.units import heading_path, identity, units
+from assistant.load.units import heading_path, identity, units
 
 SCHEDULE = Document("pep-9001.txt", (
     "PEP: 9001\nTitle: Python 4.2 Release Schedule\nAuthor: Ada Quill <ada@example.org>\n\n"

@@ -15,13 +15,13 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
-from . import constraints
+from ..index import constraints
 from .citations import Quote
 from .instructions import addresses_model
 from ..documents import Document
 from ..index.retrieve import Retrieval
 from ..text import terms
-from .units import SEPARATOR, Unit, units
+from ..load.units import SEPARATOR, Unit, units
 
 MAX_SHOWN_CHARS = 400  # a longer unit is shown cut (its quote is still the whole unit)
 

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
-from . import constraints, corrections, facts
+from ..index import constraints
+from . import corrections, facts
 from .citations import DocumentSpan, Draft, Quote, Segment
 from ..documents import Document
 from .facts import Value
@@ -21,7 +22,7 @@ from .question import KIND_PHRASES, Intent
 from ..index.retrieve import Retrieval
 from ..text import STOPWORDS, terms, words
 from .places import is_place
-from .units import Unit, context as unit_context, units as document_units
+from ..load.units import Unit, context as unit_context, units as document_units
 
 _NO_KNOWLEDGE = re.compile(
     r"\b(not (?:been )?(?:found|published|given|disclosed|specified|announced|confirmed|known)|could not be "

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import constraints, facts
-from .constraints import Constraint
+from ..index import constraints
+from . import facts
+from ..index.constraints import Constraint
 from .facts import Value
 from .instructions import strip_instructions
 from ..text import terms

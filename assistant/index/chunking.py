@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from ..documents import Chunk, Document
-from ..answer.units import SEPARATOR, heading_path, headings, identity
+from ..load.units import SEPARATOR, heading_path, headings, identity
 
 CHUNK_METADATA_KEYS = ("title", "date", "publisher", "url", "kind")
 CHUNKING_VERSION = "2"  # part of every fingerprint: a change to how chunks are cut or contextualised re-embeds them

@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass
 from typing import Mapping
 
-from ..answer import constraints
+from . import constraints
 from . import keyword_cache
 from .chunking import indexed_text
 from ..documents import RetrievedChunk

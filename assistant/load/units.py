@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Sequence
 
 from ..documents import Document
-from ..load.readers.blocks import WRAP_WIDTH
+from .readers.blocks import WRAP_WIDTH
 
 SEPARATOR = " \u203a "  # "Python 3.8 Release Schedule › Release Schedule › 3.8.0 schedule"
 
