@@ -22,7 +22,6 @@ from ..settings import Settings
 if TYPE_CHECKING:
     import chromadb
     from langchain_core.embeddings import Embeddings
-    from langchain_core.vectorstores import VectorStore
 
 SCHEMA_VERSION = 1
 _DOC_FIELDS = ("title", "date", "publisher", "url", "kind", "date_note")
@@ -213,18 +212,11 @@ class IndexStore:
     def location(self) -> str:
         return self.settings.chroma_url or str(self.settings.index_dir)
 
-    def vectorstore(self) -> "VectorStore":
-        """The chunk collection as a LangChain VectorStore (search side); its errors are IndexError_."""
-        store = _searching_chroma()(client=self.client, collection_name=self.settings.collection,
-                                    embedding_function=self.embeddings, create_collection_if_not_exists=False)
-        store.settings = self.settings
-        return store
-
     @_translated("cannot search the index")
     def search_by_vector(self, vector: Sequence[float], k: int) -> list[tuple[Chunk, float]]:
         """The ``k`` nearest chunks with their cosine distances, straight from Chroma.
 
-        Same query as LangChain's ``Chroma.similarity_search_by_vector_with_relevance_scores``, without importing
+        The query LangChain's ``Chroma.similarity_search_by_vector_with_relevance_scores`` makes, without
         langchain-chroma (whose langsmith tracing imports cost a cold question about a second)."""
         got = self._chunks.query(query_embeddings=[list(vector)], n_results=k,
                                  include=["documents", "metadatas", "distances"])
@@ -381,21 +373,6 @@ def drop(settings: Settings) -> None:
             client.delete_collection(name)
 
 
-@functools.lru_cache(maxsize=1)
-def _searching_chroma() -> type:
-    """LangChain's Chroma, with the one search the retriever uses translated into IndexError_."""
-    from langchain_chroma import Chroma
-
-    class SearchingChroma(Chroma):
-        settings: Settings
-
-        @_translated("cannot search the index")
-        def similarity_search_by_vector_with_relevance_scores(self, *args: Any, **kwargs: Any) -> Any:
-            return super().similarity_search_by_vector_with_relevance_scores(*args, **kwargs)
-
-    return SearchingChroma
-
-
 PAGE = 10_000  # rows per read: one unpaged get of ~100k chunks fails in SQLite ("too many SQL variables")
 
 
@@ -446,8 +423,3 @@ def _chunk_from(cid: str, text: str | None, meta: Any) -> Chunk:
     start = int(meta.pop("start"))
     end = int(meta.pop("end"))
     return Chunk(id=cid, source=source, text=text or "", start=start, end=end, metadata=meta)
-
-
-def chunk_from_langchain(doc: Any) -> Chunk:
-    """A Chunk from a LangChain ``Document`` returned by the vector store."""
-    return _chunk_from(doc.id, doc.page_content, doc.metadata)
