@@ -15,12 +15,31 @@ from typing import Any, Callable, TypeVar
 from ...errors import IndexCorruptError, IndexError_
 from ...settings import Settings
 
-_CORRUPT_MARKERS = ("not a database", "malformed", "corrupt", "code: 11)", "code: 26)", "disk image",
-                    "hnsw segment reader", "error loading hnsw", "failed to load")
+# Damaged embedded files, as the first line of Chroma's message says them (lower case). chromadb's Rust core
+# reports them as a generic InternalError, so the text is all there is to go by.
+_CORRUPT_MARKERS = ("not a database", "malformed", "corrupt",  # SQLite's own words
+                    "code: 11)", "code: 26)",  # SQLITE_CORRUPT, SQLITE_NOTADB as the Rust core prints them
+                    "disk image",  # "database disk image is malformed"
+                    "hnsw segment reader", "error loading hnsw", "failed to load")  # the vector index's files
 
 
 def translate(exc: BaseException, settings: Settings, what: str) -> IndexError_:
-    """A Chroma, HTTP or disk error as the assistant's one-line IndexError_ (IndexCorruptError for broken files)."""
+    """A Chroma, HTTP or disk error as the assistant's one-line ``IndexError_``; ``what`` says what failed.
+
+    What it recognises, first match wins:
+
+    - damaged files of the embedded store (never with ``chroma_url``: a server's files are the server's to
+      mend): the first line of the message names a broken SQLite file ("file is not a database", "database
+      disk image is malformed", result codes 11 and 26, "corrupt") or a vector index that does not load
+      ("error loading hnsw", "hnsw segment reader", "failed to load"). An ``IndexCorruptError`` that says
+      ``assistant ingest`` rebuilds the store, with Chroma's words in ``detail``. By text only: chromadb has no
+      exception type for these (its Rust core raises a generic ``InternalError``);
+    - a timeout: a ``TimeoutError`` (sockets) or an ``httpx.TimeoutException`` (connect, read, write, pool)
+      anywhere in the cause or context chain (chromadb's client re-raises some as ``ValueError``, keeping the
+      original as context), or, where no type is left, a message that says "timed out" (a server's or a
+      proxy's reply relayed as a bare ``Exception``). The message names ``chroma_timeout``;
+    - anything else: ``<what> at <where>: <first line of the message>``.
+    """
     where = settings.chroma_url or settings.index_dir
     text = one_line(exc)
     if not settings.chroma_url and any(m in text.lower() for m in _CORRUPT_MARKERS):
@@ -35,10 +54,12 @@ def translate(exc: BaseException, settings: Settings, what: str) -> IndexError_:
 
 
 def _timed_out(exc: BaseException | None) -> bool:
-    """Whether ``exc`` (or what caused it) is an HTTP or socket timeout."""
+    """Whether ``exc``, or what caused it (ten links at most), is an HTTP or socket timeout (see ``translate``)."""
+    import httpx  # chromadb's own HTTP library; imported once the first error happens
+
     seen = 0
     while exc is not None and seen < 10:
-        if isinstance(exc, TimeoutError) or "Timeout" in type(exc).__name__ or "timed out" in str(exc).lower():
+        if isinstance(exc, (TimeoutError, httpx.TimeoutException)) or "timed out" in str(exc).lower():
             return True
         exc = exc.__cause__ or exc.__context__
         seen += 1
