@@ -325,13 +325,13 @@ def test_real_corpus_index_is_complete_and_consistent(corpus_settings):
 def test_reads_and_recovery_go_page_by_page(tiny_settings, monkeypatch):
     """Bulk reads come in pages (one unpaged read of ~100k chunks fails in SQLite), with nothing lost at a page
     boundary; the recovery scan after an interruption removes orphan chunks and re-ingests an incomplete document."""
-    import assistant.index.store
+    import assistant.index.store.paging
 
     ingest(settings=tiny_settings, progress=False)
     store = open_store(tiny_settings)
     whole = (store.chunk_sources(), store.chunk_ids(), [c.id for c in store.all_chunks()], store.documents())
     assert store.count() >= 4 and len(whole[3]) == 3
-    monkeypatch.setattr(assistant.index.store, "PAGE", 1)  # a page per row: every boundary is crossed
+    monkeypatch.setattr(assistant.index.store.paging, "PAGE", 1)  # a page per row: every boundary is crossed
     assert (store.chunk_sources(), store.chunk_ids(), [c.id for c in store.all_chunks()], store.documents()) == whole
 
     # Interrupted runs: a new file's chunks were stored but not its record (and the file is gone since), and a

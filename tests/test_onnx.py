@@ -25,7 +25,7 @@ from assistant.index.store import IndexStore, open_client
 
 from conftest import CORPUS, TINY_DOCUMENTS
 
-HEAVY = ("torch", "transformers", "sentence_transformers", "langchain_huggingface", "langchain_chroma", "gradio")
+HEAVY = ("torch", "transformers", "sentence_transformers", "langchain_huggingface", "gradio")
 
 
 def _onnx(settings: Settings) -> Settings:

@@ -21,7 +21,7 @@ from .embeddings import dimension, embeddings_for
 from ..errors import IndexCorruptError, SkipFile
 from ..load.loaders import SourceFile, discover, load
 from ..settings import Settings
-from .store import DocumentRecord, IndexStore, drop, write_lock
+from .store import LOCK_FILE, DocumentRecord, IndexStore, drop, write_lock
 
 logger = logging.getLogger(__name__)
 
@@ -174,7 +174,7 @@ def _quarantine(index_dir: Path) -> Path:
     dest = index_dir.with_name(f"{index_dir.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
     dest.mkdir(parents=True, exist_ok=True)
     for item in index_dir.iterdir():
-        if item.name != ".write.lock":
+        if item.name != LOCK_FILE:
             shutil.move(str(item), str(dest / item.name))
     return dest
 

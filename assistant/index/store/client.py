@@ -1,0 +1,70 @@
+"""Opening Chroma: an embedded ``PersistentClient`` in ``index_dir``, or an ``HttpClient`` for ``chroma_url``.
+
+That choice is the only one the settings make about where the index lives; everything above the client is the
+same for both. Chroma's HTTP client builds ``httpx.Client(timeout=None)``, which waits forever on a server that
+accepts connections and never answers, so before an ``HttpClient`` is built the ``httpx`` module that chromadb
+sees is wrapped to give each such client the ``chroma_timeout`` (a process-wide patch, applied once).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from ...errors import IndexError_
+from ...settings import Settings
+from .chroma_errors import translate
+
+if TYPE_CHECKING:
+    import chromadb
+
+
+def open_client(settings: Settings) -> "chromadb.ClientAPI":
+    """An embedded PersistentClient at ``index_dir``, or an HttpClient when ``chroma_url`` is set.
+
+    A server that is down fails at once; one that does not answer fails after ``chroma_timeout`` seconds (the
+    Chroma client itself would wait forever). Errors are the assistant's ``IndexError_`` (see ``translate``)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if settings.chroma_url:
+            url = urlparse(settings.chroma_url)
+            if not url.hostname:
+                raise IndexError_(f"ASSISTANT_CHROMA_URL is not a URL: {settings.chroma_url!r}")
+            limit_http_wait(settings.chroma_timeout)
+            return chromadb.HttpClient(host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https",
+                                       settings=chroma_settings)
+        return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+    except IndexError_:
+        raise
+    except Exception as exc:  # chromadb raises bare Exception/ValueError subclasses for connection and disk errors
+        raise translate(exc, settings, "cannot open the index") from exc
+
+
+_http_timeout: list[float] = [30.0]  # seconds; the last ``limit_http_wait`` wins, for every client built after
+
+
+def limit_http_wait(seconds: float) -> None:
+    """Give Chroma's HTTP clients built from now on a timeout of ``seconds`` (chromadb passes ``timeout=None``)."""
+    from chromadb.api import fastapi
+
+    _http_timeout[0] = seconds
+    if not isinstance(fastapi.httpx, _HttpxWithTimeout):
+        fastapi.httpx = _HttpxWithTimeout(fastapi.httpx)  # type: ignore[assignment]
+
+
+class _HttpxWithTimeout:
+    """The ``httpx`` module as chromadb's HTTP client sees it, except that ``Client`` gets a timeout."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def Client(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 (stands in for httpx.Client)
+        if kwargs.get("timeout", 0) is None:
+            kwargs["timeout"] = self._module.Timeout(_http_timeout[0])
+        return self._module.Client(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
