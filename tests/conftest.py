@@ -1,21 +1,79 @@
-"""Shared fixtures: a tiny made-up corpus, settings pointing at it, and one built index of the real corpus."""
+"""Shared fixtures: a tiny made-up corpus, settings pointing at it, and one built index of the real corpus; and the
+isolation every test gets: no ``ASSISTANT_*`` variable of the developer's shell, the assistant's writable caches
+in temporary folders, and no Assistant or keyword index shared with the test before."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import sys
+import tempfile
 import threading
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 from assistant.index.ingest import ingest
-from assistant.settings import Settings
+from assistant.settings import Settings, cache_dir
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
+
+# -- isolation -------------------------------------------------------------------------------------------------------
+# The ``ASSISTANT_*`` variables a test still sees: where the deliberately shared caches are (below) and which browser
+# the browser tests drive. Any other one (ASSISTANT_TOP_K, ASSISTANT_LLM, ...) would change what the tests see.
+KEPT_VARIABLES = frozenset({"ASSISTANT_EVAL_INDEX_DIR", "ASSISTANT_ENCODER_CACHE_DIR", "ASSISTANT_CHROMIUM"})
+# Folders of ``$XDG_CACHE_HOME/assistant`` that stay shared with the machine: each is keyed by its content (so
+# nothing stale is used) and costly to make again: the joined GGUF models (1.1 GB, minutes to join), the ONNX
+# export of the encoder, and the index of each shared corpus' eval subset (ingest re-checks it on every run).
+# Every other folder there (the keyword indexes, the place names, any new cache) is the session's own.
+SHARED_CACHES = ("models", "encoders", "eval-index")
+OUTER_CACHES = {name: cache_dir(name) for name in SHARED_CACHES}  # as the developer's environment says
+_session = pytest.MonkeyPatch()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before any test module is imported (some build Settings at import): the developer's ``ASSISTANT_*``
+    variables go, and ``$XDG_CACHE_HOME`` is a temporary folder whose shared caches link to the machine's."""
+    for name in list(os.environ):
+        if name.startswith("ASSISTANT_") and name not in KEPT_VARIABLES:
+            _session.delenv(name)
+    home = Path(tempfile.mkdtemp(prefix="assistant-tests-cache-"))
+    _session.setenv("XDG_CACHE_HOME", str(home))
+    for name, outer in OUTER_CACHES.items():
+        outer.mkdir(parents=True, exist_ok=True)
+        (home / "assistant").mkdir(exist_ok=True)
+        (home / "assistant" / name).symlink_to(outer, target_is_directory=True)
+    _session.setenv("ASSISTANT_KEYWORD_CACHE_DIR", str(home / "keyword-default"))
+    _session.setenv("ASSISTANT_INDEX_DIR", str(home / "index-default"))
+    _session.setenv("ASSISTANT_FEEDBACK_PATH", str(home / "feedback-default.jsonl"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    home = Path(os.environ["XDG_CACHE_HOME"])
+    _session.undo()
+    shutil.rmtree(home, ignore_errors=True)  # the links only: rmtree does not follow them
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each test: no ``ASSISTANT_*`` variable but the kept ones and the ones below (a variable an earlier test or
+    the code under test set is gone too), its own keyword cache, default index folder and feedback file; afterwards
+    the shared Assistants and keyword indexes are forgotten (``assistant.reset``), so no test sees another's."""
+    for name in list(os.environ):
+        if name.startswith("ASSISTANT_") and name not in KEPT_VARIABLES:
+            monkeypatch.delenv(name)
+    own = tmp_path_factory.mktemp("caches")
+    monkeypatch.setenv("ASSISTANT_KEYWORD_CACHE_DIR", str(own / "keyword"))
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(own / "index"))
+    monkeypatch.setenv("ASSISTANT_FEEDBACK_PATH", str(own / "feedback.jsonl"))
+    yield
+    if "assistant.engine" in sys.modules:  # else nothing was shared (and the import would cost seconds)
+        import assistant
+
+        assistant.reset()
 
 TINY_DOCUMENTS = {
     "water-budget.md": """\
@@ -114,25 +172,6 @@ def pdf_bytes(objects: list[bytes]) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref_at)
     return bytes(out)
-
-
-@contextmanager
-def assistant_env_removed() -> Iterator[None]:
-    """No ``ASSISTANT_*`` variable from the developer's shell is seen inside: every setting is its default unless
-    the code sets it. (For module- and session-scoped fixtures; tests use ``isolated_env``.)"""
-    with pytest.MonkeyPatch.context() as patch:
-        for name in list(os.environ):
-            if name.startswith("ASSISTANT_"):
-                patch.delenv(name)
-        yield
-
-
-@pytest.fixture
-def isolated_env() -> Iterator[None]:
-    """The test sees no ``ASSISTANT_*`` variable of the developer's shell (the shared corpora's eval indexes stay in
-    their cache folders, which are named by a hash of their contents and settings, so nothing stale is reused)."""
-    with assistant_env_removed():
-        yield
 
 
 @pytest.fixture

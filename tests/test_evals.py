@@ -17,9 +17,6 @@ from assistant.evaluation import (CATEGORIES, DEFAULT_FLOORS, SHARED, SPLITS, Ca
 from assistant.documents import Answer, Citation
 from assistant.settings import Settings
 
-from conftest import assistant_env_removed
-
-pytestmark = pytest.mark.usefixtures("isolated_env")
 # The bundled suite's categories: every category but the shared corpora's own.
 BUNDLED_CATEGORIES = set(CATEGORIES) - {"near-duplicates"}
 
@@ -257,8 +254,7 @@ def shared_runs():
     def get(name: str) -> ev.SuiteRun:
         if name not in done:
             _present(name)
-            with assistant_env_removed():
-                (done[name],) = ev.run_suites([name], Settings()).runs
+            (done[name],) = ev.run_suites([name], Settings()).runs
         return done[name]
     return get
 

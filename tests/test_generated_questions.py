@@ -19,10 +19,6 @@ from assistant.errors import QuestionError
 from assistant.evaluation import SHARED, prepare, suite
 from assistant.settings import Settings
 
-from conftest import assistant_env_removed
-
-pytestmark = pytest.mark.usefixtures("isolated_env")
-
 SEED = 20261201
 PER_CORPUS = 170  # questions drawn from each corpus' documents, before the shared edge cases
 
@@ -172,8 +168,7 @@ def test_every_generated_question_is_answered_or_refused(name):
     from assistant.engine import get_assistant
 
     s = _present(name)
-    with assistant_env_removed():
-        assistant = get_assistant(prepare(s, Settings()))
+    assistant = get_assistant(prepare(s, Settings()))
     questions = generated(name, s.root, list(s.files))
     crashes, bad = [], []
     for question in questions:

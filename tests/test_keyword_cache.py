@@ -3,12 +3,13 @@ same, rebuilt (and the old copy removed) when they changed, and a damaged copy i
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import pytest
 
-import assistant.engine
+import assistant
 from assistant import ask
 from assistant.index.ingest import ingest
 from assistant.index.store import IndexStore
@@ -18,15 +19,9 @@ pytestmark = pytest.mark.slow
 QUESTION = "Who is the treasurer of Millbrook?"
 
 
-def as_new_process(monkeypatch) -> None:
-    """Forget this process's Assistants and in-memory keyword indexes."""
-    assistant.engine.reset()
-
-
 @pytest.fixture
-def cached(tiny_settings, tmp_path, monkeypatch):
+def cached(tiny_settings, tmp_path):
     """Tiny-corpus settings whose store counts as large (every store keeps its keyword index on disk)."""
-    as_new_process(monkeypatch)
     settings = tiny_settings.model_copy(update={"keyword_cache_dir": tmp_path / "keyword",
                                                 "keyword_cache_min_chunks": 1})
     ingest(settings=settings, progress=False)
@@ -41,8 +36,9 @@ def test_a_new_process_loads_the_saved_index_instead_of_reading_every_chunk(cach
     first = ask(QUESTION, settings=cached)
     assert "Ines Varga" in first.text and len(saved(cached)) == 1
 
-    # A fresh process (no index in memory) must not read the chunks to answer: the saved index is loaded.
-    as_new_process(monkeypatch)
+    # As in a fresh process (no Assistant, no keyword index in memory), the chunks must not be read to answer: the
+    # saved index is loaded.
+    assistant.reset()
 
     def no_scan(self):
         raise AssertionError("read every chunk although a saved keyword index matches")
@@ -60,7 +56,7 @@ def test_the_cli_in_another_process_uses_the_same_saved_index(cached):
            "ASSISTANT_KEYWORD_CACHE_DIR": str(cached.keyword_cache_dir), "ASSISTANT_KEYWORD_CACHE_MIN_CHUNKS": "1",
            "ASSISTANT_COLLECTION": cached.collection}
     out = subprocess.run([sys.executable, "-m", "assistant", "ask", QUESTION], capture_output=True, text=True,
-                         env={**__import__("os").environ, **env}, timeout=300)
+                         env={**os.environ, **env}, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "Ines Varga" in out.stdout
     assert saved(cached) == before  # loaded, not rebuilt under another name
@@ -78,11 +74,11 @@ def test_a_changed_corpus_rebuilds_the_index_and_drops_the_old_copy(cached):
     assert new != old and not old.exists()
 
 
-def test_a_damaged_saved_index_is_rebuilt_not_an_error(cached, monkeypatch):
+def test_a_damaged_saved_index_is_rebuilt_not_an_error(cached):
     first = ask(QUESTION, settings=cached)
     [folder] = saved(cached)
     (folder / "chunks.json").write_text('{"ids": [1, 2', encoding="utf-8")  # cut off mid-write
-    as_new_process(monkeypatch)
+    assistant.reset()  # as a new process
     again = ask(QUESTION, settings=cached)
     assert again.text == first.text
     assert (folder / "chunks.json").read_text(encoding="utf-8").startswith('{"ids": ["')  # written afresh

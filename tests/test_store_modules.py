@@ -49,7 +49,7 @@ class HashEmbeddings(Embeddings):
 
 
 @pytest.fixture
-def settings(isolated_env, tmp_path: Path) -> Settings:
+def settings(tmp_path: Path) -> Settings:
     return Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", lock_timeout=0.2)
 
 
