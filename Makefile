@@ -1,4 +1,5 @@
 # Two commands on a fresh machine with Python 3.11 and pip:  `make chat`  and  `make test`.
+# After each change:  `make check`  (the tests without a language model, a server or a browser).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -7,7 +8,7 @@ LLM    := $(VENV)/.installed-llamacpp
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-llm browser index chat ask test eval eval-all bench clean
+.PHONY: setup setup-llm browser index chat ask check test eval eval-all bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +42,9 @@ chat: index                ## the Gradio chat on http://127.0.0.1:7860
 
 ask: index                 ## make ask Q="When is the deadline for the negotiations?"
 	$(BIN)/assistant ask "$(Q)"
+
+check: setup               ## the tests to run after each change: all but the llm, server and browser ones (minutes)
+	$(BIN)/python -m pytest -m "not llm and not server and not browser"
 
 test: setup-llm browser    ## the whole test suite, slow tests included (what CI runs)
 	$(BIN)/python -m pytest

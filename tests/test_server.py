@@ -95,12 +95,14 @@ QUESTIONS = [
 ]
 
 
+@pytest.mark.server
 def test_server_ingest_is_idempotent(server_settings):
     again = ingest(settings=server_settings, progress=False)
     assert not again.changed and again.added == 0 and again.documents == 6
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
+@pytest.mark.server
 def test_server_answers_match_the_embedded_index(server_settings, corpus_settings, question):
     served = Assistant(server_settings).ask(question)
     embedded = Assistant(corpus_settings).ask(question)
@@ -110,6 +112,7 @@ def test_server_answers_match_the_embedded_index(server_settings, corpus_setting
     assert served.abstained == embedded.abstained
 
 
+@pytest.mark.server
 def test_server_answer_through_the_cli(server_settings):
     env = {**os.environ, "ASSISTANT_CHROMA_URL": server_settings.chroma_url, "ASSISTANT_CORPUS_DIR": str(CORPUS),
            "ASSISTANT_INDEX_DIR": str(server_settings.index_dir)}
@@ -120,6 +123,7 @@ def test_server_answer_through_the_cli(server_settings):
     assert not server_settings.index_dir.exists()
 
 
+@pytest.mark.server
 def test_server_edit_and_delete_propagate(server, tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -146,6 +150,7 @@ def big_corpus(folder: Path) -> None:
             shutil.copy(path, sub / path.name)
 
 
+@pytest.mark.server
 def test_server_restart_with_over_1000_chunks(tmp_path):
     """Real text and real embeddings (the corpus thrice in 120-character chunks), the server stopped and
     started again on the same folder and port, then the same index answers and a re-ingest writes nothing."""
@@ -177,6 +182,7 @@ def test_server_restart_with_over_1000_chunks(tmp_path):
         srv.stop()
 
 
+@pytest.mark.server
 def test_server_going_down_under_a_running_assistant_is_one_line(server_settings, tmp_path):
     srv = ChromaServer(tmp_path / "data")
     srv.start()

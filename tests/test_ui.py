@@ -52,6 +52,7 @@ def content(message: dict[str, Any]) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.server
 def test_endpoints_and_page(client: Client, url: str) -> None:
     api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert [p["parameter_name"] for p in api["/chat"]["parameters"]] == ["message", "answerer", "top_k"]
@@ -65,6 +66,7 @@ def test_endpoints_and_page(client: Client, url: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.server
 def test_answer_has_clickable_markers_and_the_panel_shows_the_quote(client: Client, settings: Settings) -> None:
     job = client.submit("When is the deadline for the negotiations?", api_name="/chat")
     messages, _, answer, export = job.result(timeout=300)
@@ -91,6 +93,7 @@ def test_answer_has_clickable_markers_and_the_panel_shows_the_quote(client: Clie
 
 
 @pytest.mark.slow
+@pytest.mark.server
 def test_follow_up_uses_this_sessions_conversation(client: Client) -> None:
     ask(client, "When is the deadline for the negotiations?")
     messages, answer = ask(client, "What happens if it is missed?")
@@ -103,6 +106,7 @@ def test_follow_up_uses_this_sessions_conversation(client: Client) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.server
 def test_abstention_is_an_answer_not_an_error(client: Client) -> None:
     messages, answer = ask(client, "What is the capital of France?")
     assert answer["abstained"] and "sources don't say" in answer["text"]
@@ -112,6 +116,7 @@ def test_abstention_is_an_answer_not_an_error(client: Client) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.server
 def test_disagreeing_sources_are_flagged_with_both_sides_cited(client: Client) -> None:
     messages, answer = ask(client, "Who is the U.S. Trade Representative?")
     assert answer["conflict"], answer["text"]
@@ -122,6 +127,7 @@ def test_disagreeing_sources_are_flagged_with_both_sides_cited(client: Client) -
 
 
 @pytest.mark.slow
+@pytest.mark.server
 def test_login_is_required_when_configured(settings: Settings) -> None:
     locked = settings.model_copy(update={"ui_auth": "analyst:correct horse"})
     with serve(locked) as address:
@@ -139,6 +145,7 @@ def test_login_is_required_when_configured(settings: Settings) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.server
 def test_empty_question_is_one_line_and_stays_out_of_the_history(client: Client) -> None:
     messages, answer = ask(client, "   ")
     assert answer == {"error": "The question is empty"}
@@ -149,6 +156,7 @@ def test_empty_question_is_one_line_and_stays_out_of_the_history(client: Client)
 
 
 @pytest.mark.slow
+@pytest.mark.server
 def test_unavailable_backend_is_one_line(client: Client) -> None:
     _, textbox, answer, _ = client.predict("When is the deadline?", "openai", 8, api_name="/chat")
     if "error" in answer:  # no OpenAI-compatible server is configured here
@@ -158,6 +166,7 @@ def test_unavailable_backend_is_one_line(client: Client) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.server
 def test_upload_a_good_file_then_ask_about_it(client: Client, settings: Settings, tmp_path: Path) -> None:
     upload = tmp_path / "Tugboat order (Kestrel).md"
     upload.write_text(NEW_DOCUMENT, encoding="utf-8")
@@ -185,6 +194,7 @@ def test_upload_a_good_file_then_ask_about_it(client: Client, settings: Settings
 
 
 @pytest.mark.slow
+@pytest.mark.server
 def test_bad_uploads_get_one_line_reasons_and_change_nothing(client: Client, settings: Settings,
                                                              tmp_path: Path) -> None:
     before = {r.source: r.fingerprint for r in get_assistant(settings).sources()}
@@ -212,6 +222,7 @@ def test_bad_uploads_get_one_line_reasons_and_change_nothing(client: Client, set
 
 
 @pytest.mark.slow
+@pytest.mark.server
 def test_eight_parallel_sessions_get_their_own_answers(url: str, settings: Settings) -> None:
     questions = [
         "When is the deadline for the negotiations?",
