@@ -8,7 +8,7 @@ LLM    := $(VENV)/.installed-llamacpp
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-llm browser index chat ask check test eval eval-all bench clean
+.PHONY: setup setup-llm browser index chat ask check test eval eval-all bench readme clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,9 @@ eval-all: index            ## every eval suite: bundled, and the shared corpora 
 
 bench: setup               ## scale and speed benchmarks (prints tables; writes bench/results.md)
 	$(BIN)/python bench/bench_scale.py
+
+readme: setup              ## rewrite README.md's configuration table from the Settings field descriptions
+	$(BIN)/python -m assistant.settings --readme README.md
 
 clean:
 	rm -rf $(VENV) index evals/report.md evals/report.png evals/results.json

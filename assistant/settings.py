@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .answerers import NAMES as ANSWERER_NAMES
@@ -36,7 +37,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore", frozen=True)
 
     corpus_dir: Path = Field(default_factory=lambda: _default_dir("corpus"),
-                             description="Folder of source documents (the types in loaders.FORMATS).")
+                             description="Folder of source documents (the types in assistant.load.loaders.FORMATS).")
     index_dir: Path = Field(default_factory=lambda: _default_dir("index"),
                             description="Folder of the embedded Chroma store (ignored with chroma_url).")
     chroma_url: str | None = Field(None, description="http://host:port of a Chroma server instead of the embedded store.")
@@ -113,3 +114,92 @@ class Settings(BaseSettings):
                                                       "before it is skipped.")
     pdf_max_memory_mb: int = Field(1024, ge=128, description="Address space (MB) the PDF-parsing child process "
                                                              "may use; a PDF bomb is skipped instead of exhausting RAM.")
+
+
+# --- the README's configuration table, generated from the fields above (``make readme``) ------------------------
+TABLE_START = "<!-- settings table: generated from assistant/settings.py by `make readme`; do not edit by hand -->"
+TABLE_END = "<!-- end of the settings table -->"
+_TYPE_NAMES = {str: "text", int: "integer", float: "number", bool: "true or false", Path: "path"}
+_BOUNDS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
+
+
+def _env_names(model: type[BaseSettings], name: str, field: Any) -> list[str]:
+    """The variables that set a field: its validation alias(es) when it has any, else ``ASSISTANT_<FIELD>``."""
+    alias = field.validation_alias
+    if isinstance(alias, str):
+        return [alias]
+    if isinstance(alias, AliasChoices):
+        return [choice for choice in alias.choices if isinstance(choice, str)]
+    return [f"{model.model_config.get('env_prefix', '')}{name}".upper()]
+
+
+def _type_text(field: Any) -> str:
+    """The field's type for a user: ``integer, 1 to 1024``, ``one of `int8`, `fp32```, ``path (optional)``."""
+    annotation, optional = field.annotation, False
+    if get_origin(annotation) in (Union, UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        optional, annotation = len(args) < len(get_args(annotation)), args[0]
+    if get_origin(annotation) is Literal:
+        text = "one of " + ", ".join(f"`{choice}`" for choice in get_args(annotation))
+    else:
+        text = _TYPE_NAMES.get(annotation, getattr(annotation, "__name__", str(annotation)))
+    bounds = {key: getattr(m, key) for m in field.metadata for key in _BOUNDS if hasattr(m, key)}
+    if "ge" in bounds and "le" in bounds:
+        text += f", {bounds['ge']} to {bounds['le']}"
+    elif bounds:
+        text += ", " + " and ".join(f"{_BOUNDS[key]} {value}" for key, value in bounds.items())
+    return text + (" (optional)" if optional else "")
+
+
+def _shown(value: Any) -> str:
+    """A default as a user reads it: paths relative to the working or project folder (``./corpus``), so the table is
+    the same on every machine."""
+    if value is None:
+        return "unset"
+    if isinstance(value, Path):
+        for base in (Path.cwd(), PROJECT_ROOT):
+            if value.is_relative_to(base):
+                return f"`./{value.relative_to(base).as_posix()}`"
+    return f"`{value}`"
+
+
+def markdown_table(model: type[BaseSettings] | None = None) -> str:
+    """Every field of ``model`` (default: Settings) as a row of a Markdown table: its variable(s), type, default and
+    description. A new field needs nothing here: it appears in the table once it has a description."""
+    model = model or Settings
+    rows = ["| variable | type | default | meaning |", "|---|---|---|---|"]
+    for name, field in model.model_fields.items():
+        default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
+        variables = " or ".join(f"`{env}`" for env in _env_names(model, name, field))
+        cells = [variables, _type_text(field), _shown(default), field.description or ""]
+        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
+def readme_with_table(text: str) -> str:
+    """``text`` (a README) with the lines between TABLE_START and TABLE_END replaced by ``markdown_table()``."""
+    start, end = text.find(TABLE_START), text.find(TABLE_END)
+    if start < 0 or end < start:
+        raise ValueError(f"the README has no settings table: put the lines {TABLE_START!r} and {TABLE_END!r} in it")
+    return text[: start + len(TABLE_START)] + "\n" + markdown_table() + text[end:]
+
+
+def _main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m assistant.settings", description="The settings' documentation.")
+    parser.add_argument("--markdown", action="store_true", help="Print the configuration table as Markdown.")
+    parser.add_argument("--readme", type=Path, metavar="PATH", help="Rewrite the table between the markers in PATH.")
+    args = parser.parse_args(argv)
+    if args.readme:
+        old = args.readme.read_text(encoding="utf-8")
+        new = readme_with_table(old)
+        if new != old:
+            args.readme.write_text(new, encoding="utf-8")
+        print(f"{args.readme}: settings table {'rewritten' if new != old else 'already up to date'}")
+    if args.markdown or not args.readme:
+        print(markdown_table(), end="")
+
+
+if __name__ == "__main__":
+    _main()
