@@ -116,10 +116,12 @@ class Settings(BaseSettings):
                                                                "the queue.")
     chat_max_queue: int = Field(64, ge=1, description="Requests that may wait for an answer; beyond this the chat "
                                                        "refuses them with 'queue full'.")
+    chat_auth: str | None = Field(None, validation_alias=_env("chat_auth", "ui_auth"),
+                                  description="'user:password' to require a login in the chat (the old name "
+                                              "ASSISTANT_UI_AUTH is still read).")
     feedback_path: Path = Field(default_factory=lambda: _default_dir("feedback.jsonl"),
                                 description="JSONL file that thumbs up/down feedback is appended to.")
     upload_max_bytes: int = Field(10_000_000, ge=1, description="Largest file the chat accepts as an upload.")
-    ui_auth: str | None = Field(None, description="'user:password' to require a login in the chat.")
 
     # --- scale and robustness (issue 6) -------------------------------------------------------------------------
     chroma_timeout: float = Field(30.0, gt=0, description="Seconds to wait for a Chroma server's reply before "
