@@ -97,6 +97,12 @@ class ExtractiveAnswerer:
         pool = [s for s in eligible[:15] if s.score >= 0.6 * top.score]
         names = [c for c in intent.constraints if c.kind == "name"]
         missing = [c.surface for c in names if not any(constraints.matches(c, s.window) for s in pool)]
+        pinned = [c.surface for c in intent.constraints if c.kind != "name"]
+        if missing and pinned and any(constraints.matches(c, s.window) for c in names if c.surface in missing
+                                      for s in ranked[:60]):
+            # named, but only where the question's years, versions or identifiers are not: not "never mention"
+            return _abstain(f"The sources don't say: no passage about this mentions "
+                            f"{_quote_list(missing + pinned, 'and')} together.", partial=[top])
         if missing:
             return _abstain(f"The sources don't say: the passages about this never mention {_quote_list(missing)}.",
                             partial=[top])
