@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping, Sequence
 
-from . import constraints, facts
+from . import facts
+from ..index import constraints
 from .instructions import split_instructions
 from .question import classify
 from ..text import terms, words
