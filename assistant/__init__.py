@@ -7,18 +7,40 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 from .documents import Answer, Citation
-from .errors import (AssistantError, CitationError, EmptyCorpusError, IndexError_, IndexLockedError,
-                     IndexMismatchError, QuestionError, SkipFile)
+from .errors import (AssistantError, CitationError, CorpusMissing, EmptyCorpusError, IndexCorruptError, IndexError_,
+                     IndexLockedError, IndexMismatchError, LLMError, LLMUnavailableError, ModelFileError, QuestionError,
+                     SkipFile, UploadError)
 
 if TYPE_CHECKING:
+    from .engine import Assistant
+    from .index.store import DocumentRecord
     from .index.ingest import IngestReport
     from .settings import Settings
 
-__all__ = ["ask", "ask_stream", "ingest", "Answer", "Citation", "Settings", "AssistantError", "QuestionError",
-           "IndexError_", "IndexMismatchError", "IndexLockedError", "EmptyCorpusError", "CitationError", "SkipFile"]
+__all__ = ["ask", "ask_stream", "ingest", "get_assistant", "reset", "load_settings", "supported_types", "Answer",
+           "Citation", "Settings", "Assistant", "DocumentRecord", "IngestReport", "AssistantError", "QuestionError",
+           "IndexError_", "IndexMismatchError", "IndexLockedError", "IndexCorruptError", "EmptyCorpusError",
+           "CitationError", "SkipFile", "LLMError", "ModelFileError", "LLMUnavailableError", "UploadError",
+           "CorpusMissing"]
+
+
+def load_settings(**overrides: Any) -> "Settings":
+    """Settings from the ``ASSISTANT_*`` environment variables and ``overrides`` (None values left out); a bad value
+    raises AssistantError naming the setting and its variable in one line."""
+    from .settings import load_settings as load
+
+    return load(**overrides)
+
+
+def supported_types() -> str:
+    """The file types the corpus and the chat's uploads accept, for users: ".md, .txt, … or .pdf"."""
+    from .load.loaders import supported_types as types
+
+    return types()
 
 
 def get_assistant(settings: Settings | None = None) -> "Assistant":
@@ -35,15 +57,28 @@ def reset() -> None:
     forget()
 
 
+def _checked(question: object, history: object, settings: Settings | None) -> Settings:
+    """The settings to answer with, once the question and history passed the Assistant's own checks: bad input
+    raises QuestionError before any index is opened or built."""
+    from .engine import clean_history, clean_question
+    from .settings import Settings
+
+    settings = settings or Settings()
+    clean_question(question, settings.max_question_chars)
+    clean_history(history)
+    return settings
+
+
 def ask(question: str, history: Sequence[Mapping[str, str]] | None = None, *,
         settings: Settings | None = None, answerer: str | None = None, top_k: int | None = None) -> Answer:
     """Answer ``question`` from the corpus with inline citations [n] to verified quotes.
 
     ``history`` is the conversation so far, as {"role": "user"|"assistant", "content": str} messages.
     Builds the index from the corpus folder on first use. Raises QuestionError (a ValueError) for an empty,
-    whitespace-only or over-long question.
+    whitespace-only or over-long question, before the index is opened.
     ``answerer`` (one of ``assistant.answerers.NAMES``) and ``top_k`` override the settings for this question.
     """
+    settings = _checked(question, history, settings)
     return get_assistant(settings).ask(question, history, answerer=answerer, top_k=top_k)
 
 
@@ -51,15 +86,17 @@ def ask_stream(question: str, history: Sequence[Mapping[str, str]] | None = None
                settings: Settings | None = None, answerer: str | None = None,
                top_k: int | None = None) -> Iterator[str | Answer]:
     """Like ``ask``, but yields the growing answer text first and the final Answer last."""
+    settings = _checked(question, history, settings)
     return get_assistant(settings).ask_stream(question, history, answerer=answerer, top_k=top_k)
 
 
-def ingest(paths: Sequence[str] | None = None, *, settings: Settings | None = None, rebuild: bool = False,
-           progress: bool = False) -> "IngestReport":
-    """Index the corpus folder (or ``paths``): new and edited files are added, deleted ones removed."""
+def ingest(paths: Sequence[str | Path] | None = None, *, settings: Settings | None = None, rebuild: bool = False,
+           progress: bool = False, on_skip: Callable[[SkipFile], None] | None = None) -> "IngestReport":
+    """Index the corpus folder (or ``paths``): new and edited files are added, deleted ones removed. Each skipped
+    file is passed to ``on_skip`` as it is met (a SkipFile, whose ``str`` is one line) and listed in the report."""
     from .index.ingest import ingest as _ingest
 
-    return _ingest(paths, settings, rebuild=rebuild, progress=progress)
+    return _ingest(list(paths) if paths else None, settings, rebuild=rebuild, progress=progress, on_skip=on_skip)
 
 
 def __getattr__(name: str) -> Any:

@@ -10,21 +10,15 @@ from typing import Any
 
 import click
 
-from .errors import AssistantError
+from . import AssistantError
+from .answerers import NAMES as ANSWERERS
 
 
-def _settings(ctx: click.Context) -> Any:
-    from pydantic import ValidationError
+def _settings(ctx: click.Context, **overrides: Any) -> Any:
+    """The settings: ASSISTANT_* variables, the group's --corpus-dir/--index-dir and ``overrides``."""
+    from . import load_settings
 
-    from .settings import Settings
-
-    overrides = {k: v for k, v in (ctx.obj or {}).items() if v is not None}
-    try:
-        return Settings(**overrides)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "settings"
-        raise AssistantError(f"invalid setting {field} (ASSISTANT_{field.upper()}): {first['msg']}") from exc
+    return load_settings(**{**(ctx.obj or {}), **overrides})
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,6 +33,7 @@ def cli(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None) -> 
       assistant ingest                      # index ./corpus (only changes are written)
       assistant ask "When is the deadline for the negotiations?"
       assistant ask --json "Who is the Secretary of Commerce?"
+      assistant ask --answerer llamacpp --top-k 4 "What tariff rate will be imposed if talks fail?"
       assistant sources                     # documents and chunk counts
       assistant chat                        # the Gradio chat on http://127.0.0.1:7860
       assistant eval                        # the eval suite, with a report in evals/
@@ -59,14 +54,13 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, quiet: bo
     New and edited files are embedded, deleted files' chunks are removed, an unchanged corpus writes nothing.
     Unreadable, empty, binary, oversized or out-of-root files are skipped with a one-line reason.
     """
-    from .index.ingest import ingest as run_ingest
-
-    settings = _settings(ctx)
+    from . import ingest as run_ingest
 
     def report_skip(skip: AssistantError) -> None:
         click.echo(f"skipped {skip}", err=True)
 
-    report = run_ingest(list(paths) or None, settings, rebuild=rebuild, progress=not quiet, on_skip=report_skip)
+    report = run_ingest(list(paths) or None, settings=_settings(ctx), rebuild=rebuild, progress=not quiet,
+                        on_skip=report_skip)
     click.echo(report.summary())
 
 
@@ -75,10 +69,15 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, quiet: bo
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
 @click.option("--history", type=click.File("r"), help="A JSON file with the conversation so far: "
               '[{"role": "user"|"assistant", "content": "..."}].')
+@click.option("--answerer", type=click.Choice(ANSWERERS), default=None,
+              help="Who writes this answer (default: ASSISTANT_LLM, else extractive).")
+@click.option("--top-k", type=click.IntRange(1, 50), default=None,
+              help="Passages retrieved and handed to the answerer (default: ASSISTANT_TOP_K, else 8).")
 @click.pass_context
-def ask(ctx: click.Context, question: str, as_json: bool, history: Any) -> None:
+def ask(ctx: click.Context, question: str, as_json: bool, history: Any, answerer: str | None,
+        top_k: int | None) -> None:
     """Answer QUESTION from the corpus, with numbered citations to exact quotes."""
-    from .engine import clean_history, clean_question, get_assistant
+    from . import ask as answer_question
 
     turns = None
     if history is not None:
@@ -86,10 +85,8 @@ def ask(ctx: click.Context, question: str, as_json: bool, history: Any) -> None:
             turns = json.load(history)
         except json.JSONDecodeError as exc:
             raise AssistantError(f"--history is not JSON: {exc.msg} at line {exc.lineno}") from exc
-    settings = _settings(ctx)
-    question = clean_question(question, settings.max_question_chars)  # bad input fails before the index opens
-    turns = clean_history(turns)
-    answer = get_assistant(settings).ask(question, turns)
+    # a bad question or history fails here, before the index is opened
+    answer = answer_question(question, turns, settings=_settings(ctx), answerer=answerer, top_k=top_k)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -108,7 +105,7 @@ def ask(ctx: click.Context, question: str, as_json: bool, history: Any) -> None:
 @click.pass_context
 def sources(ctx: click.Context, as_json: bool) -> None:
     """List the indexed documents with their chunk counts."""
-    from .engine import get_assistant
+    from . import get_assistant
 
     records = get_assistant(_settings(ctx)).sources()
     if as_json:
@@ -121,18 +118,17 @@ def sources(ctx: click.Context, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--port", type=int, default=None, help="Port (default 7860, or ASSISTANT_UI_PORT).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port (default: ASSISTANT_CHAT_PORT, else 7860).")
 @click.pass_context
 def chat(ctx: click.Context, port: int | None) -> None:
-    """Start the Gradio chat on 127.0.0.1."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    try:
-        import ui
-    except ImportError as exc:
-        raise AssistantError("the chat needs ui.py from the project folder (run from a source checkout)") from exc
-    if port:
-        os.environ["ASSISTANT_UI_PORT"] = str(port)
-    ui.main(_settings(ctx))
+    """Serve the Gradio chat (on 127.0.0.1 unless ASSISTANT_CHAT_HOST says otherwise) until interrupted.
+
+    The same as `python -m assistant.chat`; the host, login, concurrency and queue come from ASSISTANT_CHAT_*.
+    """
+    from .chat.server import serve
+
+    serve(_settings(ctx), port=port)
 
 
 @cli.command()
@@ -168,7 +164,7 @@ def models(names: tuple[str, ...]) -> None:
 @click.option("--corpus", "corpus", type=click.Choice(["bundled", "peps", "whitehouse", "all"]), default="bundled",
               show_default=True, help="Which suite: the bundled corpus' own, one over a shared corpus in "
               "../shared/corpora (its subset is indexed once, cached by content), or all of them.")
-@click.option("--backend", type=click.Choice(["extractive", "llamacpp", "openai"]), default=None,
+@click.option("--backend", type=click.Choice(ANSWERERS), default=None,
               help="Who writes the answers (default: ASSISTANT_LLM, else extractive).")
 @click.option("--model", default=None, help="Model for --backend llamacpp: qwen2.5-1.5b (default), qwen2.5-0.5b, "
               "smollm2 or a GGUF path (ASSISTANT_LLM_MODEL).")
@@ -207,38 +203,13 @@ def eval_(ctx: click.Context, corpus: str, backend: str | None, model: str | Non
     """
     from . import evaluation as ev
 
-    if backend:
-        ctx.obj = {**(ctx.obj or {}), "llm": backend}
-    if model:
-        ctx.obj = {**(ctx.obj or {}), "llm_model": model}
-    settings = _settings(ctx)
-    done = ev.run_suites(ev.selected(corpus), settings, categories=category, cases_path=cases,
-                         floors_path=floors_path, record=record_floors, progress=True,
-                         on_skip=lambda line: click.echo(line, err=True))
-    if not done.runs:
-        if done.skipped:
-            return  # nothing to score here: every selected shared corpus is absent (said above)
-        raise AssistantError("no eval cases selected")
-    problems = []
-    for r in done.runs:
-        if r.recorded:
-            click.echo(f"floors written to {r.recorded}")
-        splits = ev.split_summaries(r.results)
-        click.echo(f"\n{r.suite.name}:\n{ev.table(ev.summary(r.results))}")
-        if splits:
-            click.echo("; ".join(f"{name} {s['all']['passed']}/{s['all']['cases']} ({s['all']['accuracy']:.0%})"
-                                 for name, s in splits.items()))
-        problems += [f"{r.suite.name}: {p}" for p in (ev.check_floors(r.results, r.floors) if r.floors else [])]
-        stats = ev.summary(r.results)
-        if min_accuracy is not None and stats["all"]["accuracy"] < min_accuracy:
-            failed = ", ".join(x.case.id for x in r.results if not x.passed)
-            problems.append(f"{r.suite.name}: accuracy {stats['all']['accuracy']:.1%} is below {min_accuracy:.1%}; "
-                            f"failed: {failed}")
-    path = ev.write_reports({r.suite.name: (r.results, r.floors) for r in done.runs}, report_dir or ev.EVALS_DIR,
-                            ev.backend_label(settings), done.skipped)
-    click.echo(f"report: {path} (and {path.with_name('results.json').name}, {path.with_name('report.png').name})")
-    if problems:
-        click.echo("below the floors:\n" + "\n".join(f"  {p}" for p in problems), err=True)
+    outcome = ev.evaluate(ev.selected(corpus), _settings(ctx, llm=backend, llm_model=model), categories=category,
+                          cases_path=cases, floors_path=floors_path, record=record_floors, min_accuracy=min_accuracy,
+                          report_dir=report_dir, progress=True, on_skip=lambda line: click.echo(line, err=True))
+    for line in outcome.lines:
+        click.echo(line)
+    if not outcome.passed:
+        click.echo("below the floors:\n" + "\n".join(f"  {p}" for p in outcome.problems), err=True)
         sys.exit(1)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .answerers import NAMES as ANSWERER_NAMES
@@ -31,10 +31,16 @@ def _default_dir(name: str) -> Path:
     return PROJECT_ROOT / name
 
 
+def _env(name: str, *former: str) -> AliasChoices:
+    """The environment variables of a field that was renamed: ``ASSISTANT_<NAME>`` first, then its former names."""
+    return AliasChoices(*(f"ASSISTANT_{n.upper()}" for n in (name, *former)))
+
+
 class Settings(BaseSettings):
     """Everything that can be configured. Each field reads ``ASSISTANT_<FIELD>`` from the environment."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore", frozen=True)
+    # validate_by_name: a field with an env alias (chat_port) is still set by its name in Python.
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore", frozen=True, validate_by_name=True)
 
     corpus_dir: Path = Field(default_factory=lambda: _default_dir("corpus"),
                              description="Folder of source documents (the types in assistant.load.loaders.FORMATS).")
@@ -101,11 +107,22 @@ class Settings(BaseSettings):
         None, description="Where `assistant eval --corpus` keeps the index of each shared corpus' eval subset, one "
                           "folder per content hash (default: ~/.cache/assistant/eval-index).")
 
-    # --- chat UI (issue 4) --------------------------------------------------------------------------------------
+    # --- the chat (issue 4) ------------------------------------------------------------------------------------
+    chat_host: str = Field("127.0.0.1", description="Address the chat listens on; 127.0.0.1 serves this machine "
+                                                    "only.")
+    chat_port: int = Field(7860, ge=1, le=65535, validation_alias=_env("chat_port", "ui_port"),
+                           description="Port the chat listens on (`assistant chat --port` overrides it; the old name "
+                                       "ASSISTANT_UI_PORT is still read).")
+    chat_concurrency: int = Field(4, ge=1, le=64, description="Questions the chat answers at once; the rest wait in "
+                                                               "the queue.")
+    chat_max_queue: int = Field(64, ge=1, description="Requests that may wait for an answer; beyond this the chat "
+                                                       "refuses them with 'queue full'.")
+    chat_auth: str | None = Field(None, validation_alias=_env("chat_auth", "ui_auth"),
+                                  description="'user:password' to require a login in the chat (the old name "
+                                              "ASSISTANT_UI_AUTH is still read).")
     feedback_path: Path = Field(default_factory=lambda: _default_dir("feedback.jsonl"),
                                 description="JSONL file that thumbs up/down feedback is appended to.")
     upload_max_bytes: int = Field(10_000_000, ge=1, description="Largest file the chat accepts as an upload.")
-    ui_auth: str | None = Field(None, description="'user:password' to require a login in the chat.")
 
     # --- scale and robustness (issue 6) -------------------------------------------------------------------------
     chroma_timeout: float = Field(30.0, gt=0, description="Seconds to wait for a Chroma server's reply before "
@@ -116,21 +133,33 @@ class Settings(BaseSettings):
                                                              "may use; a PDF bomb is skipped instead of exhausting RAM.")
 
 
+def env_names(field: str, model: type[BaseSettings] | None = None) -> list[str]:
+    """The environment variables that set ``field`` (of ``model``, default Settings): ``ASSISTANT_<FIELD>``, then any
+    former name it still reads."""
+    alias = (model or Settings).model_fields[field].validation_alias
+    return list(alias.choices) if isinstance(alias, AliasChoices) else [f"ASSISTANT_{field.upper()}"]  # type: ignore
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the ``ASSISTANT_*`` variables and ``overrides`` (None values are left out), or AssistantError
+    naming the first bad setting and its variable in one line."""
+    from .errors import AssistantError
+
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"]) or "settings"
+        field = next((f for f in Settings.model_fields if loc == f or loc in env_names(f)), loc)  # a name or alias
+        where = " or ".join(env_names(field)) if field in Settings.model_fields else loc
+        raise AssistantError(f"invalid setting {field} ({where}): {first['msg']}") from exc
+
+
 # --- the README's configuration table, generated from the fields above (``make readme``) ------------------------
 TABLE_START = "<!-- settings table: generated from assistant/settings.py by `make readme`; do not edit by hand -->"
 TABLE_END = "<!-- end of the settings table -->"
 _TYPE_NAMES = {str: "text", int: "integer", float: "number", bool: "true or false", Path: "path"}
 _BOUNDS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
-
-
-def _env_names(model: type[BaseSettings], name: str, field: Any) -> list[str]:
-    """The variables that set a field: its validation alias(es) when it has any, else ``ASSISTANT_<FIELD>``."""
-    alias = field.validation_alias
-    if isinstance(alias, str):
-        return [alias]
-    if isinstance(alias, AliasChoices):
-        return [choice for choice in alias.choices if isinstance(choice, str)]
-    return [f"{model.model_config.get('env_prefix', '')}{name}".upper()]
 
 
 def _type_text(field: Any) -> str:
@@ -170,7 +199,7 @@ def markdown_table(model: type[BaseSettings] | None = None) -> str:
     rows = ["| variable | type | default | meaning |", "|---|---|---|---|"]
     for name, field in model.model_fields.items():
         default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
-        variables = " or ".join(f"`{env}`" for env in _env_names(model, name, field))
+        variables = " or ".join(f"`{env}`" for env in env_names(name, model))
         cells = [variables, _type_text(field), _shown(default), field.description or ""]
         rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(rows) + "\n"

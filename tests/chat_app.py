@@ -10,8 +10,9 @@ from typing import Iterator
 
 import pytest
 
-from assistant import Settings
-from assistant.engine import get_assistant
+from assistant import Settings, get_assistant
+from assistant.chat.app import build_app
+from assistant.chat.server import launch
 from conftest import copy_corpus, free_port
 
 
@@ -38,12 +39,10 @@ def chat_settings(folder: Path) -> Settings:
 @contextmanager
 def serve(settings: Settings) -> Iterator[str]:
     """The chat for ``settings`` served on a free local port; yields its URL and closes it afterwards."""
-    import ui
-
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # gradio_client ignores analytics_enabled=False without it
     assert get_assistant(settings).sources(), "the index of the corpus is empty"
-    app = ui.build_app(settings)
-    port = ui.launch(app, settings, port=free_port(), prevent_thread_lock=True, quiet=True)
+    app = build_app(settings)
+    port = launch(app, settings, port=free_port(), prevent_thread_lock=True, quiet=True)
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:

@@ -17,8 +17,8 @@ import pytest
 
 from assistant import Settings
 from assistant.chat import feedback
+from assistant.chat.app import EXAMPLES
 from chat_app import NEW_DOCUMENT, settings, url  # noqa: F401 (settings, url: module fixtures)
-from ui import EXAMPLES
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' brings playwright")
 
@@ -155,9 +155,9 @@ def test_document_text_is_shown_as_text_never_run(browser: "playwright_api.Brows
     hostile.parent.mkdir(exist_ok=True)
     text = "---\ntitle: \"<img src=x onerror=window.__pwned=1>\"\n---\n\nThe hostile note says <script>window.__pwned=1</script> hello.\n"
     hostile.write_text(text, encoding="utf-8")
-    from assistant.index.ingest import ingest
+    from assistant import ingest
 
-    assert not ingest([hostile], settings, progress=False).skipped
+    assert not ingest([hostile], settings=settings).skipped
     page = browser.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(url)

@@ -270,3 +270,58 @@ def test_no_disagreement_is_invented(text, sentence):
 
     doc = _doc("order.md", text, kind="primary-summary", title="Order")
     assert reported_disagreement(_stated(doc, sentence, "duration")) is None
+
+
+# -- a quotation another document reports and corrects -----------------------------------------------------------
+TITLED_NEWS = ('The council adopted a plan titled "Water Budget for the Northern Districts" on March 4, and the mayor '
+               'called it "a plan for dry years" in her speech.')
+TITLE_CHECK = ('# Fact check\n\n## Plan title\n\nThe report gives the title as "Water Budget for the Northern '
+               'Districts." The official title is "Water Budget for the Northern Quarter," according to the council '
+               'minutes.\n\n## Speech\n\nThe report quotes the mayor calling it "a plan for dry years," which is '
+               'accurate.\n')
+TITLED_PRESS = 'The order, titled "Coastal Resilience and Harbour Safety", creates a council, the press office said.'
+TITLED_ORDER = ('Sec. 5.  Review.  The press summary says the order is titled\n"Coastal Resilience and Harbour '
+                'Safety".  That is wrong: the order is titled\n"Implementation of the Coastal Resilience Act."\n')
+
+
+def _quote_of(doc: Document, sentence: str):
+    from assistant.answer.citations import Quote
+
+    start = doc.text.index(sentence)
+    return Quote(doc.source, start, start + len(sentence))
+
+
+@pytest.mark.parametrize("news, check, focus, own", [
+    (_doc("plan-news.md", TITLED_NEWS), _doc("plan-check.md", TITLE_CHECK, kind="fact-check", title="Fact check"),
+     ["title", "plan"], "Water Budget for the Northern Quarter"),
+    # a hard-wrapped order in the White House style corrects a press summary
+    (_doc("press.md", TITLED_PRESS), _doc("order.md", TITLED_ORDER, kind="primary-summary", title="Order"),
+     ["title", "order"], "Implementation of the Coastal Resilience Act"),
+])
+def test_a_quotation_reported_and_corrected_elsewhere_comes_with_the_correction(news, check, focus, own):
+    from assistant.answer.citations import Draft
+    from assistant.answer.corrections import amend, quoted_claim_corrected
+
+    quote = _quote_of(news, news.text)
+    found = quoted_claim_corrected(news, quote, [news, check], focus)
+    assert found is not None
+    report, correction, corrector = found
+    assert corrector is check and own in check.text[correction.start:correction.end]
+    assert reports(check.text[report.start:report.end], check.text[report.start:report.end].split('"')[1])
+    draft = amend(Draft(lead=[], evidence=[quote]), {d.source: d for d in (news, check)}, focus)
+    assert draft.conflict and draft.evidence[0] == correction and quote in draft.evidence  # the correction first
+    assert "corrects" in "".join(s.text for s in draft.lead)
+
+
+def test_a_quotation_confirmed_or_off_the_question_is_not_corrected():
+    from assistant.answer.corrections import quoted_claim_corrected
+
+    news = _doc("plan-news.md", TITLED_NEWS)
+    check = _doc("plan-check.md", TITLE_CHECK, kind="fact-check", title="Fact check")
+    speech = _doc("speech.md", 'The mayor called it "a plan for dry years" in her speech.')
+    # the check calls the quoted words accurate: nothing to correct
+    assert quoted_claim_corrected(speech, _quote_of(speech, speech.text), [speech, check], ["mayor", "speech"]) is None
+    # the question is about the date, and the report speaks of the title: another part of the quote
+    assert quoted_claim_corrected(news, _quote_of(news, news.text), [news, check], ["date", "adopt"]) is None
+    # a correcting document is never corrected by one of its own kind or lower
+    assert quoted_claim_corrected(check, _quote_of(check, check.text[:60]), [news, check], ["title"]) is None

@@ -113,3 +113,13 @@ def test_the_checker_sees_a_cycle_and_a_backward_import(tmp_path):
     known = {"pkg", "pkg.first", "pkg.second"}
     assert imports("pkg.first", first, known) == {"pkg.second"}
     assert imports("pkg.second", second, known) == {"pkg.first"}
+
+
+def test_the_shells_use_the_facade_not_the_engine_or_the_index():
+    """The CLI, the chat and the evals reach the pipeline and the index only through ``assistant`` (the facade)."""
+    reached = []
+    for source, targets in graph().items():
+        if stage(source) != "shell":
+            continue
+        reached += [f"{source} -> {t}" for t in targets if t == "assistant.engine" or t.startswith("assistant.index")]
+    assert not reached, "shells past the facade:\n" + "\n".join(sorted(reached))

@@ -103,6 +103,9 @@ def test_named_things_match_their_other_forms():
     ("Dana Pruitt, Administrator, Federal Emergency Management Agency, named Colm R. Vance", "", ["Dana Pruitt", "Colm R. Vance"]),
     ("Trade Envoy Mira Solt and Secretary of Commerce Ivo Brandt met", "", ["Mira Solt", "Ivo Brandt"]),
     ("written by Anneke van der Berg", "", ["Anneke van der Berg"]),
+    # a portfolio after "<Title> for" is no person (order style; PEP-like governance style)
+    ("The Assistant to the Mayor for Public Safety and Dana Pruitt shall serve", "", ["Dana Pruitt"]),
+    ("the Release Manager for Source Archives, Ada Quill, decides", "", ["Ada Quill"]),
 ])
 def test_person_names(text, common, expected):
     assert [v.surface for v in facts.names(text, facts.lower_words(common))] == expected
@@ -187,3 +190,44 @@ def test_money_prefixes_are_whole_words():
     amounts = [v.surface for v in facts.money("more than $3 billion, plus $2 million, and US$1 billion and A$5")]
     assert amounts == ["more than $3 billion", "$2 million", "US$1 billion", "A$5"]
     assert [v.norm for v in facts.money("paid just 82 cents for every dollar")] == ["82 cents"]
+
+
+# -- offices: who holds a role when a text names no person ------------------------------------------------------------
+@pytest.mark.parametrize("text, expected", [
+    # a municipal order in the White House style: offices listed together hold the role together
+    ("(b)  The Assistant to the Mayor for Housing Policy, the Assistant to the Mayor for Public Safety, and the "
+     "Director of the Office of Parks and Recreation shall serve as Trustees of the Harbour Trust.",
+     ["Assistant to the Mayor for Housing Policy, the Assistant to the Mayor for Public Safety, and the Director of "
+      "the Office of Parks and Recreation", "Trustees of the Harbour Trust"]),
+    # qualifiers before the title; an office inside an institution's name is no office of its own
+    ("There is established within the Office of the Mayor the position of Harbour District Water Coordinator, who "
+     "shall serve as Trustee.", ["Harbour District Water Coordinator", "Trustee"]),
+    # "and" before another title joins two offices; "and" inside a name does not split it
+    ("The Secretary of Finance and the Port Commissioner shall report.", ["Secretary of Finance and the Port "
+                                                                          "Commissioner"]),
+    # a PEP-like governance section: a lower-case complement is no part of the office
+    ("Decisions on the proposal are delegated to the Release Manager of each series.", ["Release Manager"]),
+    # a news report: a title in lower case, and a sentence-initial capital, name no office
+    ("The treasurer, Ines Varga, said the reservoir had fallen to 41 percent.", []),
+])
+def test_offices_are_read_by_their_titles(text, expected):
+    found = facts.offices(text)
+    assert [v.surface for v in found] == expected
+    assert all(text[v.start:v.end] == v.surface for v in found)  # each value is the text as written
+
+
+def test_office_titles_and_the_offices_a_question_names():
+    from assistant.answer.extractive import _is_question_office
+    from assistant.answer.question import analyse
+
+    assert facts.office_titles("the Director of the Office of Parks shall serve as Trustee") == ["Director", "Trustee"]
+    order = "The Assistant to the Mayor for Housing Policy and Director of the Harbour Trust Authority shall serve " \
+            "as Trustee of the Harbour Trust."
+    holder, role = facts.offices(order)
+    asked = analyse("Who serves as a trustee of the Harbour Trust?")
+    assert _is_question_office(role, asked) and not _is_question_office(holder, asked)  # the role is not its holder
+    # "besides the HTA director": the office the question rules out is no answer to it
+    assert _is_question_office(holder, analyse("Besides the HTA director, who serves as trustee?"))
+    # PEP style: the manager asked about by another title is an answer
+    manager = facts.offices("Decisions are delegated to the Release Manager.")[0]
+    assert not _is_question_office(manager, analyse("Who decides on the proposal?"))

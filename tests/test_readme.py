@@ -40,14 +40,14 @@ def test_every_setting_has_a_row_and_a_description():
 
 def test_a_new_field_needs_nothing_but_a_description():
     class More(Settings):
-        chat_port: int = Field(7860, ge=1, le=65535, validation_alias=AliasChoices("ASSISTANT_CHAT_PORT",
-                                                                                   "ASSISTANT_UI_PORT"),
-                               description="Port the chat | the app listens on.")
+        report_port: int = Field(8080, ge=1, le=65535, validation_alias=AliasChoices("ASSISTANT_REPORT_PORT",
+                                                                                     "ASSISTANT_OLD_PORT"),
+                                 description="Port the report | the app listens on.")
         home: Path = Field(Path.cwd() / "corpus", description="A folder.")
 
     rows = markdown_table(More).splitlines()
-    assert rows[-2] == ("| `ASSISTANT_CHAT_PORT` or `ASSISTANT_UI_PORT` | integer, 1 to 65535 | `7860` | "
-                        "Port the chat \\| the app listens on. |")
+    assert rows[-2] == ("| `ASSISTANT_REPORT_PORT` or `ASSISTANT_OLD_PORT` | integer, 1 to 65535 | `8080` | "
+                        "Port the report \\| the app listens on. |")
     assert rows[-1] == "| `ASSISTANT_HOME` | path | `./corpus` | A folder. |"  # the same on every machine
 
 

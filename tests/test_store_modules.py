@@ -274,3 +274,20 @@ def test_translate_recognises_timeouts_and_leaves_the_rest_one_line():
 def test_a_chroma_url_that_is_no_url_is_one_line(settings):
     with pytest.raises(IndexError_, match=r"^ASSISTANT_CHROMA_URL is not a URL: 'localhost'$"):
         open_client(settings.model_copy(update={"chroma_url": "localhost"}))
+
+
+def test_chromadb_is_imported_with_override_checks_off_and_the_decorator_restored():
+    """import_chromadb swaps overrides' checking decorator only while chromadb's modules load."""
+    import subprocess
+    import sys
+
+    code = ("import overrides; original = overrides.override\n"
+            "from assistant.index.store.client import import_chromadb\n"
+            "chromadb = import_chromadb()\n"
+            "from chromadb.api.client import Client\n"
+            "assert overrides.override is original and overrides.overrides is not None\n"
+            "assert Client.get_collection.__override__ is True\n"
+            "assert import_chromadb() is chromadb\n"
+            "print('ok')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

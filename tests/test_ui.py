@@ -18,14 +18,15 @@ from typing import Any, Iterator
 import pytest
 from gradio_client import Client, handle_file
 
-from assistant import Answer, Citation, Settings
+from assistant import Answer, AssistantError, Citation, Settings, get_assistant, load_settings
+from assistant.answerers import ANSWERERS, NAMES
 from assistant.chat import conversation, feedback, render, uploads
+from assistant.chat.app import EXAMPLES, TITLE, build_app
 from assistant.chat.export import conversation_markdown
+from assistant.chat.server import parse_auth
 from assistant.documents import Document
-from assistant.engine import get_assistant
 from assistant.text import terms
 from chat_app import NEW_DOCUMENT, serve, settings, url  # noqa: F401 (settings, url: module fixtures)
-from ui import EXAMPLES, TITLE, parse_auth
 
 MARKER_LINK = re.compile(r'href="#cite-(\d+)-(\d+)"')
 
@@ -129,7 +130,7 @@ def test_disagreeing_sources_are_flagged_with_both_sides_cited(client: Client) -
 @pytest.mark.slow
 @pytest.mark.server
 def test_login_is_required_when_configured(settings: Settings) -> None:
-    locked = settings.model_copy(update={"ui_auth": "analyst:correct horse"})
+    locked = settings.model_copy(update={"chat_auth": "analyst:correct horse"})
     with serve(locked) as address:
         with pytest.raises(Exception):  # noqa: B017 - gradio_client raises its own error types for a 401
             Client(address, verbose=False, analytics_enabled=False)
@@ -153,6 +154,15 @@ def test_empty_question_is_one_line_and_stays_out_of_the_history(client: Client)
     messages, answer = ask(client, "When is the deadline for the negotiations?")
     assert answer["query"] == "When is the deadline for the negotiations?"  # no failed turn in the history
     assert MARKER_LINK.findall(content(messages[3]))[0][0] == "1"
+
+
+@pytest.mark.slow
+@pytest.mark.server
+def test_the_answerer_and_number_of_sources_are_per_question(client: Client) -> None:
+    _, _, narrow, _ = client.predict("When is the deadline for the negotiations?", "extractive", 3, api_name="/chat")
+    assert narrow["meta"]["answerer"] == "extractive" and len(narrow["meta"]["retrieved"]) == 3
+    _, _, wide, _ = client.predict("When is the deadline for the negotiations?", "extractive", 12, api_name="/chat")
+    assert len(wide["meta"]["retrieved"]) == 12
 
 
 @pytest.mark.slow
@@ -322,6 +332,33 @@ def test_feedback_lines_and_markdown_export(tmp_path: Path) -> None:
     assert conversation.history([turn, failed]) == [{"role": "user", "content": "When?"},
                                                     {"role": "assistant", "content": "July 13, 2026 [1].",
                                                      "abstained": False}]
+
+
+def test_the_answerer_menu_is_the_registry_and_building_the_app_opens_no_index(tmp_path: Path) -> None:
+    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", llm="extractive")
+    config = build_app(settings).config
+    (menu,) = [c["props"] for c in config["components"] if c["props"].get("label") == "Answerer"]
+    assert [tuple(choice) for choice in menu["choices"]] == [(name, name) for name in NAMES]
+    assert menu["value"] == "extractive"
+    assert all(spec.description in menu["info"] for spec in ANSWERERS)
+    (slider,) = [c["props"] for c in config["components"] if c["props"].get("label") == "Number of sources"]
+    assert slider["value"] == settings.top_k
+    assert not (tmp_path / "index").exists()
+
+
+def test_chat_settings_read_their_variables_and_the_former_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = load_settings()
+    assert (defaults.chat_host, defaults.chat_port, defaults.chat_auth) == ("127.0.0.1", 7860, None)
+    monkeypatch.setenv("ASSISTANT_UI_PORT", "7001")
+    monkeypatch.setenv("ASSISTANT_UI_AUTH", "ana:pw")
+    assert (load_settings().chat_port, load_settings().chat_auth) == (7001, "ana:pw")
+    monkeypatch.setenv("ASSISTANT_CHAT_PORT", "7002")
+    monkeypatch.setenv("ASSISTANT_CHAT_CONCURRENCY", "2")
+    assert (load_settings().chat_port, load_settings().chat_concurrency) == (7002, 2)
+    assert load_settings(chat_port=7003).chat_port == 7003
+    monkeypatch.setenv("ASSISTANT_CHAT_PORT", "70000")
+    with pytest.raises(AssistantError, match=r"^invalid setting chat_port \(ASSISTANT_CHAT_PORT or ASSISTANT_UI_PORT\)"):
+        load_settings()
 
 
 def test_login_setting() -> None:

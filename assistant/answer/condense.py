@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from . import facts
+from ..index import constraints
 from .instructions import split_instructions
 from .question import classify
 from ..text import terms, words
@@ -28,6 +29,11 @@ _NAMES_ITS_OWN = re.compile(r"^\s*(?:and|but|also|so|then)?\s*(?:what|how) about
                             r"those|these|the other|the rest|others)\b)\w|^\s*(?:and|but|also|same for)\s+(?:the\s+)?"
                             r"(?!(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|did|does|do|it|he|she|"
                             r"they|that|this|other|the other|rest|others|one)\b)[A-Za-z]", re.I)
+# "And for footnotes?", "And in 2031?", "What about for small farms?": the same question, over another scope. The
+# follow-up names where or for what, not a new thing asked for: the previous question's asked-for thing is kept.
+_RESCOPES = re.compile(r"^\s*(?:(?:and|but|also|so|then)\s+)?(?:(?:what|how) about\s+)?(?:for|in|on|at|during|under|"
+                       r"among|within|inside|outside|before|after|since)\s+(?!(?:it|him|her|them|that|this|those|these|"
+                       r"which|what|whom|when)\b)\w", re.I)
 _PRONOUNS = frozenset("it they them this that these those he him she there rest others other one".split())
 _POSSESSIVES = frozenset("its their theirs his her hers".split())
 _PERSONAL = frozenset("he him his she her hers".split())
@@ -105,10 +111,11 @@ def condense(question: str, history: Sequence[Mapping[str, object]] | None) -> Q
     previous = earlier.asked
     if not previous:
         return base
-    keep_asked_for = _refers_back(base.asked)
+    rescoped = rescopes(base.asked)
+    keep_asked_for = rescoped or _refers_back(base.asked)
     carried = list(earlier.subject) + _subject(previous, keep_asked_for=keep_asked_for)
     answer = next((m for m in history[[i for i, m in enumerate(history) if m.get("content")][last_user] + 1:]
-                   if m.get("role") == "assistant"), None) if keep_asked_for else None
+                   if m.get("role") == "assistant"), None) if keep_asked_for and not rescoped else None
     kind = classify(previous)
     names_a_thing = kind == "name" or bool(_asked_for(previous) and _WH.match(previous)
                                                            and _WH.match(previous).group("wh").lower() in ("what", "which"))
@@ -121,6 +128,9 @@ def condense(question: str, history: Sequence[Mapping[str, object]] | None) -> Q
             continue
         subject.append(phrase)
     subject = subject[-MAX_SUBJECT:]
+    if rescoped:  # "And in 2031?": the new year, version or number replaces the old one, never joins it
+        scope = {c.kind for c in constraints.of_question(base.asked) if c.kind != "name"}
+        subject = [p for p in subject if not scope & {c.kind for c in constraints.of_question(p)}]
     referent = [r for r in referent if not set(terms(r)) <= own and not any(terms(r) == terms(p) for p in subject)]
     resolved = _substitute(base.asked, referent[0]) if referent else base.asked
     thing = _thing(earlier.resolved, keep_asked_for) if keep_asked_for and not referent else ""
@@ -131,6 +141,10 @@ def condense(question: str, history: Sequence[Mapping[str, object]] | None) -> Q
             subject = [p for p in subject if p in earlier.subject]
     if referent:  # the person or thing now named is the subject: how the last question found it is not
         subject = [p for p in subject if p in earlier.subject]
+    swapped = _swapped(base.asked, previous, [c for r, c in turns[:last_user + 1] if r == "user"])
+    if swapped:  # "What about the harbour ordinance?": the previous question, of the other ordinance
+        return Question(text=base.text, asked=base.asked, query=swapped, previous=previous, ignored=base.ignored,
+                        resolved=swapped)
     replaced = _replace_asked_for(previous, base.asked)
     if replaced:  # "Who is the U.S. Trade Representative?" → "And the Commerce Secretary?": ask the same of it
         return Question(text=base.text, asked=base.asked, query=replaced, subject=tuple(subject), previous=previous,
@@ -138,6 +152,57 @@ def condense(question: str, history: Sequence[Mapping[str, object]] | None) -> Q
     query = f"{resolved} ({'; '.join(subject)})" if subject else resolved
     return Question(text=base.text, asked=base.asked, query=query, subject=tuple(subject), previous=previous,
                     ignored=base.ignored, referent=tuple(referent), resolved=resolved)
+
+
+_WHAT_ABOUT = re.compile(r"^\s*(?:(?:and|but|so|then)\s+)?(?:what|how)\s+about\s+(?P<np>[^?]+?)\s*\??\s*$", re.I)
+# the phrase a question names a thing with: an article, up to three words, the head noun and its "on/of the <Name>"
+_NUMBER_AFTER = re.compile(r"(?:\s+\d[\w.]*)?")  # "Release 4.2"
+_NAMED_COMPLEMENT = re.compile(r"(?:\s+(?:on|of|for)\s+(?:the\s+)?[A-Z0-9][\w.'\u2019-]*(?:\s+(?:of\s+)?"
+                               r"[A-Z0-9][\w.'\u2019-]*)*)?")
+
+
+def _swapped(follow_up: str, previous: str, questions: Sequence[str]) -> str:
+    """For "What about X?" where X is another thing of the kind the conversation is about (its head noun is a
+    word of an earlier question, its other words are new: "the harbour ordinance" after questions on "the
+    ordinance on the Quarry Lane Market"): the previous question asked of X, with X in place of the pronoun that
+    stood for the other thing ("Who are its trustees?" → "Who are the harbour ordinance's trustees?") or of the
+    phrase that named it ("Who was the editor for Release 4.2?" → "What about Release 4.3?" → "Who was the editor
+    for Release 4.3?"). Nothing of the other thing's subject is carried. "" when the follow-up is no such swap
+    ("What about Eastmoor?" names no kind the conversation spoke of)."""
+    m = _WHAT_ABOUT.match(follow_up)
+    if not m or _refers_back(follow_up):
+        return ""
+    np = m.group("np").strip()
+    np_terms = terms(np)
+    # the head noun: the last word, or the name a number follows ("Release" in "Release 4.3", "Rule" in "Rule 8")
+    numbered = len(np_terms) >= 2 and np_terms[-1][0].isdigit()
+    head_term = np_terms[-2] if numbered else np_terms[-1] if np_terms else ""
+    earlier = set(terms(" ".join(questions)))
+    if len(np_terms) < 2 or head_term not in earlier or set(np_terms) <= earlier:
+        return ""
+    if _PRONOUN_AT.search(previous):
+        return _substitute(previous, np)
+    head = next((w for w in _TOKEN.findall(np) if terms(w) == [head_term]), "")
+    for hit in re.finditer(rf"\b{re.escape(head)}\b", previous, re.I) if head else ():
+        before = previous[:hit.start()]
+        article = list(re.finditer(r"\b(?:the|a|an|this|that)\s+(?:(?!(?:of|for|on|in|to|by|with|from|at)\b)\S+\s+)"
+                                   r"{0,3}$", before, re.I))
+        start = article[-1].start() if article else hit.start()
+        end = _NAMED_COMPLEMENT.match(previous, _NUMBER_AFTER.match(previous, hit.end()).end()).end()
+        if end == hit.end() and re.match(r"\s+(?:on|of|for)\b", previous[end:]):
+            return ""  # "the ordinance on parking passed": where its lower-case complement ends is not known
+        return previous[:start] + np + previous[end:]
+    return ""
+
+
+def rescopes(question: str) -> bool:
+    """Whether a follow-up asks the previous question again over another scope ("And for footnotes?" after "What
+    maximum page width does the style guide allow?", "And in 2031?", "What about for small farms?"): it starts with
+    a preposition, so what it names is where or for what, not a new thing asked for. The previous question's
+    asked-for thing ("maximum page width") stays in the query, the scope it had ("in 2030") gives way to the new one
+    when they are of one kind (a year, a version, a numbered thing), and no pronoun is resolved (the previous answer
+    is for the other scope)."""
+    return bool(_RESCOPES.match(question))
 
 
 def _refers_back(question: str) -> bool:
@@ -353,4 +418,4 @@ def condense_with_model(question: str, history: Sequence[Mapping[str, object]] |
                     resolved=rule_based.resolved)
 
 
-__all__ = ["Question", "condense", "condense_with_model", "is_follow_up"]
+__all__ = ["Question", "condense", "condense_with_model", "is_follow_up", "rescopes"]

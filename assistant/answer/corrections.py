@@ -306,6 +306,13 @@ def amend(draft: Draft, documents: Mapping[str, Document], focus: Sequence[str] 
         return draft
     for quote in draft.evidence:
         doc = documents.get(quote.source)
+        if doc is not None and authority(doc) < CORRECTING:
+            found = quoted_claim_corrected(doc, quote, documents.values(), focus)
+            if found is not None:  # the quote's own words, which another document reports and corrects
+                report, own, corrector = found
+                lead = [Segment(f"{_label(corrector)} corrects {_label(doc)} here", [own]), Segment(":")]
+                evidence = [own] + list(draft.evidence) + [report]
+                return Draft(lead=lead, evidence=list(dict.fromkeys(evidence)), conflict=True)
         if doc is None or authority(doc) < CORRECTING:
             continue
         text = doc.text[quote.start:quote.end]
@@ -330,6 +337,40 @@ def amend(draft: Draft, documents: Mapping[str, Document], focus: Sequence[str] 
         evidence = [own] + [q for q in draft.evidence if q != own]
         return Draft(lead=lead, evidence=evidence, conflict=True)
     return draft
+
+
+MIN_QUOTED_TERMS = 3  # a quotation this long is a claim of its own (a name, a title), not a scare-quoted word
+
+
+def quoted_claim_corrected(doc: Document, quote: Quote, documents: Iterable[Document],
+                           focus: Sequence[str] = ()) -> tuple[Quote, Quote, Document] | None:
+    """When ``quote`` (a sentence of a document that cannot correct) holds a quotation of some length (a title, a
+    statement's words) that a correcting document reports as another document's version, in a paragraph that
+    judges it wrong, and goes on to state its own version: (the report, the own version, the correcting document).
+    A report that calls the quotation right ("which is accurate") corrects nothing, and one whose own words
+    (outside the quotation) say nothing of the question's ``focus`` terms ("gives the name of the bridge as" for a
+    question on its cost) is about another part of the quote. None otherwise."""
+    text = doc.text[quote.start:quote.end]
+    quoted = [q for m in _QUOTED.finditer(text) if len(q := terms(m.group(1))) >= MIN_QUOTED_TERMS]
+    if not quoted:
+        return None
+    for other in documents:
+        if other.source == doc.source or authority(other) < max(CORRECTING, authority(doc) + 1):
+            continue
+        for a, b in _spans(other.text):
+            sentence = other.text[a:b]
+            said = [m.group(1) for m in _QUOTED.finditer(sentence) if terms(m.group(1)) in quoted]
+            if not said or not reports(sentence, said[0]) or _RIGHT.search(sentence):
+                continue
+            if focus and not set(focus) & set(terms(_QUOTED.sub(" ", sentence))):
+                continue
+            para_start, para_end = paragraph(other, a)
+            if not judged_wrong(other.text[para_start:para_end]):
+                continue
+            own = _own_version(other, Quote(other.source, a, b))
+            if own is not None:
+                return Quote(other.source, a, b), own, other
+    return None
 
 
 # -- helpers ------------------------------------------------------------------------------------------------------
@@ -425,4 +466,4 @@ def _polarity(text: str) -> bool:
 
 
 __all__ = ["AUTHORITY", "Stated", "amend", "authority", "contradicts", "correction_of", "judged_wrong", "kind",
-           "paragraph", "report_of", "reported_disagreement", "reports", "resolve"]
+           "paragraph", "quoted_claim_corrected", "report_of", "reported_disagreement", "reports", "resolve"]

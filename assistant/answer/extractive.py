@@ -98,6 +98,12 @@ class ExtractiveAnswerer:
         pool = [s for s in eligible[:15] if s.score >= 0.6 * top.score]
         names = [c for c in intent.constraints if c.kind == "name"]
         missing = [c.surface for c in names if not any(constraints.matches(c, s.window) for s in pool)]
+        pinned = [c.surface for c in intent.constraints if c.kind != "name"]
+        if missing and pinned and any(constraints.matches(c, s.window) for c in names if c.surface in missing
+                                      for s in ranked[:60]):
+            # named, but only where the question's years, versions or identifiers are not: not "never mention"
+            return _abstain(f"The sources don't say: no passage about this mentions "
+                            f"{_quote_list(missing + pinned, 'and')} together.", partial=[top])
         if missing:
             return _abstain(f"The sources don't say: the passages about this never mention {_quote_list(missing)}.",
                             partial=[top])
@@ -226,12 +232,17 @@ class ExtractiveAnswerer:
         # ("34% counter-tariff" is no answer to "what tariff rate will be imposed if talks fail").
         picks = [p for p in (self._pick(intent, s) for s in pool if _relevant_enough(s)) if p is not None]
         named = [c for c in intent.constraints if c.kind == "name"]
-        if intent.kind == "name" and named and picks:
+        if intent.kind == "name":
             # "Which Indonesian minister ...": the person asked for is named where the question's names are
-            picks = [p for p in picks if all(constraints.matches(c, p.sentence.window) for c in named)]
-            if not picks:
+            people = [p for p in picks if all(constraints.matches(c, p.sentence.window) for c in named)]
+            if not people:  # no person named there: the office that holds the role answers "who"
+                office = replace(intent, kind="office")
+                people = [p for p in (self._pick(office, s) for s in pool if _relevant_enough(s)) if p is not None
+                          and all(constraints.matches(c, p.sentence.window) for c in named)]
+            if picks and not people and named:
                 return _abstain(f"The sources don't say: no passage names a person together with "
                                 f"{_quote_list([c.surface for c in named], 'and')}.", partial=pool[:1])
+            picks = people
         if not picks:
             what = KIND_PHRASES[intent.kind]
             return _abstain(f"The sources don't give {what} for this.", partial=pool[:1])
@@ -302,6 +313,8 @@ class ExtractiveAnswerer:
         elif kind == "name":
             found = [v for v in facts.names(sentence.text, _document_lower_words(sentence.doc.text))
                      if not is_place(v.surface)]  # "South Korea" is no person
+        elif kind == "office":
+            found = [v for v in facts.offices(sentence.text) if not _is_question_office(v, intent)]
         else:
             found = facts.values(kind, sentence.text, published)
         if intent.kind == "count" and not found:  # "how much faster": "40% faster"; "how many days": "180 days"
@@ -624,6 +637,19 @@ def _label_contradicts(label: str, question: str) -> bool:
 
 def _is_question_name(value: Value, intent: Intent) -> bool:
     return value.kind == "name" and any(_match(value.norm, t) for t in intent.focus_terms)
+
+
+def _is_question_office(value: Value, intent: Intent) -> bool:
+    """An office the question names itself, so no answer to it: all its words, or all its titles, are the
+    question's ("the Trustees", "Trustee of the Harbour Trust" for "who are its trustees": the role, not who holds
+    it), or its title and one of its named things are ("Director of the Harbour Trust Authority" for "besides the
+    HTA director, who ...", where the question rules it out)."""
+    said = set(intent.focus_terms) | set(intent.negated)
+    titles = terms(" ".join(facts.office_titles(value.surface)))
+    if set(terms(value.surface)) <= set(intent.focus_terms) or (titles and set(titles) <= said):
+        return True  # "Trustee of the Harbour Trust" for "who are its trustees": the role, not who holds it
+    return any(t in said for t in titles) and any(constraints.matches(c, value.surface) for c in intent.constraints
+                                                  if c.kind == "name")
 
 
 def _holds(premise: Value, sentence: Sentence) -> bool:

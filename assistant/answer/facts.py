@@ -217,7 +217,8 @@ mr mrs ms miss dr prof sir dame lord lady president vice secretary minister prim
 representative envoy delegate congressman congresswoman governor mayor ambassador director administrator commissioner chair chairman
 chairwoman chairperson spokesperson spokesman spokeswoman judge justice general admiral colonel captain lieutenant
 sergeant officer deputy acting under assistant associate chief ceo cfo coo cto manager counsel attorney king queen
-prince princess pope rev reverend father sister brother saint st first lady gentleman honorable hon
+prince princess pope rev reverend father sister brother saint st first lady gentleman honorable hon advisor adviser
+coordinator
 """.split())
 _INSTITUTION_WORDS = frozenset("""
 agency department office administration council committee commission service services bureau institute university
@@ -238,6 +239,9 @@ _CALENDAR_WORDS = frozenset(("january february march april may june july august 
 _PARTICLES = frozenset("van von v. de der den da di du la le del della bin al ibn st.".split())
 _NAME_TOKEN = re.compile(r"[A-Z\u00c0-\u00de\u0100-\u017f][\w'\u2019.-]*|\b(?:" + "|".join(
     sorted((re.escape(p) for p in _PARTICLES), key=len, reverse=True)) + r")(?=\s)")
+
+
+_PORTFOLIO_BEFORE = re.compile(r"[A-Z][\w.'\u2019-]*\s+for\s+$")
 
 
 def lower_words(text: str) -> frozenset[str]:
@@ -268,6 +272,8 @@ def names(text: str, common: frozenset[str] = frozenset()) -> list[Value]:
         before = re.search(r"([A-Za-z]+)\s+of(?:\s+the)?\s+$", text[max(0, run[0][0] - 40):run[0][0]])
         if before and before.group(1).lower() in _INSTITUTION_WORDS:
             continue
+        if _PORTFOLIO_BEFORE.search(text[max(0, run[0][0] - 40):run[0][0]]):
+            continue  # "Assistant to the Mayor for Public Safety": the capitals after "<Name> for" are a portfolio
         if before and before.group(1).lower() in _TITLE_WORDS:
             run = run[1:]
         out.extend(_names_in_run(text, run, common))
@@ -310,6 +316,58 @@ def _names_in_run(text: str, run: list[tuple[int, int, str]], common: frozenset[
     return found
 
 
+# -- offices ------------------------------------------------------------------------------------------------------
+# An office is named by its capitalised title ("Director", "Coordinator", "Trustee"), with the capitalised words
+# before it that qualify it ("Harbour District Water Coordinator") and the complements after it that say whose or of
+# what ("Assistant to the Mayor for Housing Policy", "Director of the Office of Parks and Recreation"). "and" inside a
+# complement joins the words of one name ("Parks and Recreation") unless "the" or another title follows it ("...
+# Housing Policy and Director of ...", "Secretary of Finance and the Port Commissioner": two offices).
+_OFFICE_HEADS = ("Assistant|Director|Secretary|Coordinator|Advisor|Adviser|Administrator|Chair|Chairman|Chairwoman|"
+                 "Chairperson|Co[-\u2011]Chair|Vice Chair|Representative|Commissioner|Counsel|Officer|Manager|"
+                 "Ambassador|Governor|President|Envoy|Delegate|Spokesperson|Minister|Attorney General|Chief|"
+                 "Comptroller|Inspector General|Treasurer|Trustee|Clerk|Librarian|Archivist|Registrar|Auditor|Surgeon General")
+_CAP = r"(?:U\.S\.|[A-Z][\w'\u2019&\u2011-]*)"
+_HEAD = rf"(?:{_OFFICE_HEADS})(?:e?s)?(?![\w'\u2019\u2011-])"
+_JOINS = rf"(?:\s+(?:of|for|on|the|&|and(?!\s+the\b)(?!\s+(?:{_CAP}\s+){{0,3}}{_HEAD})))"
+_COMPLEMENT = rf"(?:\s+(?:to|of|for|on)\s+(?:the\s+)?{_CAP}(?:{_JOINS}*\s+(?!{_HEAD}){_CAP})*)"
+_OFFICE = re.compile(rf"(?<![\w'\u2019\u2011-])(?:{_CAP}\s+){{0,3}}?{_HEAD}{_COMPLEMENT}{{0,3}}")
+_COORDINATION = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?:the\s+)?")
+_NOT_QUALIFIERS = frozenset("each every any such there in with by from".split())
+
+
+def offices(text: str) -> list[Value]:
+    """Offices named by title ("the Assistant to the Mayor for Housing Policy", "Harbour District Water
+    Coordinator", "the Director of the Office of Parks and Recreation"), without their article: who holds a role
+    when a text names no person. Offices listed together ("A, B, and C shall serve as Trustees", "A and B")
+    are one value: they hold the role together. A capital that only starts the sentence ("The", "In", "Each") is
+    no part of an office."""
+    found: list[tuple[int, int]] = []
+    for m in _OFFICE.finditer(text):
+        start, end = m.start(), m.end()
+        before = re.search(r"([A-Za-z]+)\s+of(?:\s+the)?\s+$", text[max(0, start - 40):start])
+        if before and before.group(1).lower() in _INSTITUTION_WORDS:
+            continue  # "the Office of the Mayor": the office names an institution
+        while True:
+            first = re.match(r"(\S+)\s+", text[start:end])
+            if not first or first.group(1).lower() not in _FUNCTION_WORDS | _NOT_QUALIFIERS:
+                break
+            start += first.end()
+        found.append((start, end))
+    merged: list[tuple[int, int]] = []
+    for start, end in found:
+        if merged and _COORDINATION.fullmatch(text[merged[-1][1]:start]) is not None:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return [Value("office", a, b, text[a:b], text[a:b].lower(), text[a:b]) for a, b in merged]
+
+
+def office_titles(text: str) -> list[str]:
+    """The title words of the offices in ``text`` ("Director" and "Trustee" in "the Director of the Office ...
+    shall serve as Trustee")."""
+    return re.findall(_HEAD, text)
+
+
 def same_value(a: Value, b: Value) -> bool:
     """Whether two values say the same thing: equal, or a date within a month ("July 13, 2026" and "July 2026")."""
     if a.norm == b.norm:
@@ -328,6 +386,7 @@ EXTRACTORS = {
     "duration": lambda text, published: durations(text),
     "count": lambda text, published: counts(text),
     "name": lambda text, published: names(text),  # the answerer passes the document's lower-case words
+    "office": lambda text, published: offices(text),
 }
 
 

@@ -1,5 +1,7 @@
-"""Pieces of the web chat that are not Gradio: rendering, uploads, feedback and export. ``ui.py`` wires them up.
+"""The web chat (Gradio): ``python -m assistant.chat`` or ``assistant chat``.
 
-Each module does one job and takes plain data (``Answer`` dicts, paths, settings), so it is usable without a
-running server.
+:mod:`.app` lays out the page and wires its events to :mod:`.handlers`; :mod:`.server` serves it. The other modules
+do one job each on plain data (``Answer`` dicts, paths, settings) and are usable without a running server:
+rendering (:mod:`.render`), the conversation's turns (:mod:`.conversation`), uploads, feedback and export.
+Importing the package imports nothing heavy.
 """

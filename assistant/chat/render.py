@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from ..documents import Document
-from ..index.store import DocumentRecord
+
+if TYPE_CHECKING:
+    from .. import DocumentRecord
 
 MARKER = re.compile(r"\[(\d+)\]")
 CONTEXT_CHARS = 400  # characters of surrounding text shown on each side of a quote

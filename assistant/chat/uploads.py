@@ -17,10 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..errors import AssistantError, SkipFile, UploadError
-from ..index.ingest import ingest
+from .. import AssistantError, Settings, SkipFile, UploadError, get_assistant
 from ..load.loaders import SUPPORTED_SUFFIXES, SourceFile, load, unsupported
-from ..settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +129,7 @@ def add_file(path: Path | str, name: str, settings: Settings) -> UploadResult:
         tmp.replace(dest)  # atomic: the corpus never holds half a file
     skips: list[SkipFile] = []
     try:
-        report = ingest([dest], settings, progress=False, on_skip=skips.append)
+        get_assistant(settings).ingest([dest], on_skip=skips.append)
     except AssistantError as err:
         if not existed:
             dest.unlink(missing_ok=True)
@@ -146,9 +144,7 @@ def add_file(path: Path | str, name: str, settings: Settings) -> UploadResult:
             dest.unlink(missing_ok=True)
         return UploadResult(_shown(name), error=skips[0].reason)
     source = dest.resolve().relative_to(Path(settings.corpus_dir).resolve()).as_posix()
-    from ..engine import get_assistant
-
-    record = get_assistant(settings).store.documents().get(source)
+    record = get_assistant(settings).record(source)
     if record is None:
         return UploadResult(_shown(name), error="the file was read but nothing was indexed")
     title = str((record.metadata or {}).get("title") or source)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from .. import get_assistant, ingest
 from ..errors import AssistantError, CorpusMissing
 from ..settings import PROJECT_ROOT, Settings, cache_dir
 from .cases import CATEGORIES, DEFAULT_CASES, DEFAULT_FLOORS, EVALS_DIR, Case, load_cases
@@ -111,12 +112,10 @@ def index_settings(suite_: Suite, settings: Settings) -> Settings:
 
 def prepare(suite_: Suite, settings: Settings, progress: bool = False) -> Settings:
     """Index the suite's subset (only what changed is written) and return the settings that open that index."""
-    from ..index.ingest import ingest
-
     own = index_settings(suite_, settings)
     if suite_.root is None:
         return own
-    report = ingest([suite_.root / f for f in suite_.files], own, progress=progress)
+    report = ingest([suite_.root / f for f in suite_.files], settings=own, progress=progress)
     if report.skipped or report.documents != len(suite_.files):
         reasons = "; ".join(str(s) for s in report.skipped[:3])
         raise AssistantError(f"{suite_.name}: indexed {report.documents} of {len(suite_.files)} documents"
@@ -167,8 +166,6 @@ def run_suites(names: Sequence[str], settings: Settings, *, categories: Sequence
     ``categories`` keeps only those categories (an unknown one is an error only when no selected suite has it);
     ``cases_path`` and ``floors_path`` replace a single suite's own files; ``record`` writes each suite's floors
     from this run. Floors are read for the extractive answerer only, unless ``floors_path`` is given."""
-    from ..engine import get_assistant
-
     if (cases_path or floors_path) and len(names) != 1:
         raise AssistantError("--cases and --floors apply to one corpus at a time")
     if record and (categories or cases_path):

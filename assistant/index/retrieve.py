@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 from typing import Mapping
@@ -12,6 +13,7 @@ from .chunking import indexed_text
 from ..documents import RetrievedChunk
 from .keyword import KeywordIndex
 from ..settings import Settings
+from ..text import terms
 from .store import DocumentRecord, IndexStore
 
 
@@ -85,8 +87,9 @@ class HybridRetriever:
             entry["keyword_rank"] = rank
             entry["score"] += 1.0 / (self.settings.rrf_k + rank)
         ranked = sorted(fused.values(), key=lambda e: (-e["score"], e["chunk"].source, e["chunk"].start))
-        ranked = _constrained_first(query, ranked)[:k]
-        return Retrieval(query=query, chunks=[RetrievedChunk(**e) for e in ranked], query_vector=list(vector))
+        ranked = _constrained_first(query, ranked)
+        top = _names_represented(query, ranked, _each_retrievers_best(query, ranked, k), self.keyword_index(records))
+        return Retrieval(query=query, chunks=[RetrievedChunk(**e) for e in top], query_vector=list(vector))
 
 
 def forget_keyword_indexes() -> None:
@@ -103,5 +106,56 @@ def _constrained_first(query: str, ranked: list[dict]) -> list[dict]:
     pinned = [c for c in constraints.of_question(query) if c.kind != "name"]
     if not pinned:
         return ranked
-    return sorted(ranked, key=lambda e: len(constraints.unmet(pinned, indexed_text(e["chunk"]),
-                                                              str(e["chunk"].metadata.get("date", "")))))
+    return sorted(ranked, key=lambda e: _unmet(pinned, e))
+
+
+def _unmet(pinned: list[constraints.Constraint], entry: dict) -> int:
+    """How many of the query's versions, identifiers and years a candidate (its chunk, title, heading path and
+    date) leaves unmatched."""
+    return len(constraints.unmet(pinned, indexed_text(entry["chunk"]), str(entry["chunk"].metadata.get("date", ""))))
+
+
+RETRIEVERS_BEST = 2  # each retriever's first hits that are handed on whatever the other one thought of them
+
+
+def _each_retrievers_best(query: str, ranked: list[dict], k: int) -> list[dict]:
+    """The first ``k`` fused candidates, plus each retriever's ``RETRIEVERS_BEST`` first hits when fusion ranked
+    them lower (as long as they meet the query's versions, identifiers and years as well as the first candidate
+    does). Reciprocal-rank fusion sinks a chunk that only one retriever found, however high: the passage that
+    holds all the question's rare words ("reopened", "toll", "midnight") can be the keyword search's first hit and
+    beyond the dense search's cut."""
+    top = ranked[:k]
+    pinned = [c for c in constraints.of_question(query) if c.kind != "name"]
+    floor = _unmet(pinned, ranked[0]) if ranked and pinned else 0
+    for key in ("keyword_rank", "dense_rank"):
+        for e in sorted((e for e in ranked if e.get(key)), key=lambda e: e[key])[:RETRIEVERS_BEST]:
+            if e not in top and (not pinned or _unmet(pinned, e) <= floor):
+                top.append(e)
+    return top
+
+
+def _names_represented(query: str, ranked: list[dict], top: list[dict], keyword: KeywordIndex) -> list[dict]:
+    """``top`` (the candidates handed on), plus, for each thing the query names ("Okafor", "Eastmoor"), the
+    candidate of ``ranked`` that names it (in the chunk or its title and heading path) with the most of the
+    query's other words (IDF-weighted), when it is not among them. The dense ranking reads a name as little more
+    than a word; the answerer checks named things over the passages it is given, and would say the sources never
+    mention a name that the passage pairing it with the question's other words holds, just below the cut."""
+    top = list(top)
+    names = [c for c in constraints.of_question(query) if c.kind == "name"]
+    if not names:
+        return top
+    wanted = {t: keyword.idf(t) for t in terms(query)}
+    for constraint in names:
+        holding = [e for e in ranked if constraints.matches(constraint, indexed_text(e["chunk"]))]
+        if not holding:
+            continue
+        best = max(holding, key=lambda e: sum(w for t, w in wanted.items()
+                                              if t in _chunk_terms(indexed_text(e["chunk"]))))
+        if best not in top:
+            top.append(best)
+    return top
+
+
+@functools.lru_cache(maxsize=4096)
+def _chunk_terms(text: str) -> frozenset[str]:
+    return frozenset(terms(text))

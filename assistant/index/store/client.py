@@ -8,7 +8,8 @@ sees is wrapped to give each such client the ``chroma_timeout`` (a process-wide 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import sys
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from urllib.parse import urlparse
 
 from ...errors import IndexError_
@@ -24,7 +25,7 @@ def open_client(settings: Settings) -> "chromadb.ClientAPI":
 
     A server that is down fails at once; one that does not answer fails after ``chroma_timeout`` seconds (the
     Chroma client itself would wait forever). Errors are the assistant's ``IndexError_`` (see ``translate``)."""
-    import chromadb
+    chromadb = import_chromadb()
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
@@ -41,6 +42,37 @@ def open_client(settings: Settings) -> "chromadb.ClientAPI":
         raise
     except Exception as exc:  # chromadb raises bare Exception/ValueError subclasses for connection and disk errors
         raise translate(exc, settings, "cannot open the index") from exc
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _marked(method: _Method | None = None, **_options: Any) -> Any:
+    """``overrides.override`` without its check: marks the method as an override and returns it unchanged."""
+    if method is None:  # used as @override(check_signature=...)
+        return _marked
+    method.__override__ = True  # type: ignore[attr-defined]
+    return method
+
+
+def import_chromadb() -> Any:
+    """The ``chromadb`` module, imported with the ``overrides`` package's checks off while its classes are built.
+
+    chromadb decorates some 150 methods with ``@override``, which at import time disassembles the calling frame's
+    bytecode to find the base class and compares signatures: a check of chromadb's own code, a quarter to a third
+    of chromadb's import time and so of a cold ``assistant ask``. The decorator is swapped for one that only marks the
+    method while chromadb's modules are first imported, then restored for everyone else."""
+    if "chromadb" in sys.modules:
+        return sys.modules["chromadb"]
+    import overrides
+
+    saved = overrides.override, overrides.overrides
+    overrides.override = overrides.overrides = _marked
+    try:
+        import chromadb
+    finally:
+        overrides.override, overrides.overrides = saved
+    return chromadb
 
 
 _http_timeout: list[float] = [30.0]  # seconds; the last ``limit_http_wait`` wins, for every client built after
