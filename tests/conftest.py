@@ -31,24 +31,31 @@ KEPT_VARIABLES = frozenset({"ASSISTANT_EVAL_INDEX_DIR", "ASSISTANT_ENCODER_CACHE
 # Every other folder there (the keyword indexes, the place names, any new cache) is the session's own.
 SHARED_CACHES = ("models", "encoders", "eval-index")
 OUTER_CACHES = {name: cache_dir(name) for name in SHARED_CACHES}  # as the developer's environment says
+# The writable folders every test has of its own (a test that forgets to pass one writes nothing of the developer's).
+OWN_FOLDERS = {"ASSISTANT_INDEX_DIR": "index", "ASSISTANT_KEYWORD_CACHE_DIR": "keyword",
+               "ASSISTANT_FEEDBACK_PATH": "feedback.jsonl"}
 _session = pytest.MonkeyPatch()
+
+
+def _isolate(patch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Through ``patch``: no ``ASSISTANT_*`` variable but the kept ones, and the OWN_FOLDERS under ``folder``."""
+    for name in list(os.environ):
+        if name.startswith("ASSISTANT_") and name not in KEPT_VARIABLES:
+            patch.delenv(name)
+    for name, own in OWN_FOLDERS.items():
+        patch.setenv(name, str(folder / own))
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Before any test module is imported (some build Settings at import): the developer's ``ASSISTANT_*``
     variables go, and ``$XDG_CACHE_HOME`` is a temporary folder whose shared caches link to the machine's."""
-    for name in list(os.environ):
-        if name.startswith("ASSISTANT_") and name not in KEPT_VARIABLES:
-            _session.delenv(name)
     home = Path(tempfile.mkdtemp(prefix="assistant-tests-cache-"))
+    _isolate(_session, home / "session")
     _session.setenv("XDG_CACHE_HOME", str(home))
+    (home / "assistant").mkdir()
     for name, outer in OUTER_CACHES.items():
         outer.mkdir(parents=True, exist_ok=True)
-        (home / "assistant").mkdir(exist_ok=True)
         (home / "assistant" / name).symlink_to(outer, target_is_directory=True)
-    _session.setenv("ASSISTANT_KEYWORD_CACHE_DIR", str(home / "keyword-default"))
-    _session.setenv("ASSISTANT_INDEX_DIR", str(home / "index-default"))
-    _session.setenv("ASSISTANT_FEEDBACK_PATH", str(home / "feedback-default.jsonl"))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -59,21 +66,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Each test: no ``ASSISTANT_*`` variable but the kept ones and the ones below (a variable an earlier test or
-    the code under test set is gone too), its own keyword cache, default index folder and feedback file; afterwards
-    the shared Assistants and keyword indexes are forgotten (``assistant.reset``), so no test sees another's."""
-    for name in list(os.environ):
-        if name.startswith("ASSISTANT_") and name not in KEPT_VARIABLES:
-            monkeypatch.delenv(name)
-    own = tmp_path_factory.mktemp("caches")
-    monkeypatch.setenv("ASSISTANT_KEYWORD_CACHE_DIR", str(own / "keyword"))
-    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(own / "index"))
-    monkeypatch.setenv("ASSISTANT_FEEDBACK_PATH", str(own / "feedback.jsonl"))
+    """Each test: no ``ASSISTANT_*`` variable but the kept ones (one an earlier test or the code under test set is
+    gone too), its own index folder, keyword cache and feedback file; afterwards the shared Assistants and keyword
+    indexes are forgotten (``assistant.reset``), so no test sees another's."""
+    _isolate(monkeypatch, tmp_path_factory.mktemp("own"))
     yield
     if "assistant.engine" in sys.modules:  # else nothing was shared (and the import would cost seconds)
         import assistant
 
         assistant.reset()
+
 
 TINY_DOCUMENTS = {
     "water-budget.md": """\

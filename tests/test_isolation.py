@@ -13,22 +13,22 @@ import pytest
 from assistant.answer import places
 from assistant.settings import Settings, cache_dir
 
-from conftest import KEPT_VARIABLES, OUTER_CACHES, REPO, SHARED_CACHES
+from conftest import KEPT_VARIABLES, OUTER_CACHES, OWN_FOLDERS, REPO, SHARED_CACHES
 
-# The fields the autouse fixture points at the test's own folders; every other field is its default.
-OWN_FOLDERS = {"index_dir", "keyword_cache_dir", "feedback_path"}
-KEPT_FIELDS = {name.removeprefix("ASSISTANT_").lower() for name in KEPT_VARIABLES}
+
+def field(variable: str) -> str:
+    return variable.removeprefix("ASSISTANT_").lower()
 
 
 def test_every_setting_is_its_default_and_the_writable_folders_are_the_tests_own(tmp_path_factory):
     settings, defaults = Settings(), Settings.model_construct()  # model_construct reads no environment
+    own, kept = {field(v) for v in OWN_FOLDERS}, {field(v) for v in KEPT_VARIABLES}
     for name in Settings.model_fields:
-        if name in OWN_FOLDERS:
+        if name in own:
             assert Path(getattr(settings, name)).is_relative_to(tmp_path_factory.getbasetemp()), name
-        elif name not in KEPT_FIELDS:
+        elif name not in kept:
             assert getattr(settings, name) == getattr(defaults, name), name
-    assert not {n for n in os.environ if n.startswith("ASSISTANT_")} - KEPT_VARIABLES - {
-        f"ASSISTANT_{name.upper()}" for name in OWN_FOLDERS}
+    assert not {n for n in os.environ if n.startswith("ASSISTANT_")} - KEPT_VARIABLES - set(OWN_FOLDERS)
 
 
 def test_the_big_caches_are_shared_and_the_others_are_the_sessions_own():

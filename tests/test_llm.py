@@ -453,6 +453,7 @@ def test_llamacpp_streams_verified_text_then_the_answer(corpus_settings):
 
 
 @pytest.mark.slow
+@pytest.mark.llm  # loads SmolLM2 (to rewrite follow-ups), though it is not asked
 def test_llamacpp_abstains_in_code_without_calling_the_model(corpus_settings):
     answer = ask("What is the capital of France?", settings=backend(corpus_settings, "llamacpp"))
     assert answer.abstained and "llm" not in answer.meta and answer.meta["llm_skipped"]
