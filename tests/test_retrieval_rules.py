@@ -78,3 +78,15 @@ def test_a_name_in_a_pep_like_heading_path_is_read_with_the_chunk():
     keyword = KeywordIndex([e["chunk"] for e in entries])
     top = _names_represented("Who builds the installers in the Crew?", ranked, ranked[:1], keyword)
     assert [e["chunk"].text for e in top] == [e["chunk"].text for e in entries]
+
+
+def test_the_number_of_passages_asked_for_is_the_number_handed_on():
+    """Candidates a rule adds after the fused first k take the last fused places, at most half of them."""
+    from assistant.index.retrieve import within
+
+    fused = [{"id": n} for n in range(8)]
+    added = [{"id": "keyword-best"}, {"id": "named"}]
+    assert within(fused + added, 8) == fused[:6] + added
+    assert within(fused[:2] + added, 2) == fused[:1] + added[:1]
+    assert within(fused[:1] + added, 1) == fused[:1]
+    assert within(fused[:3], 8) == fused[:3]

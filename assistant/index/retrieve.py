@@ -89,7 +89,15 @@ class HybridRetriever:
         ranked = sorted(fused.values(), key=lambda e: (-e["score"], e["chunk"].source, e["chunk"].start))
         ranked = _constrained_first(query, ranked)
         top = _names_represented(query, ranked, _each_retrievers_best(query, ranked, k), self.keyword_index(records))
-        return Retrieval(query=query, chunks=[RetrievedChunk(**e) for e in top], query_vector=list(vector))
+        return Retrieval(query=query, chunks=[RetrievedChunk(**e) for e in within(top, k)], query_vector=list(vector))
+
+
+def within(top: list[dict], k: int) -> list[dict]:
+    """``k`` candidates at most: the fused first ones, with the candidates a rule added (after the first ``k``)
+    taking the places of the last fused ones, never more than half of them. The number of passages asked for is
+    the number handed on."""
+    fused, added = top[:k], top[k:][: k // 2]
+    return fused[: k - len(added)] + added
 
 
 def forget_keyword_indexes() -> None:
