@@ -35,6 +35,7 @@ OUTER_CACHES = {name: cache_dir(name) for name in SHARED_CACHES}  # as the devel
 OWN_FOLDERS = {"ASSISTANT_INDEX_DIR": "index", "ASSISTANT_KEYWORD_CACHE_DIR": "keyword",
                "ASSISTANT_FEEDBACK_PATH": "feedback.jsonl"}
 _session = pytest.MonkeyPatch()
+_HOME = pytest.StashKey[Path]()  # the session's $XDG_CACHE_HOME
 
 
 def _isolate(patch: pytest.MonkeyPatch, folder: Path) -> None:
@@ -50,6 +51,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Before any test module is imported (some build Settings at import): the developer's ``ASSISTANT_*``
     variables go, and ``$XDG_CACHE_HOME`` is a temporary folder whose shared caches link to the machine's."""
     home = Path(tempfile.mkdtemp(prefix="assistant-tests-cache-"))
+    config.stash[_HOME] = home
     _isolate(_session, home / "session")
     _session.setenv("XDG_CACHE_HOME", str(home))
     (home / "assistant").mkdir()
@@ -59,9 +61,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    home = Path(os.environ["XDG_CACHE_HOME"])
     _session.undo()
-    shutil.rmtree(home, ignore_errors=True)  # the links only: rmtree does not follow them
+    if _HOME in config.stash:
+        shutil.rmtree(config.stash[_HOME], ignore_errors=True)  # the links only: rmtree does not follow them
 
 
 @pytest.fixture(autouse=True)
