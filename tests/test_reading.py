@@ -8,7 +8,7 @@ import pytest
 from assistant.index import constraints
 from assistant.answer import facts
 from assistant.documents import Document
-from assistant.answer.extractive import _label_contradicts
+from assistant.answer.picking import _label_contradicts
 from assistant.answer.question import answer_side, classify
 from assistant.load.units import heading_path, identity, units
 
@@ -175,7 +175,7 @@ def test_places_are_no_person_names(tmp_path, monkeypatch):
 
 
 def test_a_parenthesis_is_a_clause_and_an_article_numbers_nothing():
-    from assistant.answer.extractive import _clauses
+    from assistant.answer.picking import _clauses
 
     text = "Lines are limited to 79 characters (and comments to 72)."
     assert [text[a:b] for a, b in _clauses(text)] == ["Lines are limited to 79 characters", " (and comments to 72",

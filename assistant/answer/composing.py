@@ -1,0 +1,173 @@
+"""The reply of the extractive answerer: the lead (the short answer, or the disagreement of the sources) and the
+quoted evidence, for questions that ask for a value and for those answered by passages (explanations, lists).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..documents import Document
+from ..index import constraints
+from ..index.keyword import KeywordIndex
+from ..load.units import Unit, units as document_units
+from . import corrections, facts
+from .abstention import abstain, quote_list, said_unknown
+from .candidates import Sentence, near_duplicate, relevant_enough, unmet
+from .citations import Draft, Quote, Segment
+from .facts import Value
+from .picking import Pick, pick_rank, pick_value, sentence_values
+from .question import KIND_PHRASES, Intent
+
+_CONDITIONAL_QUESTION = re.compile(r"\bwhat (happens|would happen|will happen)\b.*\b(if|when|unless)\b", re.I)
+_CONDITIONAL = re.compile(r"\b(if|unless|otherwise|fail\w*)\b", re.I)
+LIST_LIMIT = 15  # items of one list quoted as the answer to a list question
+
+
+def factoid(intent: Intent, pool: list[Sentence], ranked: list[Sentence], keyword: KeywordIndex) -> Draft:
+    """The reply to a question that asks for a value: the best-placed value of the asked kind, with the sentences
+    that state it, or the disagreement of the sources, or a correction another document makes."""
+    # A value in a sentence that shares little with the question answers another question
+    # ("34% counter-tariff" is no answer to "what tariff rate will be imposed if talks fail").
+    picks = [p for p in (pick_value(intent, s, keyword) for s in pool if relevant_enough(s)) if p is not None]
+    named = [c for c in intent.constraints if c.kind == "name"]
+    if intent.kind == "name" and named and picks:
+        # "Which Indonesian minister ...": the person asked for is named where the question's names are
+        picks = [p for p in picks if all(constraints.matches(c, p.sentence.window) for c in named)]
+        if not picks:
+            return abstain(f"The sources don't say: no passage names a person together with "
+                           f"{quote_list([c.surface for c in named], 'and')}.", partial=pool[:1])
+    if not picks:
+        what = KIND_PHRASES[intent.kind]
+        return abstain(f"The sources don't give {what} for this.", partial=pool[:1])
+    chosen = max(picks, key=pick_rank)
+    if (unknown := said_unknown(chosen.sentence)) is not None:
+        return unknown
+    # issue 14: a value another document corrects is never the answer (corrections.py decides). The chosen
+    # value may be a corrected claim; a rival may be one whose correction is the chosen value (then the answer
+    # notes it); a rival corrected to some third value says nothing about this answer.
+    documents_seen = {s.doc.source: s.doc for s in ranked}.values()
+
+    def stated(p: Pick) -> corrections.Stated:
+        return corrections.Stated(p.sentence.doc, p.sentence.start, p.sentence.end, p.value)
+
+    same = [chosen] + [p for p in picks if p is not chosen and facts.same_value(p.value, chosen.value)]
+    corrected = corrections.resolve(intent.kind, [stated(p) for p in same], intent.focus_terms, documents_seen)
+    if corrected is None:
+        for rival in (p for p in picks if not facts.same_value(p.value, chosen.value)):
+            draft = corrections.resolve(intent.kind, [stated(rival)] + [stated(p) for p in same], intent.focus_terms,
+                                        documents_seen)  # the chosen sentences stay the support
+            if draft is not None and draft.lead and draft.lead[0].text == chosen.value.display:
+                corrected = draft
+                break
+    if corrected is not None:
+        return corrected
+    agree, disagree = [], []
+    for pick in picks:
+        if pick.sentence is chosen.sentence or pick.sentence.score < 0.6 * chosen.sentence.score:
+            continue
+        if any(facts.same_value(v, chosen.value) for v in pick.values):
+            agree.append(pick)
+        elif (pick.sentence.score >= 0.8 * chosen.sentence.score or intent.kind == "name") \
+                and pick.strength >= 0.8 * chosen.strength and _comparable(intent, pick, chosen):
+            disagree.append(pick)
+    in_pool = {id(p.sentence) for p in picks}
+    for sentence in ranked[:40]:  # support may sit below the pool: any sentence with the same value counts
+        if id(sentence) in in_pool or sentence.score < 0.4 * chosen.sentence.score:
+            continue
+        if unmet(intent, sentence):
+            continue
+        if any(facts.same_value(v, chosen.value) for v in sentence_values(intent, sentence)):
+            agree.append(Pick(sentence, chosen.value, 0.0))
+    agreeing_docs = {p.sentence.doc.source for p in agree} | {chosen.sentence.doc.source}
+    # Sources disagree when another document gives another value; two values in one document answer two things.
+    disagree = [p for p in disagree if p.sentence.doc.source not in agreeing_docs]
+    disagree.sort(key=lambda p: (p.sentence.doc.source == chosen.sentence.doc.source, -p.sentence.score))
+    # Prefer support from another document, and one that writes the value out in full.
+    agree.sort(key=lambda p: (p.sentence.doc.source == chosen.sentence.doc.source, -p.sentence.score))
+    support = [chosen.sentence] + [p.sentence for p in agree[:1]]
+    if disagree:
+        other = disagree[0]
+        lead = [Segment("The sources differ. "),
+                Segment(f"{_label(chosen.sentence.doc)} says {display(chosen.value, chosen.sentence.doc)}",
+                        [chosen.sentence.quote]),
+                Segment(f"; {_label(other.sentence.doc)} says {display(other.value, other.sentence.doc)}",
+                        [other.sentence.quote]),
+                Segment(".")]
+        return Draft(lead=lead, evidence=[s.quote for s in [chosen.sentence, other.sentence] + support[1:]],
+                     conflict=True)
+    lead = [Segment(display(chosen.value, chosen.sentence.doc), [s.quote for s in support]), Segment(".")]
+    return Draft(lead=lead, evidence=[s.quote for s in support])
+
+
+def passages(intent: Intent, pool: list[Sentence], ranked: list[Sentence]) -> Draft:
+    """The reply to an explanation, a list or any other question: the best sentences quoted (a whole list when
+    the best unit is one of its items), each with the sentence that finishes its thought."""
+    if not pool:
+        return abstain("The sources don't say anything about this: no passage matches the question.")
+    if _CONDITIONAL_QUESTION.search(intent.text):
+        # "What happens if ...?" is answered by a conditional sentence ("If no agreement is reached, ...").
+        for sentence in ranked:
+            if _CONDITIONAL.search(sentence.text):
+                sentence.score += 0.1
+        pool = sorted(pool, key=lambda s: -s.score)
+    best = pool[0]
+    if (unknown := said_unknown(best)) is not None:
+        return unknown
+    if intent.kind == "list" and best.unit is not None and best.unit.kind in ("item", "row"):
+        return Draft(lead=[], evidence=[Quote(best.doc.source, u.start, u.end) for u in _siblings(best)])
+    limit = 3 if intent.kind in ("list", "explain") else 2
+    chosen = [best]
+    for s in pool[1:]:
+        if len(chosen) >= limit:
+            break
+        if s.score >= 0.8 * best.score and not any(near_duplicate(s, c) for c in chosen):
+            chosen.append(s)
+    if intent.kind in ("explain", "list"):
+        # The sentence right after a chosen one often finishes the thought (same paragraph or line run).
+        for sentence in list(chosen):
+            nxt = next((s for s in ranked if s.doc is sentence.doc and s.start > sentence.end
+                        and len(s.doc.text[sentence.end:s.start]) < 4), None)
+            if nxt is not None and nxt not in chosen and nxt.score >= 0.5 * best.score:
+                chosen.insert(chosen.index(sentence) + 1, nxt)
+    # issue 14: a quoted claim that another document corrects comes with the correction, first
+    return corrections.amend(Draft(lead=[], evidence=[s.quote for s in chosen[:4]]),
+                             {s.doc.source: s.doc for s in ranked}, intent.focus_terms)
+
+
+def display(value: Value, doc: Document) -> str:
+    """How a value is said in the lead; a relative date resolved against the document's date says so."""
+    if value.resolved_from and value.resolved_from != value.display:
+        date = doc.metadata.get("date")
+        when = f" in a text dated {date}" if date else ""
+        return f"{value.display} (written \u201c{value.resolved_from}\u201d{when})"
+    return value.display
+
+
+def _siblings(sentence: Sentence) -> list[Unit]:
+    """The items (or rows) of the list that ``sentence``'s unit belongs to: the run of units of its kind under the
+    same heading with nothing else between them, at most ``LIST_LIMIT`` around it."""
+    units = [u for u in document_units(sentence.doc) if u.kind != "code"]
+    at = next(i for i, u in enumerate(units) if u.start == sentence.start)
+    kind, path = units[at].kind, units[at].path
+    lo = at
+    while lo > 0 and units[lo - 1].kind == kind and units[lo - 1].path == path:
+        lo -= 1
+    hi = at
+    while hi + 1 < len(units) and units[hi + 1].kind == kind and units[hi + 1].path == path:
+        hi += 1
+    lo = max(lo, min(at, hi + 1 - LIST_LIMIT))
+    return units[lo:min(hi + 1, lo + LIST_LIMIT)]
+
+
+def _comparable(intent: Intent, pick: Pick, chosen: Pick) -> bool:
+    """Only values that answer the same question conflict: for names, both must sit beside the asked role."""
+    if intent.kind == "name":
+        return pick.strength >= 0.6 and chosen.strength >= 0.6
+    if intent.kind == "date":
+        return pick.value.kind == chosen.value.kind == "date"
+    return True
+
+
+def _label(doc: Document) -> str:
+    title = doc.title if len(doc.title) <= 70 else doc.title[:67].rstrip() + "..."
+    return f"\u201c{title}\u201d"
