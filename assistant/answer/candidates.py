@@ -194,12 +194,16 @@ def clear_caches() -> None:
     _context_terms.cache_clear()
 
 
+# A number with its percent word is one term, as in the question ("100 percent" is "100%" in both).
+_POSITION_TOKEN = re.compile(r"\$?\d+(?:[.,]\d+)*(?:%|\s?(?:percent|per cent|pct)\b)?|[^\W\d_]+(?:'[^\W\d_]+)?", re.I)
+
+
 @functools.lru_cache(maxsize=4096)  # ~74 sentences a question; a few KB each
 def _positions(text: str) -> tuple[tuple[str, int, int], ...]:
     """Stemmed terms of a sentence with their offsets (cached: the same sentences come back question after
     question, and tokenising them was most of an answer's time once the index was large)."""
     out = []
-    for m in re.finditer(r"\$?\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:'[^\W\d_]+)?", text):
+    for m in _POSITION_TOKEN.finditer(text):
         stemmed = terms(m.group(0))
         if stemmed:
             out.append((stemmed[0], m.start(), m.end()))

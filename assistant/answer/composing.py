@@ -5,6 +5,7 @@ quoted evidence, for questions that ask for a value and for those answered by pa
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..documents import Document
 from ..index import constraints
@@ -95,8 +96,27 @@ def factoid(intent: Intent, pool: list[Sentence], ranked: list[Sentence], keywor
                 Segment(".")]
         return Draft(lead=lead, evidence=[s.quote for s in [chosen.sentence, other.sentence] + support[1:]],
                      conflict=True)
-    lead = [Segment(display(chosen.value, chosen.sentence.doc), [s.quote for s in support]), Segment(".")]
+    said = display(chosen.value, chosen.sentence.doc)
+    second = _second_value(intent, support)
+    if second is not None:
+        said = f"{said}; {display(second, chosen.sentence.doc)}"
+    lead = [Segment(said, [s.quote for s in support]), Segment(".")]
     return Draft(lead=lead, evidence=[s.quote for s in support])
+
+
+def _second_value(intent: Intent, support: list[Sentence]) -> Value | None:
+    """For a question that asks for a second value ("Who ..., and on what date?", ``intent.also``): that value as
+    the quotes supporting the first one state it, the first quote first; None when they do not state one."""
+    if not intent.also:
+        return None
+    probe = replace(intent, kind=intent.also, also="")
+    for sentence in support:
+        found = sentence_values(probe, sentence)
+        if intent.also == "date":
+            found = [v for v in found if v.kind == "date"] or found
+        if found:
+            return found[0]
+    return None
 
 
 def passages(intent: Intent, pool: list[Sentence], ranked: list[Sentence]) -> Draft:

@@ -39,8 +39,8 @@ _PERCENT = re.compile(
     r"(\d+(?:\.\d+)?)\s?(?:%|percent\b|per cent\b)", re.I)
 _MONEY = re.compile(
     r"(?:(?:more than|over|about|around|at least|up to|nearly|some)\s+)?"
-    r"(?:\b(?:US\s?|A|AU))?\$\s?(\d[\d,]*(?:\.\d+)?)\s?(trillion|billion|million|thousand|bn|[BMK]\b)?(?:/\s?\w+)?"
-    r"|(\d[\d,]*(?:\.\d+)?)\s(trillion|billion|million)\s(?:US\s)?(?:dollars|USD|euros?)", re.I)
+    r"(?:\b(?:US\s?|A|AU))?\$\s?((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s?(trillion|billion|million|thousand|bn|[BMK]\b)?(?:/\s?\w+)?"
+    r"|((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s(trillion|billion|million)\s(?:US\s)?(?:dollars|USD|euros?)", re.I)
 _DURATION = re.compile(
     r"\b(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")[\s-](second|minute|hour|day|week|month|year|decade|century)s?\b",
     re.I)

@@ -50,8 +50,7 @@ def sentence_values(intent: Intent, sentence: Sentence) -> list[Value]:
     if intent.kind == "count" and not found:  # "how much faster": "40% faster"; "how many days": "180 days"
         found = facts.values("duration", sentence.text, published) or facts.values("percent", sentence.text)
     elif intent.kind == "duration" and not found:  # "how long may lines be": "72 characters"
-        found = [v for v in facts.values("count", sentence.text, published)
-                 if re.match(r"\s+[a-z]+s\b", sentence.text[v.end:])]  # a number of some unit, not a bare one
+        found = _with_units(facts.values("count", sentence.text, published), sentence.text)
     asked = {v.norm for v in facts.values(kind, intent.text, published)}
     if intent.kind == "count":
         asked |= set(intent.numbers)
@@ -71,6 +70,9 @@ def pick_value(intent: Intent, sentence: Sentence, keyword: KeywordIndex) -> Pic
         if any(term_match(n, t) for n in intent.negated for t in label_terms):
             return None  # "3.6.0 candidate 2" for "(final, not a candidate)"
         candidates = [v for v in candidates if v.start >= label_end] or candidates
+    paired = _respective(intent, sentence, candidates)
+    if paired is not None:
+        candidates = [paired]
     weights = term_weights(keyword, intent)
     if any(matches_any(t, {x for x, _, _ in sentence.tokens}) for t in intent.focus_terms if not t[0].isdigit()):
         # the words of the question as typed decide between values; the conversation's only break ties
@@ -138,6 +140,57 @@ def clear_caches() -> None:
 @functools.lru_cache(maxsize=256)
 def _document_lower_words(text: str) -> frozenset[str]:
     return facts.lower_words(text)
+
+
+_SERIES_GAP = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+)$")  # what separates the members of "A, B and C"
+
+
+def _series(spans: Sequence[Value], text: str) -> list[list[Value]]:
+    """Runs of two or more values written as one coordination: "A and B", "A, B, and C"."""
+    runs: list[list[Value]] = []
+    for value in spans:
+        if runs and _SERIES_GAP.match(text[runs[-1][-1].end:value.start]):
+            runs[-1].append(value)
+        else:
+            runs.append([value])
+    return [run for run in runs if len(run) >= 2]
+
+
+def _respective(intent: Intent, sentence: Sentence, candidates: list[Value]) -> Value | None:
+    """Rule "respective pairs": when a sentence pairs a series of names with a series of as many values ("A and B
+    advance with 313 and 249 stars", "A, B and C received $2, $3 and $4 million"), the value in the place of the
+    one name the question asks about answers it. None when the sentence pairs nothing the question names."""
+    named = [c for c in intent.constraints if c.kind == "name"]
+    if not named or len(candidates) < 2:
+        return None
+    text = sentence.text
+    values = _series(candidates, text)
+    if not values:
+        return None
+    people = _series(facts.names(text, _document_lower_words(sentence.doc.text)), text)
+    for run in people:
+        asked = [i for i, v in enumerate(run) if any(constraints.matches(c, v.surface) for c in named)]
+        if len(asked) != 1:
+            continue
+        for series in values:
+            if len(series) == len(run):
+                return series[asked[0]]
+    return None
+
+
+_UNIT_AFTER = re.compile(r"\s+[a-z]+s\b")  # "72 characters", "30 days"
+_NOTHING_AFTER = re.compile(r"\s*(?:[).,;:]|$|(?:and|or|but)\b)")  # "... and comments to 72)."
+
+
+def _with_units(counts: list[Value], text: str) -> list[Value]:
+    """Rule "elided unit": the numbers of some unit in a sentence ("72 characters"), not bare ones; a bare number
+    after one with a unit is of the same unit, the way a parallel clause leaves the unit out ("lines to 79
+    characters (and comments to 72)", "a first period of 30 days and a second of 60")."""
+    measured = [v for v in counts if _UNIT_AFTER.match(text, v.end)]
+    if not measured:
+        return []
+    first = measured[0].start
+    return [v for v in counts if v in measured or (v.start > first and _NOTHING_AFTER.match(text, v.end))]
 
 
 _CLAUSE_BREAK = re.compile(r",\s+(?:and|but|while|whereas|with)\b|;\s+|\s+[\u2013\u2014-]\s+|\s+\(|\)(?=[\s,;.])")

@@ -49,6 +49,7 @@ class Intent:
     premises: list[Value] = field(default_factory=list)  # dates, months, percentages, durations, amounts it asserts
     side: int = 0  # where the answer sits relative to the question's verb in the evidence: +1 after, -1 before
     negated: list[str] = field(default_factory=list)  # terms the question rules out ("final, not a candidate")
+    also: str = ""  # the kind of a second value asked for ("Who ..., and on what date?")
 
     @property
     def factoid(self) -> bool:
@@ -94,6 +95,24 @@ def negated_terms(question: str) -> list[str]:
     return out
 
 
+# "..., and on what date?", "... and when?", "... and how many ...?": a second value asked for after the first.
+_SECOND_ASK: list[tuple[str, re.Pattern[str]]] = [
+    ("date", re.compile(r"\band\s+(?:on\s+|by\s+)?(?:what|which)\s+(?:date|day)\b|\band\s+when\b", re.I)),
+    ("count", re.compile(r"\band\s+how\s+many\b", re.I)),
+    ("percent", re.compile(r"\band\s+(?:at\s+)?(?:what|which)\s+(?:rate|percentage|share)\b", re.I)),
+    ("name", re.compile(r"\band\s+(?:by\s+)?(?:who|whom)\b", re.I)),
+]
+
+
+def second_ask(question: str, kind: str) -> str:
+    """Rule "second ask": the kind of a second value a question asks for after its first ("Which spokesperson
+    commented, and on what date?" asks for a name and a date); "" when it asks for one kind only."""
+    for also, pattern in _SECOND_ASK:
+        if also != kind and kind in FACTOID_KINDS and pattern.search(question):
+            return also
+    return ""
+
+
 def answer_side(question: str) -> int:
     """+1 when the question asks for the object of its verb, -1 for the subject, 0 when its form does not say."""
     if _OBJECT_QUESTION.match(question):
@@ -131,4 +150,4 @@ def analyse(question: str, standalone: str | None = None, previous: str | None =
     numbers = re.findall(r"\d+(?:\.\d+)?", question)
     counted = re.search(r"\bhow many ((?:[a-z-]+ ){0,1}[a-z-]+)", question.lower())
     return Intent(counted=terms(counted.group(1)) if counted and kind == "count" else [], kind=kind, text=question, focus_terms=focus, context_terms=context, constraints=pinned, numbers=numbers,
-                  premises=assumed, side=answer_side(question), negated=negated)
+                  premises=assumed, side=answer_side(question), negated=negated, also=second_ask(question, kind))

@@ -1,0 +1,84 @@
+"""The named rules that pick the value that answers, each on text in the style of at least two corpora (a PEP, a
+government notice, a news report). The samples are written for these tests."""
+
+from __future__ import annotations
+
+from assistant.answer.candidates import Sentence, _positions
+from assistant.answer.composing import _second_value
+from assistant.answer.picking import pick_value, sentence_values
+from assistant.answer.question import analyse, second_ask
+from assistant.documents import Document
+from assistant.text import terms
+
+
+class _Keyword:
+    """Every term equally rare: the rules under test decide, not the corpus' statistics."""
+
+    def idf(self, term: str) -> float:
+        return 1.0
+
+    def known(self, term: str) -> bool:
+        return True
+
+
+def _sentence(text: str, source: str = "doc.md", title: str = "A document", date: str = "") -> Sentence:
+    doc = Document(source, text, {"title": title, **({"date": date} if date else {})})
+    return Sentence(doc=doc, start=0, end=len(text), rank=1, window=text, tokens=_positions(text), score=1.0)
+
+
+def _picked(question: str, text: str, **kw: str) -> str | None:
+    chosen = pick_value(analyse(question), _sentence(text, **kw), _Keyword())
+    return chosen.value.surface if chosen else None
+
+
+def test_a_number_and_its_percent_word_are_one_term_as_in_the_question():
+    notice = "For a period of 30 days, debris removal is authorized at 100 percent of the total eligible costs."
+    pep = "A quorum of 75 per cent of the voters is needed; 5% abstained."
+    assert "100%" in {t for t, _, _ in _positions(notice)} and "100%" in terms("paid at 100 percent")
+    assert [t for t, _, _ in _positions(pep) if t[0].isdigit()] == ["75%", "5%"]
+
+
+def test_elided_unit_a_bare_number_after_one_with_a_unit_shares_it():
+    pep = "The standard library limits lines to 79 characters (and docstrings or comments to 72)."
+    notice = "Written comments are limited to 5 pages, and supporting exhibits to 10."
+    ask = analyse("How long may docstrings be?")
+    assert [v.surface for v in sentence_values(ask, _sentence(pep))] == ["79", "72"]
+    assert _picked("How long may docstrings or comments be?", pep) == "72"
+    assert [v.surface for v in sentence_values(analyse("How long may exhibits be?"), _sentence(notice))] == ["5", "10"]
+    # a bare number before any number with a unit is no measure ("In 2 of them ...")
+    news = "In 2 of the ports, queues reached 40 ships."
+    assert [v.surface for v in sentence_values(analyse("How long were the queues?"), _sentence(news))] == ["40"]
+
+
+def test_a_money_amount_ends_at_its_last_digit_group():
+    from assistant.answer.facts import money
+
+    assert [v.surface for v in money("awards of $40,000, $25,000 and $1,250.50, totalling $66,250.50.")] == \
+        ["$40,000", "$25,000", "$1,250.50", "$66,250.50"]
+    assert [v.surface for v in money("a budget of 4,500,000 million dollars, and $12 million")] == \
+        ["4,500,000 million dollars", "$12 million"]
+
+
+def test_respective_pairs_give_the_value_in_the_asked_name_s_place():
+    pep = "Scoring Round: Ada Quill and Bram Okafor advance to the runoff with 301 and 255 stars."
+    assert _picked("How many stars did Bram Okafor get?", pep) == "255"
+    assert _picked("How many stars did Ada Quill get?", pep) == "301"
+    notice = "Medals went to Dana Pruitt, Colm R. Vance and Ira Holt, with awards of $40,000, $25,000 and $10,000."
+    assert _picked("How much money was Colm R. Vance awarded?", notice) == "$25,000"
+    # a sentence that pairs nothing the question names is read as before
+    news = "Ministers agreed on 12 projects and 4 loans."
+    assert _picked("How many projects did ministers agree on?", news) == "12"
+
+
+def test_second_ask_names_the_second_kind_of_value_asked_for():
+    assert second_ask("Which spokesperson commented on the statement, and on what date?", "name") == "date"
+    assert second_ask("Who was the 4.2 release manager and when was 4.2.0 final released?", "name") == "date"
+    assert second_ask("When was the disaster declared, and how many counties are covered?", "date") == "count"
+    assert second_ask("When was the disaster declared?", "date") == ""
+    assert second_ask("Why was it declared and when?", "explain") == ""  # passages answer it whole
+    news = "At the briefing on January 13, 2031, spokesperson Mira Solt answered questions on the statement."
+    notice = _sentence("Colm R. Vance was named Federal Coordinating Officer on March 3, 2031.", date="2031-03-04")
+    ask = analyse("Which spokesperson answered questions on the statement, and on what date?")
+    assert ask.kind == "name" and ask.also == "date"
+    assert _second_value(ask, [_sentence(news)]).surface == "January 13, 2031"
+    assert _second_value(analyse("Who was named coordinating officer, and when?"), [notice]).surface == "March 3, 2031"
