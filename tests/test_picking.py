@@ -82,3 +82,29 @@ def test_second_ask_names_the_second_kind_of_value_asked_for():
     assert ask.kind == "name" and ask.also == "date"
     assert _second_value(ask, [_sentence(news)]).surface == "January 13, 2031"
     assert _second_value(analyse("Who was named coordinating officer, and when?"), [notice]).surface == "March 3, 2031"
+
+
+def test_offices_are_title_phrases_headed_by_a_role_word():
+    from assistant.answer.facts import offices
+
+    notice = ("There is established within the Executive Office of the President the position of Regional Recovery "
+              "Coordinator, who shall serve as Co-Chair of the Council.")
+    assert [v.surface for v in offices(notice)] == ["Regional Recovery Coordinator", "Co-Chair of the Council"]
+    pep = "The Release Manager and the Director of Infrastructure sign the tags."
+    assert [v.surface for v in offices(pep)] == ["Release Manager", "Director of Infrastructure"]
+
+
+def test_office_as_answer_when_a_duty_is_given_to_an_office():
+    from assistant.answer.picking import office_holders
+
+    notice = _sentence("The Assistant to the President for Domestic Policy, and the Director of the Office of "
+                       "Budget shall serve as Co-Chairs of the Council.")
+    span = office_holders(analyse("Who co-chairs the Council?"), notice)
+    assert notice.text[span[0]:span[1]] == ("Assistant to the President for Domestic Policy, and the Director of the "
+                                            "Office of Budget")
+    pep = _sentence("Each release is prepared by the Release Manager, who is also responsible for the schedule.")
+    span = office_holders(analyse("Who is responsible for the release schedule?"), pep)
+    assert pep.text[span[0]:span[1]] == "Release Manager"
+    # the office the question rules out, or one whose predicate is not what is asked, is no answer
+    assert office_holders(analyse("Besides the release manager, who is responsible for the schedule?"), pep) is None
+    assert office_holders(analyse("Who signs the tags?"), pep) is None

@@ -16,7 +16,7 @@ from .abstention import abstain, quote_list, said_unknown
 from .candidates import Sentence, near_duplicate, relevant_enough, unmet
 from .citations import Draft, Quote, Segment
 from .facts import Value
-from .picking import Pick, pick_rank, pick_value, sentence_values
+from .picking import Pick, office_holders, pick_rank, pick_value, sentence_values
 from .question import KIND_PHRASES, Intent
 
 _CONDITIONAL_QUESTION = re.compile(r"\bwhat (happens|would happen|will happen)\b.*\b(if|when|unless)\b", re.I)
@@ -37,6 +37,14 @@ def factoid(intent: Intent, pool: list[Sentence], ranked: list[Sentence], keywor
         if not picks:
             return abstain(f"The sources don't say: no passage names a person together with "
                            f"{quote_list([c.surface for c in named], 'and')}.", partial=pool[:1])
+    if not picks and intent.kind == "name":
+        for sentence in (s for s in pool if relevant_enough(s)):
+            span = office_holders(intent, sentence)
+            if span is not None:
+                office = sentence.text[span[0]:span[1]]
+                what = "offices, not people" if len(facts.offices(office)) > 1 else "an office, not a person"
+                lead = [Segment(f"The sources name {what}: the {office}", [sentence.quote]), Segment(".")]
+                return Draft(lead=lead, evidence=[sentence.quote])
     if not picks:
         what = KIND_PHRASES[intent.kind]
         return abstain(f"The sources don't give {what} for this.", partial=pool[:1])

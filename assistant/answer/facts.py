@@ -310,6 +310,27 @@ def _names_in_run(text: str, run: list[tuple[int, int, str]], common: frozenset[
     return found
 
 
+# An office is a capitalised title phrase ("the Assistant to the President for Economic Policy", "White House
+# Infrastructure Coordinator") with a role word in it; these role words join the titles above.
+_OFFICE_WORDS = _TITLE_WORDS | frozenset("coordinator adviser advisor counselor counsellor head leader".split())
+_OFFICE = re.compile(r"[A-Z][\w'\u2019-]*(?:(?:\s+(?:of|for|to|on|the|and(?!\s+the\b)))*\s+[A-Z][\w'\u2019-]*)*")
+
+
+def offices(text: str) -> list[Value]:
+    """Offices named in a text: capitalised title phrases of two or more words (small words such as "of", "for"
+    and "the" allowed inside; "A and B" is one office with two titles, "A and the B" two offices) whose head, the word before the first "of", "for", "to" or "on", is a role word
+    ("Director of the Office of ...", "White House Infrastructure Coordinator"; not "Executive Office of the
+    President"). A leading "The" is not part of it."""
+    out = []
+    for m in _OFFICE.finditer(text):
+        start = m.start() + (4 if m.group(0).startswith("The ") else 0)
+        phrase = text[start:m.end()]
+        head = re.split(r"\s+(?:of|for|to|on)\s+", phrase)[0].split()[-1]  # "Director" of "Director of the Office"
+        if len(phrase.split()) >= 2 and any(w.lower() in _OFFICE_WORDS for w in re.findall(r"[A-Za-z]+", head)):
+            out.append(Value("office", start, m.end(), phrase, phrase.lower(), phrase))
+    return out
+
+
 def same_value(a: Value, b: Value) -> bool:
     """Whether two values say the same thing: equal, or a date within a month ("July 13, 2026" and "July 2026")."""
     if a.norm == b.norm:

@@ -142,6 +142,36 @@ def _document_lower_words(text: str) -> frozenset[str]:
     return facts.lower_words(text)
 
 
+_OFFICE_SERIES_GAP = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?:the\s+)?$", re.I)
+_SUBJECT_OF = re.compile(r"\s*(?:,\s*who\s+)?(?:shall|will|would|must|is|are|was|were|has|have|had|serves?|served)\b")
+
+
+def office_holders(intent: Intent, sentence: Sentence) -> tuple[int, int] | None:
+    """Rule "office as answer": for a "who" question, the offices (one, or a series "A, B, and the C") that are
+    the subject of a sentence whose predicate holds a word of the question ("The Assistant to the President for
+    Economic Policy ... shall serve as Co-Chair"; "the Infrastructure Coordinator, who shall serve as Co-Chair"):
+    their span in the sentence. Documents that assign a duty to an office name no person; the office is what they
+    say. None when no office is the subject of what is asked, or the office is one the question rules out."""
+    text = sentence.text
+    named = {t for c in intent.constraints for t in terms(c.surface)}
+    asked = [t for t in intent.focus_terms if t not in named and not t[0].isdigit()]
+    found = facts.offices(text)
+    for i, office in enumerate(found):
+        last = i
+        while last + 1 < len(found) and _OFFICE_SERIES_GAP.match(text[found[last].end:found[last + 1].start]):
+            last += 1
+        end = found[last].end
+        subject = _SUBJECT_OF.match(text, end)
+        if subject is None:
+            continue
+        if any(term_match(n, t) for n in intent.negated for t in terms(text[office.start:end])):
+            continue  # "Besides the NEC director, who ...": not the one ruled out
+        predicate = re.split(r"[;:]|\.\s", text[subject.end():])[0]
+        if any(matches_any(t, set(terms(predicate))) for t in asked):
+            return office.start, end
+    return None
+
+
 _SERIES_GAP = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+)$")  # what separates the members of "A, B and C"
 
 
