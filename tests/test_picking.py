@@ -108,3 +108,33 @@ def test_office_as_answer_when_a_duty_is_given_to_an_office():
     # the office the question rules out, or one whose predicate is not what is asked, is no answer
     assert office_holders(analyse("Besides the release manager, who is responsible for the schedule?"), pep) is None
     assert office_holders(analyse("Who signs the tags?"), pep) is None
+
+
+def test_asked_predicate_prefers_the_sentence_that_states_what_the_person_did():
+    from assistant.answer.composing import _stating_predicate
+    from assistant.answer.picking import Pick
+    from assistant.answer.question import asked_predicate
+
+    assert asked_predicate("Who was appointed to coordinate recovery in Eastmoor?") == "appoint"
+    assert asked_predicate("Who is the release manager for Python 4.2?") == "release"
+    assert asked_predicate("Besides the chair, who builds the installers?") == "build"
+    assert asked_predicate("When was it released?") == ""
+    assert analyse("Who did the envoy succeed?").predicate == ""  # the word after "who did" is the subject
+
+    def picks(*texts: str) -> list[Pick]:
+        out = []
+        for text in texts:
+            sentence = _sentence(text)
+            chosen = pick_value(analyse("Who?"), sentence, _Keyword()) or None
+            out.append(Pick(sentence, chosen.value if chosen else None, 0.0))
+        return out
+
+    notice = picks("Today, President Ada Quill declared that a major disaster exists in Eastmoor.",
+                   "Mr. Colm R. Vance of the Agency has been appointed to coordinate recovery operations.")
+    ask = analyse("Who was appointed to coordinate recovery for Eastmoor?")
+    assert [p.value.surface for p in _stating_predicate(ask, notice)] == ["Colm R. Vance"]
+    pep = picks("Release managers: Ada Quill and Bram Okafor.", "Windows installers: Steve Okoro.")
+    assert [p.value.surface for p in _stating_predicate(analyse("Who builds the installers?"), pep)] == \
+        ["Ada Quill", "Steve Okoro"]  # no unit says "build": every pick stays
+    pep = picks("Windows installers: Steve Okoro.", "4.2 Release Manager: Ada Quill.")
+    assert [p.value.surface for p in _stating_predicate(analyse("Who is the release manager?"), pep)] == ["Ada Quill"]

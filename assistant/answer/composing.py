@@ -11,9 +11,10 @@ from ..documents import Document
 from ..index import constraints
 from ..index.keyword import KeywordIndex
 from ..load.units import Unit, units as document_units
+from ..text import terms
 from . import corrections, facts
 from .abstention import abstain, quote_list, said_unknown
-from .candidates import Sentence, near_duplicate, relevant_enough, unmet
+from .candidates import Sentence, matches_any, near_duplicate, relevant_enough, unmet
 from .citations import Draft, Quote, Segment
 from .facts import Value
 from .picking import Pick, office_holders, pick_rank, pick_value, sentence_values
@@ -37,6 +38,7 @@ def factoid(intent: Intent, pool: list[Sentence], ranked: list[Sentence], keywor
         if not picks:
             return abstain(f"The sources don't say: no passage names a person together with "
                            f"{quote_list([c.surface for c in named], 'and')}.", partial=pool[:1])
+    picks = _stating_predicate(intent, picks)
     if not picks and intent.kind == "name":
         for sentence in (s for s in pool if relevant_enough(s)):
             span = office_holders(intent, sentence)
@@ -110,6 +112,17 @@ def factoid(intent: Intent, pool: list[Sentence], ranked: list[Sentence], keywor
         said = f"{said}; {display(second, chosen.sentence.doc)}"
     lead = [Segment(said, [s.quote for s in support]), Segment(".")]
     return Draft(lead=lead, evidence=[s.quote for s in support])
+
+
+def _stating_predicate(intent: Intent, picks: list[Pick]) -> list[Pick]:
+    """The picks of a "who" question whose unit (or its heading path) states what the question asks the person
+    did or is (``intent.predicate``: "appointed" in "Who was appointed to coordinate ..."), when any does; a name
+    in a sentence about something else ("the President declared a disaster") answers another question."""
+    if not intent.predicate:
+        return picks
+    stating = [p for p in picks if matches_any(intent.predicate, {t for t, _, _ in p.sentence.tokens}
+                                               | set(terms(p.sentence.context)))]
+    return stating or picks
 
 
 def _second_value(intent: Intent, support: list[Sentence]) -> Value | None:

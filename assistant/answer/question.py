@@ -50,6 +50,7 @@ class Intent:
     side: int = 0  # where the answer sits relative to the question's verb in the evidence: +1 after, -1 before
     negated: list[str] = field(default_factory=list)  # terms the question rules out ("final, not a candidate")
     also: str = ""  # the kind of a second value asked for ("Who ..., and on what date?")
+    predicate: str = ""  # for "who" questions, the term of what the person did or is ("appoint", "release")
 
     @property
     def factoid(self) -> bool:
@@ -113,6 +114,19 @@ def second_ask(question: str, kind: str) -> str:
     return ""
 
 
+_WHO_PREDICATE = re.compile(rf"\bwho\s+(?:{_AUX}\s+|been\s+|being\s+)*(.+)", re.I)
+
+
+def asked_predicate(question: str) -> str:
+    """Rule "asked predicate": the term of what a "who" question asks the person did or is, its first content
+    word after "who" and any auxiliaries ("Who was appointed to coordinate ..." -> "appoint"; "Who is the release
+    manager ..." -> "release"); "" for other questions. (In "Who did the envoy succeed?" the word after "who did"
+    is the subject; the analysis leaves the predicate out for such questions.)"""
+    m = _WHO_PREDICATE.search(question)
+    found = terms(m.group(1)) if m else []
+    return found[0] if found and not found[0][0].isdigit() else ""
+
+
 def answer_side(question: str) -> int:
     """+1 when the question asks for the object of its verb, -1 for the subject, 0 when its form does not say."""
     if _OBJECT_QUESTION.match(question):
@@ -150,4 +164,5 @@ def analyse(question: str, standalone: str | None = None, previous: str | None =
     numbers = re.findall(r"\d+(?:\.\d+)?", question)
     counted = re.search(r"\bhow many ((?:[a-z-]+ ){0,1}[a-z-]+)", question.lower())
     return Intent(counted=terms(counted.group(1)) if counted and kind == "count" else [], kind=kind, text=question, focus_terms=focus, context_terms=context, constraints=pinned, numbers=numbers,
-                  premises=assumed, side=answer_side(question), negated=negated, also=second_ask(question, kind))
+                  premises=assumed, side=answer_side(question), negated=negated, also=second_ask(question, kind),
+                  predicate=asked_predicate(question) if kind == "name" and answer_side(question) <= 0 else "")
