@@ -138,3 +138,35 @@ def test_asked_predicate_prefers_the_sentence_that_states_what_the_person_did():
         ["Ada Quill", "Steve Okoro"]  # no unit says "build": every pick stays
     pep = picks("Windows installers: Steve Okoro.", "4.2 Release Manager: Ada Quill.")
     assert [p.value.surface for p in _stating_predicate(analyse("Who is the release manager?"), pep)] == ["Ada Quill"]
+
+
+def test_attribution_prefix_leaves_the_question_s_own_form_to_decide():
+    from assistant.answer.question import classify
+
+    assert classify("According to the news report, which ministers does the 90-day deadline pressure?") == "list"
+    assert classify("According to PEP 9001, when is 4.2.0 final released?") == "date"
+    assert classify("As reported by the fact sheet, how many counties are covered?") == "count"
+
+
+def test_both_asked_leads_with_the_value_of_each_coordinated_thing():
+    from assistant.answer.picking import both_asked
+    from assistant.answer.question import coordinated_pair
+
+    assert coordinated_pair("What are China's shares of refining and magnet manufacturing?", "percent") == \
+        ("refin", "magnet")
+    assert coordinated_pair("Who were the chair and the vice chair?", "name") == ()
+
+    def both(question: str, text: str) -> list[str] | None:
+        ask = analyse(question)
+        found = both_asked(ask, pick_value(ask, _sentence(text), _Keyword()))
+        return [v.surface for v in found] if found else None
+
+    news = "The agency put China's share of refining at about 91% and of magnet manufacturing at about 94%."
+    assert both("What are China's shares of refining and magnet manufacturing?", news) == ["about 91%", "about 94%"]
+    notice = "Federal funding covers 75 percent of debris removal and 90 percent of emergency protective measures."
+    assert both("What share of debris removal and emergency measures does federal funding cover?", notice) is None
+    notice = "Federal funding covers debris removal at 75 percent and emergency protective measures at 90 percent."
+    assert both("What share of debris removal and emergency measures does federal funding cover?", notice) == \
+        ["75 percent", "90 percent"]
+    pep = "The standard library limits lines to 79 characters (and docstrings and comments to 72)."
+    assert both("How many characters may docstrings and comments hold?", pep) is None  # one value serves both

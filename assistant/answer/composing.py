@@ -17,7 +17,7 @@ from .abstention import abstain, quote_list, said_unknown
 from .candidates import Sentence, matches_any, near_duplicate, relevant_enough, unmet
 from .citations import Draft, Quote, Segment
 from .facts import Value
-from .picking import Pick, office_holders, pick_rank, pick_value, sentence_values
+from .picking import Pick, both_asked, office_holders, pick_rank, pick_value, sentence_values
 from .question import KIND_PHRASES, Intent
 
 _CONDITIONAL_QUESTION = re.compile(r"\bwhat (happens|would happen|will happen)\b.*\b(if|when|unless)\b", re.I)
@@ -107,6 +107,9 @@ def factoid(intent: Intent, pool: list[Sentence], ranked: list[Sentence], keywor
         return Draft(lead=lead, evidence=[s.quote for s in [chosen.sentence, other.sentence] + support[1:]],
                      conflict=True)
     said = display(chosen.value, chosen.sentence.doc)
+    both = both_asked(intent, chosen)
+    if both is not None:
+        said = f"{display(both[0], chosen.sentence.doc)} and {display(both[1], chosen.sentence.doc)}"
     second = _second_value(intent, support)
     if second is not None:
         said = f"{said}; {display(second, chosen.sentence.doc)}"

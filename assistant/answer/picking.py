@@ -142,6 +142,23 @@ def _document_lower_words(text: str) -> frozenset[str]:
     return facts.lower_words(text)
 
 
+def both_asked(intent: Intent, chosen: Pick) -> tuple[Value, Value] | None:
+    """Rule "both asked", its evidence side: when the question asks after two coordinated things
+    (``intent.pair``: "refining" and "magnet") and the chosen sentence gives each its own value, the nearest
+    value after each one's word ("refining at about 91% and of permanent magnet manufacturing at about 94%"):
+    both values, in the question's order. None when one value serves both or a word is missing."""
+    if len(intent.pair) != 2 or len(chosen.values) < 2:
+        return None
+    found = []
+    for term in intent.pair:
+        spots = [e for t, _, e in chosen.sentence.tokens if term_match(term, t)]
+        after = [(v.start - e, v) for e in spots for v in chosen.values if v.start >= e]
+        if not after:
+            return None
+        found.append(min(after, key=lambda pair: pair[0])[1])
+    return (found[0], found[1]) if found[0] is not found[1] else None
+
+
 _OFFICE_SERIES_GAP = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?:the\s+)?$", re.I)
 _SUBJECT_OF = re.compile(r"\s*(?:,\s*who\s+)?(?:shall|will|would|must|is|are|was|were|has|have|had|serves?|served)\b")
 

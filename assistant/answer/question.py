@@ -27,7 +27,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("money", re.compile(r"\bhow much (money|funding|investment)\b|\bhow much .{0,60}\b(spend|spent|cost|pay|paid|worth|invest\w*|commit\w*|fund\w*|raise\w*|budget\w*)\b|\bdollars?\b|\$|\bamount of (money|funding)\b|\bwhat (minimum |maximum )?price\b|\bhow (big|large) (was |is )?(the |that |this )?(loan|investment|grant|budget|fund\w*)\b")),
     ("duration", re.compile(r"\bhow much time\b|\bhow long\b|\bhow many (days|weeks|months|years|hours|minutes)\b")),
     ("count", re.compile(rf"\bhow many\b|\bhow much\b(?! of\b)|\b(what|which) (is|was|are|were) (the )?(\w+ ){{0,4}}(number|count|total|maximum|minimum|max|min|limit|size|length|amount|population|age|height|width|capacity|output|production|vote|tally|margin|score)\b|\bwhat (number|limit)\b")),
-    ("percent", re.compile(r"\b(percent|percentage|share|proportion|fraction|portion)\b|%|\brate\b")),
+    ("percent", re.compile(r"\b(percent|percentage|share|proportion|fraction|portion)s?\b|%|\brates?\b")),
     ("year", re.compile(r"\b(what|which|in what) year\b")),
     ("list", re.compile(rf"^(which|what) (\w+ ){{0,2}}?(?!{_AUX}\b|this\b|its\b|his\b)\w+(ies|[^su'\s]s)\b ({_AUX}|\w+ed)\b|\blist\b|\benumerate\b|^name (all|some|every|the (\w+ ){{0,2}}\w+(ies|[^su'\s]s))\b|^who (sits?|serves?|served|is|are|was|were) (on|in) the\b|^who (are|were) the (\w+ ){0,2}(members|people|participants|candidates)\b")),
     ("name", re.compile(r"^who\b|^name the\b|\bwho\b|\bwhose\b|\bwhat is (his|her|their) (actual |real |full )?name\b|\bname of the\b|^which (\w+ ){0,3}(secretary|spokesperson|spokesman|minister|official|representative|person|president|chair|manager|author|director|administrator|officer|member)\b")),
@@ -51,6 +51,7 @@ class Intent:
     negated: list[str] = field(default_factory=list)  # terms the question rules out ("final, not a candidate")
     also: str = ""  # the kind of a second value asked for ("Who ..., and on what date?")
     predicate: str = ""  # for "who" questions, the term of what the person did or is ("appoint", "release")
+    pair: tuple[str, ...] = ()  # the two coordinated terms of "the share of refining and magnet manufacturing"
 
     @property
     def factoid(self) -> bool:
@@ -127,6 +128,22 @@ def asked_predicate(question: str) -> str:
     return found[0] if found and not found[0][0].isdigit() else ""
 
 
+_COORDINATED = re.compile(r"([A-Za-z][\w-]*)\s+and\s+([A-Za-z][\w-]*)")
+
+
+def coordinated_pair(question: str, kind: str) -> tuple[str, ...]:
+    """Rule "both asked", its question side: for a question after a percentage, number or amount of two things
+    joined by "and" ("China's share of refining and magnet manufacturing"), the terms of the two words "and"
+    joins; () otherwise."""
+    if kind not in ("percent", "count", "money"):
+        return ()
+    for m in _COORDINATED.finditer(question):
+        left, right = terms(m.group(1)), terms(m.group(2))
+        if left and right and left[0] != right[0] and not any(t[0].isdigit() for t in left + right):
+            return left[0], right[0]
+    return ()
+
+
 def answer_side(question: str) -> int:
     """+1 when the question asks for the object of its verb, -1 for the subject, 0 when its form does not say."""
     if _OBJECT_QUESTION.match(question):
@@ -136,9 +153,16 @@ def answer_side(question: str) -> int:
     return 0
 
 
+# "According to the fact sheet, which ...": who says it is no part of the question's form.
+_ATTRIBUTION = re.compile(r"^(?:according to|per|as (?:reported|stated|said) (?:by|in)|in the words of)\s+[^,?]{1,80},"
+                          r"\s*")
+
+
 def classify(question: str) -> str:
-    """The kind of answer a question asks for."""
+    """The kind of answer a question asks for. Rule "attribution prefix": a leading "According to X," is set
+    aside, so the question's own form ("which parties ...") decides."""
     q = re.sub(r"\b(what|who|when|where|which|how)(?:'|\u2019)s\b", r"\1 is", " ".join(question.lower().split()))
+    q = _ATTRIBUTION.sub("", q)
     for kind, pattern in _RULES:
         if pattern.search(q):
             return kind
@@ -165,4 +189,5 @@ def analyse(question: str, standalone: str | None = None, previous: str | None =
     counted = re.search(r"\bhow many ((?:[a-z-]+ ){0,1}[a-z-]+)", question.lower())
     return Intent(counted=terms(counted.group(1)) if counted and kind == "count" else [], kind=kind, text=question, focus_terms=focus, context_terms=context, constraints=pinned, numbers=numbers,
                   premises=assumed, side=answer_side(question), negated=negated, also=second_ask(question, kind),
-                  predicate=asked_predicate(question) if kind == "name" and answer_side(question) <= 0 else "")
+                  predicate=asked_predicate(question) if kind == "name" and answer_side(question) <= 0 else "",
+                  pair=coordinated_pair(question, kind))
