@@ -170,3 +170,15 @@ def test_both_asked_leads_with_the_value_of_each_coordinated_thing():
         ["75 percent", "90 percent"]
     pep = "The standard library limits lines to 79 characters (and docstrings and comments to 72)."
     assert both("How many characters may docstrings and comments hold?", pep) is None  # one value serves both
+
+
+def test_how_much_is_an_amount_never_a_bare_count():
+    notice = "Agencies have committed to nearly 400 related actions, and I have asked the Congress for $850 million."
+    assert [v.surface for v in sentence_values(analyse("How much did the President ask Congress for?"),
+                                               _sentence(notice))] == ["$850 million"]
+    pep = "The new parser, one of 3 prototypes, is 40% faster."
+    assert _picked("How much faster is the new parser?", pep) == "40%"
+    news = "In 2024 the United States mined about 45,000 tonnes, second among 6 producers."
+    assert _picked("How much did the United States mine in 2024?", news) == "45,000"
+    # "how many" still counts
+    assert _picked("How many related actions have agencies committed to?", notice) == "400"

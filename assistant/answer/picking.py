@@ -45,6 +45,8 @@ def sentence_values(intent: Intent, sentence: Sentence) -> list[Value]:
     elif kind == "name":
         found = [v for v in facts.names(sentence.text, _document_lower_words(sentence.doc.text))
                  if not is_place(v.surface)]  # "South Korea" is no person
+    elif intent.kind == "count" and _HOW_MUCH.search(intent.text):
+        found = _amounts(sentence.text, published)
     else:
         found = facts.values(kind, sentence.text, published)
     if intent.kind == "count" and not found:  # "how much faster": "40% faster"; "how many days": "180 days"
@@ -223,6 +225,19 @@ def _respective(intent: Intent, sentence: Sentence, candidates: list[Value]) -> 
             if len(series) == len(run):
                 return series[asked[0]]
     return None
+
+
+_HOW_MUCH = re.compile(r"\bhow much\b(?!.*\bhow many\b)", re.I)
+
+
+def _amounts(text: str, published) -> list[Value]:
+    """Rule "how much is an amount": what answers "how much" is an amount, money, a percentage, a length of time
+    or a number of some unit ("$850 million", "23 percent", "45,000 tonnes"); never a bare count ("how much did
+    they ask for": not the "400" of "nearly 400 related actions" beside it)."""
+    found = facts.values("money", text) + facts.values("percent", text) + facts.values("duration", text, published)
+    found += [v for v in _with_units(facts.values("count", text, published), text)
+              if not any(o.start <= v.start < o.end for o in found)]
+    return sorted(found, key=lambda v: v.start)
 
 
 _UNIT_AFTER = re.compile(r"\s+[a-z]+s\b")  # "72 characters", "30 days"
