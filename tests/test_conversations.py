@@ -28,7 +28,6 @@ CASES = {c.id: c for c in load_cases(CASES_FILE)}
 # hard-wrapped shared-corpus text); one is also a follow-up limit. Strict, so a fix shows.
 ANSWERER_LIMITS = {
     "conv-pep-8-lines-then-docstrings": "the 72 sits in a parenthesis of a hard-wrapped paragraph",
-    "conv-wh-chips-council-then-cochairs": "the co-chairs sentence is split at the hard wraps",
     "conv-wh-iija-task-force-then-cochair": "the co-chair sentence is split at the hard wraps",
     # a follow-up limit as well as the answerer's (the standalone question fails too): "what about <another
     # document>" keeps the previous document's name in the subject instead of asking the previous question of it

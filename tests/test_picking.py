@@ -182,3 +182,23 @@ def test_how_much_is_an_amount_never_a_bare_count():
     assert _picked("How much did the United States mine in 2024?", news) == "45,000"
     # "how many" still counts
     assert _picked("How many related actions have agencies committed to?", notice) == "400"
+
+
+def test_place_questions_are_answered_by_a_located_place():
+    from assistant.answer.facts import places
+    from assistant.answer.question import classify
+
+    assert classify("Where did the brothers make their first flight?") == "place"
+    assert classify("In which city did the ministers meet?") == "place"
+    assert classify("Where can residents apply for assistance?") != "place"  # asks how, not where
+    notice = "Today, the President declared a major disaster in the State of Eastmoor, in Lake County."
+    proclamation = "From their home in Dayton, Ohio, they flew over Kitty Hawk, North Carolina, on December 17, 1903."
+    news = "The host was the Treasury Secretary, in Washington, D.C. No joint measures came out of it."
+    assert [v.surface for v in places(notice)] == ["State of Eastmoor", "Lake County"]
+    assert [v.surface for v in places(proclamation)] == ["Dayton, Ohio", "Kitty Hawk, North Carolina"]
+    assert [v.surface for v in places(news)] == ["Washington, D.C."]
+    # the place the question names is no answer; a city is never a country
+    assert _picked("Where was the disaster in Eastmoor declared?", notice) == "Lake County"
+    met = "Ministers met in the US to discuss the supply chain, with the host in Washington."
+    assert _picked("In which city did ministers meet to discuss the supply chain?", met) == "Washington"
+    assert _picked("In which country did ministers meet to discuss the supply chain?", met) == "US"

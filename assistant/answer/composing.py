@@ -47,6 +47,8 @@ def factoid(intent: Intent, pool: list[Sentence], ranked: list[Sentence], keywor
                 what = "offices, not people" if len(facts.offices(office)) > 1 else "an office, not a person"
                 lead = [Segment(f"The sources name {what}: the {office}", [sentence.quote]), Segment(".")]
                 return Draft(lead=lead, evidence=[sentence.quote])
+    if not picks and intent.kind == "place":
+        return passages(intent, pool, ranked)  # "Where can I apply?": the passage says it, with no place name
     if not picks:
         what = KIND_PHRASES[intent.kind]
         return abstain(f"The sources don't give {what} for this.", partial=pool[:1])

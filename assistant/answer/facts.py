@@ -331,6 +331,33 @@ def offices(text: str) -> list[Value]:
     return out
 
 
+# A place is a capitalised run after a word of location ("in", "at", "near", "over", "from"), with its state or
+# country after a comma ("Kitty Hawk, North Carolina").
+_PLACE_WORD = r"[A-Z][\w'\u2019-]*"
+_INITIALS = r"(?:[A-Z]\.){1,3}"  # "D.C.": only alone or last, since any other full stop ends the run
+_PLACE_RUN = rf"(?:{_INITIALS}|{_PLACE_WORD}(?:\s+(?:of\s+)?{_PLACE_WORD})*)"
+_LOCATED = re.compile(rf"\b(?:in|at|near|over|from)\s+(?:the\s+)?({_PLACE_RUN}(?:,\s+{_PLACE_RUN})?)")
+
+
+def places(text: str) -> list[Value]:
+    """Places in a text: what follows a word of location ("in Dayton, Ohio", "over Kitty Hawk, North Carolina")
+    unless it is a month, a day, a title or an institution ("in December", "at the Agency")."""
+    out: dict[int, Value] = {}
+    for m in _LOCATED.finditer(text):
+        surface = m.group(1)
+        first = surface.split()[0].lower().rstrip(",")
+        last = re.split(r"[\s,]+", surface)[-1].lower()
+        if first in _CALENDAR_WORDS or first in _TITLE_WORDS or last in _INSTITUTION_WORDS - _PLACE_HEADS \
+                or first in _FUNCTION_WORDS:
+            continue
+        out[m.start(1)] = Value("place", m.start(1), m.start(1) + len(surface), surface, surface.lower(), surface)
+    return sorted(out.values(), key=lambda v: v.start)
+
+
+_PLACE_HEADS = frozenset("county counties city town village district province region territory island islands state "
+                         "states borough parish".split())
+
+
 def same_value(a: Value, b: Value) -> bool:
     """Whether two values say the same thing: equal, or a date within a month ("July 13, 2026" and "July 2026")."""
     if a.norm == b.norm:
@@ -349,6 +376,7 @@ EXTRACTORS = {
     "duration": lambda text, published: durations(text),
     "count": lambda text, published: counts(text),
     "name": lambda text, published: names(text),  # the answerer passes the document's lower-case words
+    "place": lambda text, published: places(text),
 }
 
 

@@ -17,7 +17,7 @@ from ..text import STOPWORDS, terms
 from . import facts
 from .candidates import Sentence, matches_any, term_match, term_weights
 from .facts import Value
-from .places import is_place
+from .places import is_country, is_place
 from .question import Intent
 
 _IDENTIFIER_QUESTION = re.compile(r"\b(number|no\.?) of (the|this|that)\b(?!.*\bhow many\b)", re.I)
@@ -53,10 +53,26 @@ def sentence_values(intent: Intent, sentence: Sentence) -> list[Value]:
         found = facts.values("duration", sentence.text, published) or facts.values("percent", sentence.text)
     elif intent.kind == "duration" and not found:  # "how long may lines be": "72 characters"
         found = _with_units(facts.values("count", sentence.text, published), sentence.text)
+    elif intent.kind == "place":
+        found = _asked_places(intent, found)
     asked = {v.norm for v in facts.values(kind, intent.text, published)}
     if intent.kind == "count":
         asked |= set(intent.numbers)
     return [v for v in found if v.norm not in asked and not _is_question_name(v, intent)]
+
+
+_TOWN_QUESTION = re.compile(r"\b(?:city|town|village|capital|county|site|venue)\b", re.I)
+
+
+def _asked_places(intent: Intent, found: list[Value]) -> list[Value]:
+    """Rule "place questions": the places that can answer a where-question: not the places the question names
+    itself ("Where in Eastmoor ...": not "the State of Eastmoor"), and for a city, town or county never a
+    country."""
+    named = [c for c in intent.constraints if c.kind == "name"]
+    found = [v for v in found if not any(constraints.matches(c, v.surface) for c in named)]
+    if _TOWN_QUESTION.search(intent.text):
+        found = [v for v in found if not is_country(v.surface)]
+    return found
 
 
 def pick_value(intent: Intent, sentence: Sentence, keyword: KeywordIndex) -> Pick | None:

@@ -30,6 +30,29 @@ def place_names() -> frozenset[str]:
     return frozenset(names)
 
 
+@lru_cache(maxsize=1)
+def country_names() -> frozenset[str]:
+    """Country names (short, common and official) and their two- and three-letter codes ("US", "USA")."""
+    path = cache_dir("places") / f"countries-{_VERSION}.json"
+    try:
+        return frozenset(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        pass
+    try:
+        import pycountry
+    except ImportError:
+        return frozenset()
+    names = {str(v) for c in pycountry.countries
+             for attr in ("name", "common_name", "official_name", "alpha_2", "alpha_3") if (v := getattr(c, attr, None))}
+    _write(path, sorted(names))
+    return frozenset(names)
+
+
+def is_country(name: str) -> bool:
+    """Whether ``name`` is a country's name or code: never a city, a town or a county."""
+    return name in country_names()
+
+
 def _from_pycountry() -> set[str]:
     try:
         import pycountry
@@ -61,4 +84,4 @@ def is_place(name: str) -> bool:
     return name in place_names()
 
 
-__all__ = ["is_place", "place_names"]
+__all__ = ["country_names", "is_country", "is_place", "place_names"]

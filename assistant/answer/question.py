@@ -12,10 +12,10 @@ from .facts import Value
 from .instructions import strip_instructions
 from ..text import terms
 
-FACTOID_KINDS = ("date", "year", "percent", "money", "count", "duration", "name")
+FACTOID_KINDS = ("date", "year", "percent", "money", "count", "duration", "name", "place")
 KIND_PHRASES = {
     "date": "a date", "year": "a year", "percent": "a percentage", "money": "a money amount", "count": "a number",
-    "duration": "a length of time", "name": "a name", "list": "a list", "explain": "an explanation", "other": "that",
+    "duration": "a length of time", "name": "a name", "place": "a place", "list": "a list", "explain": "an explanation", "other": "that",
 }
 # The kind of answer, by the question's form. Each pattern is about how questions are asked, never about a corpus.
 _AUX = r"(?:are|were|is|was|do|does|did|have|has|had|will|would|can|could|should|must|may|might)"
@@ -29,6 +29,10 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("count", re.compile(rf"\bhow many\b|\bhow much\b(?! of\b)|\b(what|which) (is|was|are|were) (the )?(\w+ ){{0,4}}(number|count|total|maximum|minimum|max|min|limit|size|length|amount|population|age|height|width|capacity|output|production|vote|tally|margin|score)\b|\bwhat (number|limit)\b")),
     ("percent", re.compile(r"\b(percent|percentage|share|proportion|fraction|portion)s?\b|%|\brates?\b")),
     ("year", re.compile(r"\b(what|which|in what) year\b")),
+    # "Where did ...", "In which city ...": a place (rule "place questions"); "Where can I apply?" asks how
+    ("place", re.compile(r"^where (is|was|are|were|did|does|do|will|has|have|had)\b|\b(in|at|to|from|near) "
+                         r"(what|which) (city|country|state|town|place|location|venue|region|province|capital|island|"
+                         r"site)\b|^(what|which) (city|country|town|place|location|venue|capital|site)\b")),
     ("list", re.compile(rf"^(which|what) (\w+ ){{0,2}}?(?!{_AUX}\b|this\b|its\b|his\b)\w+(ies|[^su'\s]s)\b ({_AUX}|\w+ed)\b|\blist\b|\benumerate\b|^name (all|some|every|the (\w+ ){{0,2}}\w+(ies|[^su'\s]s))\b|^who (sits?|serves?|served|is|are|was|were) (on|in) the\b|^who (are|were) the (\w+ ){0,2}(members|people|participants|candidates)\b")),
     ("name", re.compile(r"^who\b|^name the\b|\bwho\b|\bwhose\b|\bwhat is (his|her|their) (actual |real |full )?name\b|\bname of the\b|^which (\w+ ){0,3}(secretary|spokesperson|spokesman|minister|official|representative|person|president|chair|manager|author|director|administrator|officer|member)\b")),
     ("date", re.compile(r"^when\b|\bwhen (was|did|is|were|does|do|will|are)\b|\b(what|which) (date|day)\b|\b(what|which) (is|was|were|are) the (\w+ ){0,3}(date|day)\b|\bdeadline\b|\buntil when\b|\bby when\b|\bexact date\b|\bcut-?off date\b|\bon what date\b")),
