@@ -202,3 +202,15 @@ def test_place_questions_are_answered_by_a_located_place():
     met = "Ministers met in the US to discuss the supply chain, with the host in Washington."
     assert _picked("In which city did ministers meet to discuss the supply chain?", met) == "Washington"
     assert _picked("In which country did ministers meet to discuss the supply chain?", met) == "US"
+
+
+def test_range_end_answers_a_question_after_an_end():
+    pep = "The nomination period was: November 10, 2031 through November 24, 2031 AoE."
+    notice = ("Federal aid supplements recovery in the areas affected by severe storms from April 11 to April 14, "
+              "2031.")
+    assert _picked("What is the deadline for nominations?", pep) == "November 24, 2031"
+    assert _picked("When did the nomination period begin?", pep) == "November 10, 2031"
+    assert _picked("When did the severe storms end?", notice, date="2031-05-02") == "April 14, 2031"
+    assert _picked("When did the severe storms begin?", notice, date="2031-05-02") == "April 11"
+    news = "Talks opened on March 3, 2031, and a deal followed on May 9, 2031."  # no range: two events
+    assert _picked("When did the talks end?", news) == "March 3, 2031"

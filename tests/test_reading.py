@@ -118,6 +118,10 @@ def test_lower_words_skip_addresses():
     ("4.2.0 beta 1", "When was the first beta of 4.2.0?", False),
     ("Section 4", "What does section 4 of the order require?", False),
     ("Phase 2", "What happens in phase 3 of the plan?", True),
+    # an identifier names the document, not a sibling: a field of PEP 9001 answers about PEP 9001
+    ("Author", "Who is the author of PEP 9001?", False),
+    ("Effective date", "What is the effective date of Proclamation 10001?", False),
+    ("4.2.0 beta 3", "When was beta 5 of PEP 9001 due?", True),
 ])
 def test_label_numbers_tell_siblings_apart(label, question, contradicts):
     assert _label_contradicts(label, question) is contradicts

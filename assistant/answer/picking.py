@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from ..index import constraints
@@ -137,7 +137,25 @@ def pick_value(intent: Intent, sentence: Sentence, keyword: KeywordIndex) -> Pic
             strength += 0.3
         if best is None or strength > best.strength:
             best = Pick(sentence, value, strength, tuple(candidates))
-    return best
+    return _range_end(intent, best) if best is not None else None
+
+
+_END_QUESTION = re.compile(r"\b(?:deadline|until when|by when|end|ends|ended|ending|close[sd]?|closing|expir\w*|last day|"
+                           r"conclud\w*|finish\w*|due)\b", re.I)
+_RANGE_JOIN = re.compile(r"\s*(?:through|thru|to|until|till|[\u2013\u2014-])\s*$", re.I)
+
+
+def _range_end(intent: Intent, chosen: Pick) -> Pick:
+    """Rule "range end": a question after an end ("What is the deadline for nominations?", "When did the incident
+    period end?") is answered by the last date of a range the chosen date opens ("November 10, 2025 through
+    November 24, 2025", "from July 9 to July 11, 2024"), not its first."""
+    if intent.kind != "date" or not _END_QUESTION.search(intent.text):
+        return chosen
+    text = chosen.sentence.text
+    later = [v for v in chosen.values if v.start >= chosen.value.end and v.kind == chosen.value.kind]
+    if later and _RANGE_JOIN.match(text[chosen.value.end:later[0].start]):
+        return replace(chosen, value=later[0])
+    return chosen
 
 
 def pick_rank(pick: Pick) -> float:
@@ -383,7 +401,9 @@ def _label_contradicts(label: str, question: str) -> bool:
     """Whether a label numbers a word differently than the question does: "alpha 3" against "alpha 5", "beta 4"
     against "the first beta". A list of siblings is told apart by exactly these numbers."""
     asked, own = _numbered_words(question), _numbered_words(label)
-    if any(own.get(word) != number for word, number in asked.items()):
+    # an identifier ("PEP 8", "Proclamation 9704") names the document or act, not one of a list's siblings
+    named = {c.key.split()[0] for c in constraints.of_question(question) if c.kind == "identifier"}
+    if any(own.get(word) != number for word, number in asked.items() if word not in named):
         return True  # "alpha 3", "beta 4" and "final" answer nothing about "alpha 5"
     # a label naming only the release line ("3.16 development begins") says nothing of one release ("3.16.2")
     return any(constraints.version_coarser(c.key, label) for c in constraints.of_question(question)
