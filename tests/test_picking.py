@@ -214,3 +214,21 @@ def test_range_end_answers_a_question_after_an_end():
     assert _picked("When did the severe storms begin?", notice, date="2031-05-02") == "April 11"
     news = "Talks opened on March 3, 2031, and a deal followed on May 9, 2031."  # no range: two events
     assert _picked("When did the talks end?", news) == "March 3, 2031"
+
+
+def test_asked_thing_a_quantity_comes_from_a_passage_about_what_is_measured():
+    from assistant.answer.composing import _speaks_of_asked
+    from assistant.answer.question import asked_thing
+
+    assert asked_thing("What carbon tax rate did the ministers plan?") == ["carbon", "tax"]
+    assert asked_thing("What share of occupations pay women less?") == []  # "share" only names the measure
+    assert asked_thing("Which organization is the source of the 92% figure?") == []  # asks for a name
+    news = _sentence("The group accounts for about 60% of world critical-mineral demand.")
+    ask = analyse("What carbon tax rate did the group plan on exports?")
+    assert ask.kind == "percent" and not _speaks_of_asked(ask, news)
+    ask = analyse("What quorum percentage is needed for a council vote?")
+    assert ask.asked == ["quorum"]
+    assert _speaks_of_asked(ask, _sentence("A quorum of 75 per cent of the core developers is needed."))
+    assert not _speaks_of_asked(ask, _sentence("At least 5% of core developers must sign a petition."))
+    notice = _sentence("Debris removal is authorized at 75 percent of the total eligible costs.")
+    assert _speaks_of_asked(analyse("What cost share is authorized for debris removal?"), notice)

@@ -39,6 +39,12 @@ def factoid(intent: Intent, pool: list[Sentence], ranked: list[Sentence], keywor
             return abstain(f"The sources don't say: no passage names a person together with "
                            f"{quote_list([c.surface for c in named], 'and')}.", partial=pool[:1])
     picks = _stating_predicate(intent, picks)
+    if intent.asked and picks:
+        picks = [p for p in picks if _speaks_of_asked(intent, p.sentence)]
+        if not picks:
+            shown = [w for w in intent.text.split() if terms(w) and terms(w)[0] in intent.asked] or intent.asked
+            return abstain(f"The sources don't say: no passage that gives {KIND_PHRASES[intent.kind]} speaks of "
+                           f"{quote_list([' '.join(shown)])}.", partial=pool[:1])
     if not picks and intent.kind == "name":
         for sentence in (s for s in pool if relevant_enough(s)):
             span = office_holders(intent, sentence)
@@ -117,6 +123,14 @@ def factoid(intent: Intent, pool: list[Sentence], ranked: list[Sentence], keywor
         said = f"{said}; {display(second, chosen.sentence.doc)}"
     lead = [Segment(said, [s.quote for s in support]), Segment(".")]
     return Draft(lead=lead, evidence=[s.quote for s in support])
+
+
+def _speaks_of_asked(intent: Intent, sentence: Sentence) -> bool:
+    """Rule "asked thing", its evidence side: whether a unit, its heading path or its paragraph speaks of the
+    thing a "what <thing>" question asks after (``intent.asked``); a value beside other things ("60% of world
+    demand") is no answer to "what carbon tax rate"."""
+    around = {t for t, _, _ in sentence.tokens} | set(terms(sentence.window))
+    return any(matches_any(t, around) for t in intent.asked)
 
 
 def _stating_predicate(intent: Intent, picks: list[Pick]) -> list[Pick]:

@@ -56,6 +56,7 @@ class Intent:
     also: str = ""  # the kind of a second value asked for ("Who ..., and on what date?")
     predicate: str = ""  # for "who" questions, the term of what the person did or is ("appoint", "release")
     pair: tuple[str, ...] = ()  # the two coordinated terms of "the share of refining and magnet manufacturing"
+    asked: list[str] = field(default_factory=list)  # terms of the thing asked after ("what carbon tax rate")
 
     @property
     def factoid(self) -> bool:
@@ -148,6 +149,24 @@ def coordinated_pair(question: str, kind: str) -> tuple[str, ...]:
     return ()
 
 
+_ASKED_THING = re.compile(rf"^(?:what|which)\s+(?:(?:is|was|are|were)\s+)?(?:the\s+|its\s+|their\s+)?"
+                          rf"((?:[\w-]+\s+){{1,4}}?)(?:{_AUX}|of|for|in|on|at|to|that|which|per)\b", re.I)
+# Words that name a measure, not what is measured ("what share of X", "what is the number of Y"), and words that
+# name a kind of answerer ("which organization is the source of the 92% figure" asks for a name).
+_MEASURE_WORDS = frozenset(terms("number amount percentage percent share proportion fraction portion total figure "
+                                 "value level date day year time rate count size organization organisation agency "
+                                 "body institution person people group company country official source"))
+
+
+def asked_thing(question: str) -> list[str]:
+    """Rule "asked thing", its question side: the terms of what a "what/which <thing>" question asks after,
+    the words between the question word and its verb or preposition ("What carbon tax rate did ..." -> carbon,
+    tax), leaving out words that only name a measure ("share", "number", "rate"). The analysis keeps them for
+    questions after a quantity (a percentage, an amount, a number), where the thing measured decides."""
+    m = _ASKED_THING.match(" ".join(question.split()))
+    return [t for t in terms(m.group(1)) if t not in _MEASURE_WORDS and not t[0].isdigit()] if m else []
+
+
 def answer_side(question: str) -> int:
     """+1 when the question asks for the object of its verb, -1 for the subject, 0 when its form does not say."""
     if _OBJECT_QUESTION.match(question):
@@ -194,4 +213,4 @@ def analyse(question: str, standalone: str | None = None, previous: str | None =
     return Intent(counted=terms(counted.group(1)) if counted and kind == "count" else [], kind=kind, text=question, focus_terms=focus, context_terms=context, constraints=pinned, numbers=numbers,
                   premises=assumed, side=answer_side(question), negated=negated, also=second_ask(question, kind),
                   predicate=asked_predicate(question) if kind == "name" and answer_side(question) <= 0 else "",
-                  pair=coordinated_pair(question, kind))
+                  pair=coordinated_pair(question, kind), asked=asked_thing(question) if kind in ("percent", "money", "count") else [])
