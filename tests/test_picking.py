@@ -232,3 +232,20 @@ def test_asked_thing_a_quantity_comes_from_a_passage_about_what_is_measured():
     assert not _speaks_of_asked(ask, _sentence("At least 5% of core developers must sign a petition."))
     notice = _sentence("Debris removal is authorized at 75 percent of the total eligible costs.")
     assert _speaks_of_asked(analyse("What cost share is authorized for debris removal?"), notice)
+
+
+def test_dated_document_tells_near_duplicates_apart_by_their_date():
+    from assistant.answer.candidates import dated_first
+    from assistant.answer.question import issued_when
+
+    assert issued_when("Which counties were covered by the disaster declared in March 2031?") == "2031-03"
+    assert issued_when("What was in the statement the council published on May 2, 2031?") == "2031-05-02"
+    assert issued_when("What tariff did the proclamation signed in 2031 set?") == ""  # a year names too many
+    assert issued_when("When did the storms of March 2031 begin?") == ""  # the storms', not the document's date
+    march = _sentence("The President declared a major disaster in Eastmoor.", "a.md", date="2031-03-21")
+    july = _sentence("The President declared a major disaster in Eastmoor.", "b.md", date="2031-07-14")
+    assert dated_first([july, march], "2031-03") == [march]
+    assert dated_first([july, march], "2031-01") == [july, march]  # none dated then: all stay
+    pep_may = _sentence("The council accepted the proposal.", "pep-9001.txt", date="2031-05-02")
+    pep_june = _sentence("The council accepted the proposal.", "pep-9002.txt", date="2031-06-02")
+    assert dated_first([pep_june, pep_may], "2031-05-02") == [pep_may]

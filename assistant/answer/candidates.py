@@ -126,6 +126,16 @@ def prefer_named(pool: list[Sentence], names: Sequence[constraints.Constraint]) 
     return pool
 
 
+def dated_first(eligible: list[Sentence], issued: str) -> list[Sentence]:
+    """Rule "dated document", its evidence side: for a question about the document issued at ``issued`` ("the
+    disaster declared in March 2023": "2023-03"), the units of documents dated then, when there are any; the
+    yearly and monthly near-duplicates (declarations, proclamations) are told apart by their date."""
+    if not issued:
+        return eligible
+    dated = [s for s in eligible if str(s.doc.metadata.get("date", "")).startswith(issued)]
+    return dated or eligible
+
+
 def relevant_enough(sentence: Sentence) -> bool:
     """Whether a sentence shares enough with the question (words or meaning) to supply a value."""
     return sentence.coverage >= MIN_FACT_COVERAGE or sentence.similarity >= MIN_FACT_SIMILARITY \

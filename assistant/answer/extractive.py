@@ -16,7 +16,7 @@ from ..index.keyword import KeywordIndex
 from ..index.retrieve import Retrieval
 from . import candidates, picking
 from .abstention import abstain, off_topic, uncovered, unnamed
-from .candidates import Embed, candidate_sentences, prefer_named, score_sentences, unmet
+from .candidates import Embed, candidate_sentences, dated_first, prefer_named, score_sentences, unmet
 from .citations import Draft, Segment
 from .composing import factoid, passages
 from .premises import false_premise
@@ -45,6 +45,7 @@ class ExtractiveAnswerer:
         eligible = [s for s in ranked[:60] if not unmet(intent, s)]
         if not eligible:
             return uncovered(intent, ranked[:60], best)
+        eligible = dated_first(eligible, intent.issued)
         top = eligible[0]
         pool = [s for s in eligible[:15] if s.score >= 0.6 * top.score]
         if (missing := unnamed(intent, pool, top)) is not None:

@@ -57,6 +57,7 @@ class Intent:
     predicate: str = ""  # for "who" questions, the term of what the person did or is ("appoint", "release")
     pair: tuple[str, ...] = ()  # the two coordinated terms of "the share of refining and magnet manufacturing"
     asked: list[str] = field(default_factory=list)  # terms of the thing asked after ("what carbon tax rate")
+    issued: str = ""  # when the document asked about was issued: "2023-03" for "the disaster declared in March 2023"
 
     @property
     def factoid(self) -> bool:
@@ -167,6 +168,19 @@ def asked_thing(question: str) -> list[str]:
     return [t for t in terms(m.group(1)) if t not in _MEASURE_WORDS and not t[0].isdigit()] if m else []
 
 
+_ISSUED = re.compile(r"\b(?:declared|issued|signed|published|approved|amended|dated|proclaimed|announced|released|"
+                     r"written|posted)\s+(?:in|on)\s+(.{4,30})", re.I)
+
+
+def issued_when(question: str) -> str:
+    """Rule "dated document", its question side: the month ("2023-03") or date a question says the document it
+    asks about was issued in ("the disaster declared in March 2023", "the order signed on May 2, 2031"); ""
+    when it names none. A year alone names too many documents to choose by."""
+    m = _ISSUED.search(question)
+    found = [v for v in facts.dates(m.group(1)) if v.kind in ("date", "month") and v.start == 0] if m else []
+    return found[0].norm if found else ""
+
+
 def answer_side(question: str) -> int:
     """+1 when the question asks for the object of its verb, -1 for the subject, 0 when its form does not say."""
     if _OBJECT_QUESTION.match(question):
@@ -213,4 +227,5 @@ def analyse(question: str, standalone: str | None = None, previous: str | None =
     return Intent(counted=terms(counted.group(1)) if counted and kind == "count" else [], kind=kind, text=question, focus_terms=focus, context_terms=context, constraints=pinned, numbers=numbers,
                   premises=assumed, side=answer_side(question), negated=negated, also=second_ask(question, kind),
                   predicate=asked_predicate(question) if kind == "name" and answer_side(question) <= 0 else "",
-                  pair=coordinated_pair(question, kind), asked=asked_thing(question) if kind in ("percent", "money", "count") else [])
+                  pair=coordinated_pair(question, kind), asked=asked_thing(question) if kind in ("percent", "money", "count") else [],
+                  issued=issued_when(question))
