@@ -249,3 +249,20 @@ def test_dated_document_tells_near_duplicates_apart_by_their_date():
     pep_may = _sentence("The council accepted the proposal.", "pep-9001.txt", date="2031-05-02")
     pep_june = _sentence("The council accepted the proposal.", "pep-9002.txt", date="2031-06-02")
     assert dated_first([pep_june, pep_may], "2031-05-02") == [pep_may]
+
+
+def test_unknown_stands_alone_or_is_no_abstention():
+    from assistant.answer.abstention import said_unknown
+
+    def scored(text: str, score: float) -> Sentence:
+        sentence = _sentence(text)
+        sentence.score = score
+        return sentence
+
+    news = scored("The agency's report has not been published, and the order only summarizes it.", 0.51)
+    basis = scored("The order rests on Section 9 of the Trade Act of 2031, the import statute.", 0.50)
+    assert said_unknown(news, [news, basis]) is None  # a near-equal passage states the answer
+    assert said_unknown(news, [news, scored("Tariffs are possible later.", 0.30)]).abstained
+    pep = scored("The salary of council members was not disclosed.", 0.7)
+    assert said_unknown(pep, [pep]).abstained
+    assert said_unknown(basis, [basis]) is None  # says nothing of not knowing

@@ -70,8 +70,14 @@ def unnamed(intent: Intent, pool: Sequence[Sentence], top: Sentence) -> Draft | 
     return None
 
 
-def said_unknown(sentence: Sentence) -> Draft | None:
-    """The abstention when the chosen sentence says the thing is not known ("was not disclosed"); else None."""
-    if _NO_KNOWLEDGE.search(sentence.text):
-        return abstain("The sources don't give it; they say it is not known.", partial=[sentence])
-    return None
+def said_unknown(sentence: Sentence, rivals: Sequence[Sentence] = ()) -> Draft | None:
+    """The abstention when the chosen sentence says the thing is not known ("was not disclosed"); else None.
+    Rule "unknown stands alone": a near-equal rival that states something (within a tenth of its score) means
+    the "not known" may be about something else ("The report has not been published" beside the sentence on
+    the legal basis), so there is no abstention then."""
+    if not _NO_KNOWLEDGE.search(sentence.text):
+        return None
+    if any(r is not sentence and r.score >= 0.9 * sentence.score and not _NO_KNOWLEDGE.search(r.text)
+           for r in rivals):
+        return None
+    return abstain("The sources don't give it; they say it is not known.", partial=[sentence])

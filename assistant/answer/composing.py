@@ -59,7 +59,7 @@ def factoid(intent: Intent, pool: list[Sentence], ranked: list[Sentence], keywor
         what = KIND_PHRASES[intent.kind]
         return abstain(f"The sources don't give {what} for this.", partial=pool[:1])
     chosen = max(picks, key=pick_rank)
-    if (unknown := said_unknown(chosen.sentence)) is not None:
+    if (unknown := said_unknown(chosen.sentence, [p.sentence for p in picks])) is not None:
         return unknown
     # issue 14: a value another document corrects is never the answer (corrections.py decides). The chosen
     # value may be a corrected claim; a rival may be one whose correction is the chosen value (then the answer
@@ -171,7 +171,7 @@ def passages(intent: Intent, pool: list[Sentence], ranked: list[Sentence]) -> Dr
                 sentence.score += 0.1
         pool = sorted(pool, key=lambda s: -s.score)
     best = pool[0]
-    if (unknown := said_unknown(best)) is not None:
+    if (unknown := said_unknown(best, pool)) is not None:
         return unknown
     if intent.kind == "list" and best.unit is not None and best.unit.kind in ("item", "row"):
         return Draft(lead=[], evidence=[Quote(best.doc.source, u.start, u.end) for u in _siblings(best)])
