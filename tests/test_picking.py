@@ -266,3 +266,39 @@ def test_unknown_stands_alone_or_is_no_abstention():
     pep = scored("The salary of council members was not disclosed.", 0.7)
     assert said_unknown(pep, [pep]).abstained
     assert said_unknown(basis, [basis]) is None  # says nothing of not knowing
+
+
+def _unit_sentences(doc: Document, scores: dict[str, float]) -> list[Sentence]:
+    from assistant.load.units import units
+
+    out = []
+    for unit in units(doc):
+        text = doc.text[unit.start:unit.end]
+        if text in scores:
+            out.append(Sentence(doc=doc, start=unit.start, end=unit.end, rank=1, window=text, unit=unit,
+                                tokens=_positions(text), score=scores[text]))
+    return sorted(out, key=lambda s: -s.score)
+
+
+def test_a_list_answers_a_list_question_from_its_lead_in():
+    from assistant.answer.composing import _list_unit, _siblings
+    from assistant.answer.question import classify
+
+    assert classify("Who are the members of the task force?") == "list"
+    order = Document("2031-01-05-order.md", (
+        "Sec. 2. Task Force.\n\n(a) There is established the Recovery Task Force.\n\n"
+        "(b) In addition to the Chair, the Task Force shall consist of the following members:\n\n"
+        "(i) the Secretary of the Interior;\n\n(ii) the Secretary of Labor;\n\n(iii) the Administrator of the Agency."),
+        {"title": "Executive Order on the Recovery Task Force"})
+    pool = _unit_sentences(order, {"Task Force.": 0.70, "There is established the Recovery Task Force.": 0.62,
+                                   "In addition to the Chair, the Task Force shall consist of the following members:": 0.60})
+    listed = _list_unit(pool, pool[0])
+    assert listed is not None and listed.text.endswith("following members:")
+    assert [order.text[u.start:u.end] for u in _siblings(listed)][1:] == [
+        "the Secretary of the Interior;", "the Secretary of Labor;", "the Administrator of the Agency."]
+    assert _list_unit(pool[:1], pool[0]) is None  # no item about the question: passages answer
+    pep = Document("pep-9001.txt", "Results\n\nThe three winners are:\n\n* Ada Quill\n* Bram Okafor\n* Colm Vance\n",
+                   {"title": "2031 Term Steering Council election"})
+    pool = _unit_sentences(pep, {"The three winners are:": 0.5, "Ada Quill": 0.45})
+    assert [pep.text[u.start:u.end] for u in _siblings(_list_unit(pool, pool[0]))] == \
+        ["Ada Quill", "Bram Okafor", "Colm Vance"]

@@ -173,8 +173,9 @@ def passages(intent: Intent, pool: list[Sentence], ranked: list[Sentence]) -> Dr
     best = pool[0]
     if (unknown := said_unknown(best, pool)) is not None:
         return unknown
-    if intent.kind == "list" and best.unit is not None and best.unit.kind in ("item", "row"):
-        return Draft(lead=[], evidence=[Quote(best.doc.source, u.start, u.end) for u in _siblings(best)])
+    listed = _list_unit(pool, best) if intent.kind == "list" else None
+    if listed is not None:
+        return Draft(lead=[], evidence=[Quote(listed.doc.source, u.start, u.end) for u in _siblings(listed)])
     limit = 3 if intent.kind in ("list", "explain") else 2
     chosen = [best]
     for s in pool[1:]:
@@ -203,9 +204,21 @@ def display(value: Value, doc: Document) -> str:
     return value.display
 
 
+def _list_unit(pool: list[Sentence], best: Sentence) -> Sentence | None:
+    """Rule "a list answers a list question": the unit whose list answers it, the best unit when it is a list
+    item or table row, else the best item or row nearly as good (four fifths of its score), a lead-in ("... shall
+    consist of the following members:") first among them; None when no list is about the question."""
+    items = [s for s in pool if s.unit is not None and s.unit.kind in ("item", "row") and s.score >= 0.8 * best.score]
+    if not items:
+        return None
+    if items[0] is best:
+        return best
+    return next((s for s in items if s.text.rstrip().endswith(":")), items[0])
+
+
 def _siblings(sentence: Sentence) -> list[Unit]:
     """The items (or rows) of the list that ``sentence``'s unit belongs to: the run of units of its kind under the
-    same heading with nothing else between them, at most ``LIST_LIMIT`` around it."""
+    same heading with nothing else between them, at most ``LIST_LIMIT`` around it (after it, for a lead-in)."""
     units = [u for u in document_units(sentence.doc) if u.kind != "code"]
     at = next(i for i, u in enumerate(units) if u.start == sentence.start)
     kind, path = units[at].kind, units[at].path
@@ -215,7 +228,7 @@ def _siblings(sentence: Sentence) -> list[Unit]:
     hi = at
     while hi + 1 < len(units) and units[hi + 1].kind == kind and units[hi + 1].path == path:
         hi += 1
-    lo = max(lo, min(at, hi + 1 - LIST_LIMIT))
+    lo = at if sentence.text.rstrip().endswith(":") else max(lo, min(at, hi + 1 - LIST_LIMIT))  # a lead-in opens it
     return units[lo:min(hi + 1, lo + LIST_LIMIT)]
 
 
