@@ -302,3 +302,24 @@ def test_a_list_answers_a_list_question_from_its_lead_in():
     pool = _unit_sentences(pep, {"The three winners are:": 0.5, "Ada Quill": 0.45})
     assert [pep.text[u.start:u.end] for u in _siblings(_list_unit(pool, pool[0]))] == \
         ["Ada Quill", "Bram Okafor", "Colm Vance"]
+
+
+def test_the_sentence_after_a_quoted_one_finishes_its_thought():
+    from assistant.answer.composing import passages
+
+    proclamation = Document("2031-12-16-proclamation.md", (
+        "This year a small rotorcraft flew above the surface of Mars. Tucked beneath its propellers was a piece "
+        "of cloth from the wing of the first airplane."), {"title": "A Proclamation on Aviation Day, 2031"})
+    ranked = _unit_sentences(proclamation, {
+        "This year a small rotorcraft flew above the surface of Mars.": 0.7,
+        "Tucked beneath its propellers was a piece of cloth from the wing of the first airplane.": 0.4})
+    ask = analyse("What did the rotorcraft carry from the first airplane?")
+    assert ask.kind == "other"
+    quoted = [proclamation.text[q.start:q.end] for q in passages(ask, ranked[:1], ranked).evidence]
+    assert quoted[1].startswith("Tucked beneath")
+    pep = Document("pep-9001.txt", "Releases are cut every two months. Each one is tagged by the release manager.",
+                   {"title": "PEP 9001 -- Release cadence"})
+    ranked = _unit_sentences(pep, {"Releases are cut every two months.": 0.8,
+                                   "Each one is tagged by the release manager.": 0.45})
+    quoted = [pep.text[q.start:q.end] for q in passages(analyse("What is cut every two months?"), ranked[:1], ranked).evidence]
+    assert quoted == ["Releases are cut every two months.", "Each one is tagged by the release manager."]

@@ -183,7 +183,7 @@ def passages(intent: Intent, pool: list[Sentence], ranked: list[Sentence]) -> Dr
             break
         if s.score >= 0.8 * best.score and not any(near_duplicate(s, c) for c in chosen):
             chosen.append(s)
-    if intent.kind in ("explain", "list"):
+    if intent.kind in ("explain", "list", "other"):
         # The sentence right after a chosen one often finishes the thought (same paragraph or line run).
         for sentence in list(chosen):
             nxt = next((s for s in ranked if s.doc is sentence.doc and s.start > sentence.end
