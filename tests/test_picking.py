@@ -323,3 +323,20 @@ def test_the_sentence_after_a_quoted_one_finishes_its_thought():
                                    "Each one is tagged by the release manager.": 0.45})
     quoted = [pep.text[q.start:q.end] for q in passages(analyse("What is cut every two months?"), ranked[:1], ranked).evidence]
     assert quoted == ["Releases are cut every two months.", "Each one is tagged by the release manager."]
+
+
+def test_kind_from_the_evidence_reads_how_the_passages_state_the_thing():
+    from assistant.answer.picking import evidence_kind
+
+    ask = analyse("What tariff did Proclamation 10001 put on widget imports?")
+    assert ask.kind == "other"
+    proclamations = [_sentence("Proclamation 10001 imposed a 10 percent ad valorem tariff on widgets."),
+                     _sentence("In Proclamation 10001 the President set a tariff of 10 percent on widget imports."),
+                     _sentence("The tariff helps the domestic widget industry.")]
+    assert evidence_kind(ask, proclamations) == "percent"
+    pep = [_sentence("A vote of the council needs a quorum of 75 per cent of its members."),
+           _sentence("Without the quorum, 75 per cent, the vote is void.")]
+    assert evidence_kind(analyse("What quorum does a council vote need?"), pep) == "percent"
+    mixed = [_sentence("The fee of $20 is waived."), _sentence("About 5% of attendees pay the fee.")]
+    assert evidence_kind(analyse("What fee applies to attendees?"), mixed) == ""  # one of each: no kind
+    assert evidence_kind(analyse("Why was the tariff imposed?"), proclamations) == ""  # an explanation

@@ -15,6 +15,7 @@ from ..documents import Document
 from ..index.keyword import KeywordIndex
 from ..index.retrieve import Retrieval
 from . import candidates, picking
+from .picking import evidence_kind
 from .abstention import abstain, off_topic, uncovered, unnamed
 from .candidates import Embed, candidate_sentences, dated_first, prefer_named, score_sentences, unmet
 from .citations import Draft, Segment
@@ -57,6 +58,10 @@ class ExtractiveAnswerer:
         if isinstance(assumed, Draft):
             return assumed
         draft = factoid(intent, pool, ranked, self.keyword) if intent.factoid else passages(intent, pool, ranked)
+        inferred = evidence_kind(intent, pool)
+        if inferred:  # "What tariff did ...": the passages state it as a percentage; a value of it leads, if found
+            valued = factoid(replace(intent, kind=inferred), pool, ranked, self.keyword)
+            draft = draft if valued.abstained else valued
         if assumed is not None:  # a premise the sources never mention: say so before what they do say
             return replace(draft, lead=[assumed] + ([Segment(" ")] if draft.lead else []) + list(draft.lead))
         return draft

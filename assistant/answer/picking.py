@@ -18,7 +18,7 @@ from . import facts
 from .candidates import Sentence, matches_any, term_match, term_weights
 from .facts import Value
 from .places import is_country, is_place
-from .question import Intent
+from .question import Intent, asked_thing
 
 _IDENTIFIER_QUESTION = re.compile(r"\b(number|no\.?) of (the|this|that)\b(?!.*\bhow many\b)", re.I)
 _ROLE_TERMS = frozenset(terms("secretary representative trade commerce treasury spokesperson spokesman minister "
@@ -156,6 +156,36 @@ def _range_end(intent: Intent, chosen: Pick) -> Pick:
     if later and _RANGE_JOIN.match(text[chosen.value.end:later[0].start]):
         return replace(chosen, value=later[0])
     return chosen
+
+
+_EVIDENCE_KINDS = ("percent", "money", "date", "duration")
+
+
+def evidence_kind(intent: Intent, pool: Sequence[Sentence]) -> str:
+    """Rule "kind from the evidence": the kind of value a "what <thing>" question of no particular kind asks for,
+    read from how the passages about it state the thing: when most mentions of it in the best passages sit next
+    to values of one kind ("a 10 percent ad valorem tariff", "tariffs of 25 percent"), the question asks for a
+    value of that kind (at least two such mentions, two thirds of those with any value beside them); "" when
+    they do not agree or the question names no thing."""
+    thing = asked_thing(intent.text)
+    if intent.kind != "other" or not thing:
+        return ""
+    seen: dict[str, int] = {}
+    mentions = 0
+    for sentence in pool[:10]:
+        spots = [(a, e) for t, a, e in sentence.tokens if any(term_match(t, q) for q in thing)]
+        if not spots:
+            continue
+        found = [v for k in _EVIDENCE_KINDS for v in facts.values(k, sentence.text)]
+        for a, e in spots:
+            near = {v.kind for v in found if _distance(v, a, e) <= 4}
+            mentions += bool(near)
+            for kind in near:
+                seen[kind] = seen.get(kind, 0) + 1
+    if not seen:
+        return ""
+    kind, count = max(seen.items(), key=lambda item: item[1])
+    return kind if count >= 2 and count >= 2 / 3 * mentions else ""
 
 
 def pick_rank(pick: Pick) -> float:
