@@ -340,3 +340,21 @@ def test_kind_from_the_evidence_reads_how_the_passages_state_the_thing():
     mixed = [_sentence("The fee of $20 is waived."), _sentence("About 5% of attendees pay the fee.")]
     assert evidence_kind(analyse("What fee applies to attendees?"), mixed) == ""  # one of each: no kind
     assert evidence_kind(analyse("Why was the tariff imposed?"), proclamations) == ""  # an explanation
+
+
+def test_a_title_s_background_name_answers_only_what_its_unit_states():
+    from assistant.answer.composing import _stating_predicate
+    from assistant.answer.picking import Pick
+
+    def pick(text: str, title: str) -> Pick:
+        sentence = _sentence(text, title=title)
+        sentence.context = title
+        return Pick(sentence, pick_value(analyse("Who?"), sentence, _Keyword()).value, 0.0)
+
+    notice = pick("Today, President Ada Quill declared that a major disaster exists in Eastmoor.",
+                  "President Ada Quill Approves Eastmoor Disaster Declaration")
+    assert _stating_predicate(analyse("Who was named to coordinate recovery in Eastmoor?"), [notice]) == []
+    assert _stating_predicate(analyse("Who declared the disaster in Eastmoor?"), [notice]) == [notice]
+    pep = pick("Ada Quill wrote the first draft of the guide.", "PEP 9001 -- Style guide by Ada Quill")
+    other = pick("Bram Okafor maintains the guide.", "PEP 9001 -- Style guide by Ada Quill")
+    assert _stating_predicate(analyse("Who reviewed the guide?"), [pep, other]) == [other]

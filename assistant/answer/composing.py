@@ -136,12 +136,15 @@ def _speaks_of_asked(intent: Intent, sentence: Sentence) -> bool:
 def _stating_predicate(intent: Intent, picks: list[Pick]) -> list[Pick]:
     """The picks of a "who" question whose unit (or its heading path) states what the question asks the person
     did or is (``intent.predicate``: "appointed" in "Who was appointed to coordinate ..."), when any does; a name
-    in a sentence about something else ("the President declared a disaster") answers another question."""
+    in a sentence about something else ("the President declared a disaster") answers another question, and when
+    none does, the names a document's title already gives (its background) are no answer either."""
     if not intent.predicate:
         return picks
     stating = [p for p in picks if matches_any(intent.predicate, {t for t, _, _ in p.sentence.tokens}
                                                | set(terms(p.sentence.context)))]
-    return stating or picks
+    # a name the document's title gives is its background (who signs it); unless its unit states what is asked,
+    # it answers nothing
+    return stating or [p for p in picks if p.value.surface not in p.sentence.doc.title]
 
 
 def _second_value(intent: Intent, support: list[Sentence]) -> Value | None:
