@@ -116,7 +116,8 @@ def test_asked_predicate_prefers_the_sentence_that_states_what_the_person_did():
     from assistant.answer.question import asked_predicate
 
     assert asked_predicate("Who was appointed to coordinate recovery in Eastmoor?") == "appoint"
-    assert asked_predicate("Who is the release manager for Python 4.2?") == "release"
+    assert asked_predicate("Who is the release manager for Python 4.2?") == "manager"
+    assert asked_predicate("Who was the Federal Coordinating Officer for the storms?") == "officer"
     assert asked_predicate("Besides the chair, who builds the installers?") == "build"
     assert asked_predicate("When was it released?") == ""
     assert analyse("Who did the envoy succeed?").predicate == ""  # the word after "who did" is the subject

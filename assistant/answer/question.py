@@ -124,11 +124,19 @@ def second_ask(question: str, kind: str) -> str:
 _WHO_PREDICATE = re.compile(rf"\bwho\s+(?:{_AUX}\s+|been\s+|being\s+)*(.+)", re.I)
 
 
+_WHO_IS_THE = re.compile(r"\bwho\s+(?:is|was|are|were)\s+(?:the|its|their)\s+((?:[\w-]+\s+){0,3}?[\w-]+)"
+                         r"(?=\s+(?:of|for|in|at|on|to|from|who|that)\b|\s*[?,.]|\s*$)", re.I)
+
+
 def asked_predicate(question: str) -> str:
     """Rule "asked predicate": the term of what a "who" question asks the person did or is, its first content
-    word after "who" and any auxiliaries ("Who was appointed to coordinate ..." -> "appoint"; "Who is the release
-    manager ..." -> "release"); "" for other questions. (In "Who did the envoy succeed?" the word after "who did"
+    word after "who" and any auxiliaries ("Who was appointed to coordinate ..." -> "appoint"), or for "who is
+    the <role>" the role's head ("Who is the release manager for 4.2?" -> "manager"); "" for other questions. (In "Who did the envoy succeed?" the word after "who did"
     is the subject; the analysis leaves the predicate out for such questions.)"""
+    copula = _WHO_IS_THE.search(question)
+    if copula:  # "Who is the Federal Coordinating Officer for ...": the office's head names what the person is
+        found = terms(copula.group(1))
+        return found[-1] if found and not found[-1][0].isdigit() else ""
     m = _WHO_PREDICATE.search(question)
     found = terms(m.group(1)) if m else []
     return found[0] if found and not found[0][0].isdigit() else ""
