@@ -110,7 +110,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def test_a_who_question_is_answered_by_the_office_when_no_person_is_named(planted, question, office):
     answer = ask(question, settings=planted)
     lead = answer.text.split("\n")[0]
-    assert not answer.abstained and lead.startswith(office), answer.text
+    assert not answer.abstained and office in lead, answer.text
     assert all(office in c.quote.replace("\n", " ") for c in answer.citations[:1])  # stated in its quote
     assert "Co-Chairs of the Council" not in lead  # the role asked about is not its own holder
 

@@ -39,8 +39,8 @@ _PERCENT = re.compile(
     r"(\d+(?:\.\d+)?)\s?(?:%|percent\b|per cent\b)", re.I)
 _MONEY = re.compile(
     r"(?:(?:more than|over|about|around|at least|up to|nearly|some)\s+)?"
-    r"(?:\b(?:US\s?|A|AU))?\$\s?(\d[\d,]*(?:\.\d+)?)\s?(trillion|billion|million|thousand|bn|[BMK]\b)?(?:/\s?\w+)?"
-    r"|(\d[\d,]*(?:\.\d+)?)\s(trillion|billion|million)\s(?:US\s)?(?:dollars|USD|euros?)", re.I)
+    r"(?:\b(?:US\s?|A|AU))?\$\s?((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s?(trillion|billion|million|thousand|bn|[BMK]\b)?(?:/\s?\w+)?"
+    r"|((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s(trillion|billion|million)\s(?:US\s)?(?:dollars|USD|euros?)", re.I)
 _DURATION = re.compile(
     r"\b(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")[\s-](second|minute|hour|day|week|month|year|decade|century)s?\b",
     re.I)
@@ -331,15 +331,14 @@ _HEAD = rf"(?:{_OFFICE_HEADS})(?:e?s)?(?![\w'\u2019\u2011-])"
 _JOINS = rf"(?:\s+(?:of|for|on|the|&|and(?!\s+the\b)(?!\s+(?:{_CAP}\s+){{0,3}}{_HEAD})))"
 _COMPLEMENT = rf"(?:\s+(?:to|of|for|on)\s+(?:the\s+)?{_CAP}(?:{_JOINS}*\s+(?!{_HEAD}){_CAP})*)"
 _OFFICE = re.compile(rf"(?<![\w'\u2019\u2011-])(?:{_CAP}\s+){{0,3}}?{_HEAD}{_COMPLEMENT}{{0,3}}")
-_COORDINATION = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?:the\s+)?")
 _NOT_QUALIFIERS = frozenset("each every any such there in with by from".split())
 
 
 def offices(text: str) -> list[Value]:
     """Offices named by title ("the Assistant to the Mayor for Housing Policy", "Harbour District Water
     Coordinator", "the Director of the Office of Parks and Recreation"), without their article: who holds a role
-    when a text names no person. Offices listed together ("A, B, and C shall serve as Trustees", "A and B")
-    are one value: they hold the role together. A capital that only starts the sentence ("The", "In", "Each") is
+    when a text names no person. Offices listed together ("A, B, and C shall serve as Trustees") are values of
+    their own (``picking.office_holders`` reads the series). A capital that only starts the sentence ("The", "In", "Each") is
     no part of an office."""
     found: list[tuple[int, int]] = []
     for m in _OFFICE.finditer(text):
@@ -353,19 +352,35 @@ def offices(text: str) -> list[Value]:
                 break
             start += first.end()
         found.append((start, end))
-    merged: list[tuple[int, int]] = []
-    for start, end in found:
-        if merged and _COORDINATION.fullmatch(text[merged[-1][1]:start]) is not None:
-            merged[-1] = (merged[-1][0], end)
-        else:
-            merged.append((start, end))
-    return [Value("office", a, b, text[a:b], text[a:b].lower(), text[a:b]) for a, b in merged]
+    return [Value("office", a, b, text[a:b], text[a:b].lower(), text[a:b]) for a, b in found]
 
 
-def office_titles(text: str) -> list[str]:
-    """The title words of the offices in ``text`` ("Director" and "Trustee" in "the Director of the Office ...
-    shall serve as Trustee")."""
-    return re.findall(_HEAD, text)
+
+# A place is a capitalised run after a word of location ("in", "at", "near", "over", "from"), with its state or
+# country after a comma ("Kitty Hawk, North Carolina").
+_PLACE_WORD = r"[A-Z][\w'\u2019-]*"
+_INITIALS = r"(?:[A-Z]\.){1,3}"  # "D.C.": only alone or last, since any other full stop ends the run
+_PLACE_RUN = rf"(?:{_INITIALS}|{_PLACE_WORD}(?:\s+(?:of\s+)?{_PLACE_WORD})*)"
+_LOCATED = re.compile(rf"\b(?:in|at|near|over|from)\s+(?:the\s+)?({_PLACE_RUN}(?:,\s+{_PLACE_RUN})?)")
+
+
+def places(text: str) -> list[Value]:
+    """Places in a text: what follows a word of location ("in Dayton, Ohio", "over Kitty Hawk, North Carolina")
+    unless it is a month, a day, a title or an institution ("in December", "at the Agency")."""
+    out: dict[int, Value] = {}
+    for m in _LOCATED.finditer(text):
+        surface = m.group(1)
+        first = surface.split()[0].lower().rstrip(",")
+        last = re.split(r"[\s,]+", surface)[-1].lower()
+        if first in _CALENDAR_WORDS or first in _TITLE_WORDS or last in _INSTITUTION_WORDS - _PLACE_HEADS \
+                or first in _FUNCTION_WORDS:
+            continue
+        out[m.start(1)] = Value("place", m.start(1), m.start(1) + len(surface), surface, surface.lower(), surface)
+    return sorted(out.values(), key=lambda v: v.start)
+
+
+_PLACE_HEADS = frozenset("county counties city town village district province region territory island islands state "
+                         "states borough parish".split())
 
 
 def same_value(a: Value, b: Value) -> bool:
@@ -386,6 +401,7 @@ EXTRACTORS = {
     "duration": lambda text, published: durations(text),
     "count": lambda text, published: counts(text),
     "name": lambda text, published: names(text),  # the answerer passes the document's lower-case words
+    "place": lambda text, published: places(text),
     "office": lambda text, published: offices(text),
 }
 

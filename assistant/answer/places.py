@@ -11,6 +11,7 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from ..settings import cache_dir
 
@@ -20,14 +21,30 @@ _VERSION = "1"
 @lru_cache(maxsize=1)
 def place_names() -> frozenset[str]:
     """Country names (short, common and official) and the names of their subdivisions (states, provinces)."""
-    path = cache_dir("places") / f"places-{_VERSION}.json"
+    return _cached("places", _from_pycountry)
+
+
+@lru_cache(maxsize=1)
+def country_names() -> frozenset[str]:
+    """Country names (short, common and official) and their two- and three-letter codes ("US", "USA")."""
+    return _cached("countries", _countries_from_pycountry)
+
+
+def _cached(name: str, build: Callable[[], set[str]]) -> frozenset[str]:
+    """The names kept in the cache folder under ``name``, built (and kept) on the first call on a machine."""
+    path = cache_dir("places") / f"{name}-{_VERSION}.json"
     try:
         return frozenset(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError):
         pass
-    names = _from_pycountry()
+    names = build()
     _write(path, sorted(names))
     return frozenset(names)
+
+
+def is_country(name: str) -> bool:
+    """Whether ``name`` is a country's name or code: never a city, a town or a county."""
+    return name in country_names()
 
 
 def _from_pycountry() -> set[str]:
@@ -46,6 +63,15 @@ def _from_pycountry() -> set[str]:
     return names
 
 
+def _countries_from_pycountry() -> set[str]:
+    try:
+        import pycountry
+    except ImportError:
+        return set()
+    return {str(v) for c in pycountry.countries
+            for attr in ("name", "common_name", "official_name", "alpha_2", "alpha_3") if (v := getattr(c, attr, None))}
+
+
 def _write(path: Path, names: list[str]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -61,4 +87,4 @@ def is_place(name: str) -> bool:
     return name in place_names()
 
 
-__all__ = ["is_place", "place_names"]
+__all__ = ["country_names", "is_country", "is_place", "place_names"]

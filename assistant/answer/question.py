@@ -12,10 +12,10 @@ from .facts import Value
 from .instructions import strip_instructions
 from ..text import terms
 
-FACTOID_KINDS = ("date", "year", "percent", "money", "count", "duration", "name")
+FACTOID_KINDS = ("date", "year", "percent", "money", "count", "duration", "name", "place")
 KIND_PHRASES = {
     "date": "a date", "year": "a year", "percent": "a percentage", "money": "a money amount", "count": "a number",
-    "duration": "a length of time", "name": "a name", "list": "a list", "explain": "an explanation", "other": "that",
+    "duration": "a length of time", "name": "a name", "place": "a place", "list": "a list", "explain": "an explanation", "other": "that",
 }
 # The kind of answer, by the question's form. Each pattern is about how questions are asked, never about a corpus.
 _AUX = r"(?:are|were|is|was|do|does|did|have|has|had|will|would|can|could|should|must|may|might)"
@@ -27,9 +27,13 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("money", re.compile(r"\bhow much (money|funding|investment)\b|\bhow much .{0,60}\b(spend|spent|cost|pay|paid|worth|invest\w*|commit\w*|fund\w*|raise\w*|budget\w*)\b|\bdollars?\b|\$|\bamount of (money|funding)\b|\bwhat (minimum |maximum )?price\b|\bhow (big|large) (was |is )?(the |that |this )?(loan|investment|grant|budget|fund\w*)\b")),
     ("duration", re.compile(r"\bhow much time\b|\bhow long\b|\bhow many (days|weeks|months|years|hours|minutes)\b")),
     ("count", re.compile(rf"\bhow many\b|\bhow much\b(?! of\b)|\b(what|which) (is|was|are|were) (the )?(\w+ ){{0,4}}(number|count|total|maximum|minimum|max|min|limit|size|length|amount|population|age|height|width|capacity|output|production|vote|tally|margin|score)\b|\bwhat (number|limit)\b")),
-    ("percent", re.compile(r"\b(percent|percentage|share|proportion|fraction|portion)\b|%|\brate\b")),
+    ("percent", re.compile(r"\b(percent|percentage|share|proportion|fraction|portion)s?\b|%|\brates?\b")),
     ("year", re.compile(r"\b(what|which|in what) year\b")),
-    ("list", re.compile(rf"^(which|what) (\w+ ){{0,2}}?(?!{_AUX}\b|this\b|its\b|his\b)\w+(ies|[^su'\s]s)\b ({_AUX}|\w+ed)\b|\blist\b|\benumerate\b|^name (all|some|every|the (\w+ ){{0,2}}\w+(ies|[^su'\s]s))\b|^who (sits?|serves?|served|is|are|was|were) (on|in) the\b|^who (are|were) the (\w+ ){0,2}(members|people|participants|candidates)\b")),
+    # "Where did ...", "In which city ...": a place (rule "place questions"); "Where can I apply?" asks how
+    ("place", re.compile(r"^where (is|was|are|were|did|does|do|will|has|have|had)\b|\b(in|at|to|from|near) "
+                         r"(what|which) (city|country|state|town|place|location|venue|region|province|capital|island|"
+                         r"site)\b|^(what|which) (city|country|town|place|location|venue|capital|site)\b")),
+    ("list", re.compile(rf"^(which|what) (\w+ ){{0,2}}?(?!{_AUX}\b|this\b|its\b|his\b)\w+(ies|[^su'\s]s)\b ({_AUX}|\w+ed)\b|\blist\b|\benumerate\b|^name (all|some|every|the (\w+ ){{0,2}}\w+(ies|[^su'\s]s))\b|^who (sits?|serves?|served|is|are|was|were) (on|in) the\b|^who (are|were) the (\w+ ){{0,2}}(members|people|participants|candidates)\b")),
     ("name", re.compile(r"^who\b|^name the\b|\bwho\b|\bwhose\b|\bwhat is (his|her|their) (actual |real |full )?name\b|\bname of the\b|^which (\w+ ){0,3}(secretary|spokesperson|spokesman|minister|official|representative|person|president|chair|manager|author|director|administrator|officer|member)\b")),
     ("date", re.compile(r"^when\b|\bwhen (was|did|is|were|does|do|will|are)\b|\b(what|which) (date|day)\b|\b(what|which) (is|was|were|are) the (\w+ ){0,3}(date|day)\b|\bdeadline\b|\buntil when\b|\bby when\b|\bexact date\b|\bcut-?off date\b|\bon what date\b")),
 ]
@@ -49,6 +53,11 @@ class Intent:
     premises: list[Value] = field(default_factory=list)  # dates, months, percentages, durations, amounts it asserts
     side: int = 0  # where the answer sits relative to the question's verb in the evidence: +1 after, -1 before
     negated: list[str] = field(default_factory=list)  # terms the question rules out ("final, not a candidate")
+    also: str = ""  # the kind of a second value asked for ("Who ..., and on what date?")
+    predicate: str = ""  # for "who" questions, the term of what the person did or is ("appoint", "release")
+    pair: tuple[str, ...] = ()  # the two coordinated terms of "the share of refining and magnet manufacturing"
+    asked: list[str] = field(default_factory=list)  # terms of the thing asked after ("what carbon tax rate")
+    issued: str = ""  # when the document asked about was issued: "2023-03" for "the disaster declared in March 2023"
 
     @property
     def factoid(self) -> bool:
@@ -94,6 +103,92 @@ def negated_terms(question: str) -> list[str]:
     return out
 
 
+# "..., and on what date?", "... and when?", "... and how many ...?": a second value asked for after the first.
+_SECOND_ASK: list[tuple[str, re.Pattern[str]]] = [
+    ("date", re.compile(r"\band\s+(?:on\s+|by\s+)?(?:what|which)\s+(?:date|day)\b|\band\s+when\b", re.I)),
+    ("count", re.compile(r"\band\s+how\s+many\b", re.I)),
+    ("percent", re.compile(r"\band\s+(?:at\s+)?(?:what|which)\s+(?:rate|percentage|share)\b", re.I)),
+    ("name", re.compile(r"\band\s+(?:by\s+)?(?:who|whom)\b", re.I)),
+]
+
+
+def second_ask(question: str, kind: str) -> str:
+    """Rule "second ask": the kind of a second value a question asks for after its first ("Which spokesperson
+    commented, and on what date?" asks for a name and a date); "" when it asks for one kind only."""
+    for also, pattern in _SECOND_ASK:
+        if also != kind and kind in FACTOID_KINDS and pattern.search(question):
+            return also
+    return ""
+
+
+_WHO_PREDICATE = re.compile(rf"\bwho\s+(?:{_AUX}\s+|been\s+|being\s+)*(.+)", re.I)
+
+
+_WHO_IS_THE = re.compile(r"\bwho\s+(?:is|was|are|were)\s+(?:the|its|their)\s+((?:[\w-]+\s+){0,3}?[\w-]+)"
+                         r"(?=\s+(?:of|for|in|at|on|to|from|who|that)\b|\s*[?,.]|\s*$)", re.I)
+
+
+def asked_predicate(question: str) -> str:
+    """Rule "asked predicate": the term of what a "who" question asks the person did or is, its first content
+    word after "who" and any auxiliaries ("Who was appointed to coordinate ..." -> "appoint"), or for "who is
+    the <role>" the role's head ("Who is the release manager for 4.2?" -> "manager"); "" for other questions. (In "Who did the envoy succeed?" the word after "who did"
+    is the subject; the analysis leaves the predicate out for such questions.)"""
+    copula = _WHO_IS_THE.search(question)
+    if copula:  # "Who is the Federal Coordinating Officer for ...": the office's head names what the person is
+        found = terms(copula.group(1))
+        return found[-1] if found and not found[-1][0].isdigit() else ""
+    m = _WHO_PREDICATE.search(question)
+    found = terms(m.group(1)) if m else []
+    return found[0] if found and not found[0][0].isdigit() else ""
+
+
+_COORDINATED = re.compile(r"([A-Za-z][\w-]*)\s+and\s+([A-Za-z][\w-]*)")
+
+
+def coordinated_pair(question: str, kind: str) -> tuple[str, ...]:
+    """Rule "both asked", its question side: for a question after a percentage, number or amount of two things
+    joined by "and" ("China's share of refining and magnet manufacturing"), the terms of the two words "and"
+    joins; () otherwise."""
+    if kind not in ("percent", "count", "money"):
+        return ()
+    for m in _COORDINATED.finditer(question):
+        left, right = terms(m.group(1)), terms(m.group(2))
+        if left and right and left[0] != right[0] and not any(t[0].isdigit() for t in left + right):
+            return left[0], right[0]
+    return ()
+
+
+_ASKED_THING = re.compile(rf"^(?:what|which)\s+(?:(?:is|was|are|were)\s+)?(?:the\s+|its\s+|their\s+)?"
+                          rf"((?:[\w-]+\s+){{1,4}}?)(?:{_AUX}|of|for|in|on|at|to|that|which|per)\b", re.I)
+# Words that name a measure, not what is measured ("what share of X", "what is the number of Y"), and words that
+# name a kind of answerer ("which organization is the source of the 92% figure" asks for a name).
+_MEASURE_WORDS = frozenset(terms("number amount percentage percent share proportion fraction portion total figure "
+                                 "value level date day year time rate count size organization organisation agency "
+                                 "body institution person people group company country official source"))
+
+
+def asked_thing(question: str) -> list[str]:
+    """Rule "asked thing", its question side: the terms of what a "what/which <thing>" question asks after,
+    the words between the question word and its verb or preposition ("What carbon tax rate did ..." -> carbon,
+    tax), leaving out words that only name a measure ("share", "number", "rate"). The analysis keeps them for
+    questions after a quantity (a percentage, an amount, a number), where the thing measured decides."""
+    m = _ASKED_THING.match(" ".join(question.split()))
+    return [t for t in terms(m.group(1)) if t not in _MEASURE_WORDS and not t[0].isdigit()] if m else []
+
+
+_ISSUED = re.compile(r"\b(?:declared|issued|signed|published|approved|amended|dated|proclaimed|announced|released|"
+                     r"written|posted)\s+(?:in|on)\s+(.{4,30})", re.I)
+
+
+def issued_when(question: str) -> str:
+    """Rule "dated document", its question side: the month ("2023-03") or date a question says the document it
+    asks about was issued in ("the disaster declared in March 2023", "the order signed on May 2, 2031"); ""
+    when it names none. A year alone names too many documents to choose by."""
+    m = _ISSUED.search(question)
+    found = [v for v in facts.dates(m.group(1)) if v.kind in ("date", "month") and v.start == 0] if m else []
+    return found[0].norm if found else ""
+
+
 def answer_side(question: str) -> int:
     """+1 when the question asks for the object of its verb, -1 for the subject, 0 when its form does not say."""
     if _OBJECT_QUESTION.match(question):
@@ -103,9 +198,16 @@ def answer_side(question: str) -> int:
     return 0
 
 
+# "According to the fact sheet, which ...": who says it is no part of the question's form.
+_ATTRIBUTION = re.compile(r"^(?:according to|per|as (?:reported|stated|said) (?:by|in)|in the words of)\s+[^,?]{1,80},"
+                          r"\s*")
+
+
 def classify(question: str) -> str:
-    """The kind of answer a question asks for."""
+    """The kind of answer a question asks for. Rule "attribution prefix": a leading "According to X," is set
+    aside, so the question's own form ("which parties ...") decides."""
     q = re.sub(r"\b(what|who|when|where|which|how)(?:'|\u2019)s\b", r"\1 is", " ".join(question.lower().split()))
+    q = _ATTRIBUTION.sub("", q)
     for kind, pattern in _RULES:
         if pattern.search(q):
             return kind
@@ -131,4 +233,7 @@ def analyse(question: str, standalone: str | None = None, previous: str | None =
     numbers = re.findall(r"\d+(?:\.\d+)?", question)
     counted = re.search(r"\bhow many ((?:[a-z-]+ ){0,1}[a-z-]+)", question.lower())
     return Intent(counted=terms(counted.group(1)) if counted and kind == "count" else [], kind=kind, text=question, focus_terms=focus, context_terms=context, constraints=pinned, numbers=numbers,
-                  premises=assumed, side=answer_side(question), negated=negated)
+                  premises=assumed, side=answer_side(question), negated=negated, also=second_ask(question, kind),
+                  predicate=asked_predicate(question) if kind == "name" and answer_side(question) <= 0 else "",
+                  pair=coordinated_pair(question, kind), asked=asked_thing(question) if kind in ("percent", "money", "count") else [],
+                  issued=issued_when(question))

@@ -1,0 +1,225 @@
+"""The candidate sentences of an extractive answer and their scores: the evidence units of the retrieved chunks,
+how much of the question each holds (its weighted terms, its meaning), and the term matching the scores rest on.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from ..documents import Document
+from ..index import constraints
+from ..index.keyword import KeywordIndex
+from ..index.retrieve import Retrieval
+from ..load.units import Unit, context as unit_context, units as document_units
+from ..text import terms, words
+from .citations import DocumentSpan
+from .question import Intent
+
+MIN_FACT_COVERAGE = 0.35  # share of the question's (weighted) words a sentence must hold to supply a value...
+MIN_FACT_SIMILARITY = 0.6  # ...unless it is this close in meaning
+
+
+@dataclass
+class Sentence(DocumentSpan):
+    """A candidate sentence of a retrieved chunk, with how well it matches the question."""
+
+    doc: Document
+    start: int
+    end: int
+    rank: int
+    window: str  # its context (title › heading path) and paragraph: what the question's constraints are checked on
+    coverage: float = 0.0
+    similarity: float = 0.0
+    score: float = 0.0
+    tokens: tuple[tuple[str, int, int], ...] = ()  # stemmed term, start, end (relative)
+    unit: Unit | None = None
+    context: str = ""  # "Title › Heading › Subheading"
+    focus: float = 0.0  # share of the unit's own words that are the question's
+
+
+Embed = Callable[[list[str]], list[list[float]]]
+
+
+def candidate_sentences(retrieval: Retrieval, documents: dict[str, Document]) -> list[Sentence]:
+    """The evidence units (sentences, list items, "label: value" lines, table rows) of the retrieved chunks."""
+    seen: set[tuple[str, int]] = set()
+    out: list[Sentence] = []
+    for rank, hit in enumerate(retrieval.chunks, start=1):
+        doc = documents.get(hit.chunk.source)
+        if doc is None:
+            continue
+        for unit in document_units(doc):
+            if unit.end <= hit.chunk.start or unit.start >= hit.chunk.end or not unit.evidence \
+                    or (doc.source, unit.start) in seen:
+                continue
+            text = doc.text[unit.start:unit.end]
+            if len(words(text)) < (4 if unit.kind == "sentence" else 2):
+                continue  # fragments are context, not evidence
+            seen.add((doc.source, unit.start))
+            ctx = unit_context(doc, unit)
+            block = doc.text[unit.block_start:unit.block_end]
+            if unit.kind != "sentence" and unit.block_end <= unit.start:
+                block = f"{block}\n{text}"  # an item with the paragraph that leads into its list
+            dated = doc.metadata.get("date", "")
+            out.append(Sentence(doc=doc, start=unit.start, end=unit.end, rank=rank,
+                                window=f"{ctx} ({dated})\n{block}" if dated else f"{ctx}\n{block}", unit=unit,
+                                context=ctx))
+    return out
+
+
+def score_sentences(sentences: list[Sentence], intent: Intent, query_vector: Sequence[float], keyword: KeywordIndex,
+                    embed: Embed) -> None:
+    """Coverage of the question's weighted terms (a term found only in the unit's title, heading path or a
+    list's lead-in counts half), cosine similarity of the unit under its title and heading path to the query,
+    and a little for the chunk's rank."""
+    weights = term_weights(keyword, intent)
+    total = sum(weights.values()) or 1.0
+    vectors = _embed_cached(embed, [f"{s.context}: {s.text}" for s in sentences])
+    for sentence, vector in zip(sentences, vectors):
+        sentence.tokens = _positions(sentence.text)
+        present = {t for t, _, _ in sentence.tokens}
+        around = set(_context_terms(sentence.context))
+        if sentence.unit is not None and sentence.unit.block_end <= sentence.unit.start:  # a list's lead-in
+            around |= set(_context_terms(sentence.doc.text[sentence.unit.block_start:sentence.unit.block_end]))
+        sentence.coverage = sum(w * (1.0 if matches_any(t, present) else 0.5 if matches_any(t, around) else 0.0)
+                                for t, w in weights.items()) / total
+        sentence.similarity = float(sum(map(operator.mul, vector, query_vector)))  # same sum, in C
+        own = [t for t in present if not t[0].isdigit()]
+        sentence.focus = sum(1 for t in own if any(term_match(t, q) for q in weights)) / len(own) if own else 0.0
+        sentence.score = 0.5 * sentence.coverage + 0.5 * sentence.similarity + 0.02 / sentence.rank
+
+
+def term_weights(keyword: KeywordIndex, intent: Intent) -> dict[str, float]:
+    """IDF weight per question term; words added from the conversation count half."""
+    weights = {t: keyword.idf(t) for t in intent.focus_terms}
+    for t in intent.context_terms:
+        weights.setdefault(t, 0.5 * keyword.idf(t))
+    return weights
+
+
+def plain_similarity(embed: Embed, sentences: Sequence[Sentence], query_vector: Sequence[float]) -> float:
+    """The best similarity of ``sentences`` embedded without their context (a follow-up's few words may match a
+    sentence's own meaning better than the sentence under its document's title)."""
+    vectors = _embed_cached(embed, [s.text for s in sentences])
+    return max((float(sum(map(operator.mul, v, query_vector))) for v in vectors), default=0.0)
+
+
+def unmet(intent: Intent, sentence: Sentence) -> list[str]:
+    """The question's versions, identifiers and years that the unit, its paragraph, heading path and document
+    title leave unmatched. (Named things are checked over the pool: a unit may call a person by role.)"""
+    return constraints.unmet([c for c in intent.constraints if c.kind != "name"], sentence.text, sentence.window)
+
+
+def prefer_named(pool: list[Sentence], names: Sequence[constraints.Constraint]) -> list[Sentence]:
+    """The pool for a question that names things: a document that never names what the question names is about
+    something else (another hurricane, another proclamation), so its units give way when some document does name
+    it; within those, a unit that names it is the better evidence, all else equal (re-sorted by score)."""
+    named = [s for s in pool if document_names(s.doc, names)]
+    pool = named or pool
+    for sentence in pool:
+        sentence.score += 0.05 * sum(constraints.matches(c, sentence.window) for c in names) / len(names)
+    pool.sort(key=lambda s: -s.score)
+    return pool
+
+
+def dated_first(eligible: list[Sentence], issued: str) -> list[Sentence]:
+    """Rule "dated document", its evidence side: for a question about the document issued at ``issued`` ("the
+    disaster declared in March 2023": "2023-03"), the units of documents dated then, when there are any; the
+    yearly and monthly near-duplicates (declarations, proclamations) are told apart by their date."""
+    if not issued:
+        return eligible
+    dated = [s for s in eligible if str(s.doc.metadata.get("date", "")).startswith(issued)]
+    return dated or eligible
+
+
+def relevant_enough(sentence: Sentence) -> bool:
+    """Whether a sentence shares enough with the question (words or meaning) to supply a value."""
+    return sentence.coverage >= MIN_FACT_COVERAGE or sentence.similarity >= MIN_FACT_SIMILARITY \
+        or sentence.coverage + sentence.similarity >= MIN_FACT_COVERAGE + MIN_FACT_SIMILARITY - 0.05
+
+
+def near_duplicate(a: Sentence, b: Sentence) -> bool:
+    """Whether two sentences share most of their terms (one of them is enough evidence)."""
+    ta, tb = {t for t, _, _ in a.tokens}, {t for t, _, _ in b.tokens}
+    return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.7
+
+
+def document_names(doc: Document, names: Sequence[constraints.Constraint]) -> bool:
+    """Whether the document (its title or text) names every one of ``names``."""
+    return all(_document_names_one(doc.title, doc.text, c) for c in names)
+
+
+@functools.lru_cache(maxsize=4096)
+def _document_names_one(title: str, text: str, constraint: constraints.Constraint) -> bool:
+    return constraints.matches(constraint, f"{title}\n{text}")
+
+
+# -- term matching ------------------------------------------------------------------------------------------------------
+def term_match(a: str, b: str) -> bool:
+    """Whether two stemmed terms are the same word: equal, or sharing a long prefix ("processing", "processed")."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 5 or not (a[0].isalpha() and b[0].isalpha()):
+        return False
+    common = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        common += 1
+    return common >= 5 and common >= 0.75 * min(len(a), len(b))
+
+
+def matches_any(term: str, present: set[str]) -> bool:
+    """Whether ``term`` matches one of ``present``."""
+    return term in present or any(term_match(term, p) for p in present)
+
+
+# -- caches -------------------------------------------------------------------------------------------------------------
+_VECTOR_CACHE: dict[tuple[int, str], list[float]] = {}
+_VECTOR_CACHE_LIMIT = 50_000
+
+
+def _embed_cached(embed: Embed, texts: list[str]) -> list[list[float]]:
+    """Sentence vectors, embedding only sentences not seen before by this encoder (the same corpus sentences come
+    back question after question, and embedding them was most of the time of an answer)."""
+    owner = id(getattr(embed, "__self__", embed))
+    found = {t: v for t in texts if (v := _VECTOR_CACHE.get((owner, t))) is not None}
+    missing = [t for t in dict.fromkeys(texts) if t not in found]
+    if missing:
+        if len(_VECTOR_CACHE) + len(missing) > _VECTOR_CACHE_LIMIT:
+            _VECTOR_CACHE.clear()  # other threads keep what they already took (``found`` is theirs)
+        for text, vector in zip(missing, embed(missing)):
+            found[text] = _VECTOR_CACHE[(owner, text)] = list(vector)
+    return [found[t] for t in texts]
+
+
+def clear_caches() -> None:
+    """Forget cached sentence vectors and term positions."""
+    _VECTOR_CACHE.clear()
+    _positions.cache_clear()
+    _context_terms.cache_clear()
+
+
+# A number with its percent word is one term, as in the question ("100 percent" is "100%" in both).
+_POSITION_TOKEN = re.compile(r"\$?\d+(?:[.,]\d+)*(?:%|\s?(?:percent|per cent|pct)\b)?|[^\W\d_]+(?:'[^\W\d_]+)?", re.I)
+
+
+@functools.lru_cache(maxsize=4096)  # ~74 sentences a question; a few KB each
+def _positions(text: str) -> tuple[tuple[str, int, int], ...]:
+    """Stemmed terms of a sentence with their offsets (cached: the same sentences come back question after
+    question, and tokenising them was most of an answer's time once the index was large)."""
+    out = []
+    for m in _POSITION_TOKEN.finditer(text):
+        stemmed = terms(m.group(0))
+        if stemmed:
+            out.append((stemmed[0], m.start(), m.end()))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _context_terms(context: str) -> tuple[str, ...]:
+    return tuple(terms(context))
