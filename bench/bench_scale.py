@@ -32,7 +32,7 @@ from synthetic import add_synthetic, build_pool, percentiles  # noqa: E402
 
 from assistant.index.chunking import split  # noqa: E402
 from assistant.index.embeddings import dimension, embeddings_for  # noqa: E402
-from assistant.engine import Assistant  # noqa: E402
+from assistant import Assistant  # noqa: E402
 from assistant.answer.extractive import clear_caches  # noqa: E402
 from assistant.index.ingest import ingest  # noqa: E402
 from assistant.load.loaders import discover, load  # noqa: E402

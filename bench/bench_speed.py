@@ -222,7 +222,7 @@ def synthetic_store(settings, total_chunks: int) -> dict:
 
 def worker_warm(backend: str, index_dir: str, total: str, repeats: str) -> dict:
     """Warm ``ask`` latency at ``total`` chunks: first question, then p50 / p95 over the rest; peak RSS."""
-    from assistant.engine import Assistant
+    from assistant import Assistant
     from assistant.settings import Settings
 
     settings = Settings(corpus_dir=ROOT / "corpus", index_dir=Path(index_dir), embedding_backend=backend)
@@ -247,7 +247,7 @@ def worker_warm(backend: str, index_dir: str, total: str, repeats: str) -> dict:
 def worker_quality(backend: str, index_dir: str) -> dict:
     """The eval set on one backend's index: accuracy, abstention, retrieval hit@1 and hit@k of expected sources."""
     from assistant import evaluation as evals
-    from assistant.engine import Assistant
+    from assistant import Assistant
     from assistant.settings import Settings
 
     settings = Settings(corpus_dir=ROOT / "corpus", index_dir=Path(index_dir), embedding_backend=backend)

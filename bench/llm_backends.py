@@ -67,7 +67,7 @@ def _pct(values: list[float], q: float) -> float | None:
 def measure_row(backend: str, limit: int, corpus: Path | None, index: Path | None, openai_url: str | None) -> dict:
     """One backend in this process: load, warm, run the sampled cases; the numbers as a dict."""
     from assistant import evaluation as evals
-    from assistant.engine import get_assistant
+    from assistant import get_assistant
     from assistant.settings import Settings
 
     update: dict[str, object] = {}
