@@ -359,3 +359,14 @@ def test_a_title_s_background_name_answers_only_what_its_unit_states():
     pep = pick("Ada Quill wrote the first draft of the guide.", "PEP 9001 -- Style guide by Ada Quill")
     other = pick("Bram Okafor maintains the guide.", "PEP 9001 -- Style guide by Ada Quill")
     assert _stating_predicate(analyse("Who reviewed the guide?"), [pep, other]) == [other]
+
+
+def test_role_words_are_general_titles_not_a_corpus_s_departments():
+    from assistant.answer.picking import _ROLE_TERMS
+
+    assert {"secretary", "manager", "coordinator", "spokesperson"} <= _ROLE_TERMS
+    assert not {"trade", "commerce", "treasury", "finance"} & _ROLE_TERMS
+    notice = "Administrator Dana Pruitt named Colm R. Vance as the Federal Coordinating Officer."
+    assert _picked("Who is the administrator?", notice) == "Dana Pruitt"
+    pep = "The release is tagged by Bram Okafor; Ada Quill, the Release Manager, signs it."
+    assert _picked("Who is the release manager?", pep) == "Ada Quill"

@@ -312,7 +312,7 @@ def _names_in_run(text: str, run: list[tuple[int, int, str]], common: frozenset[
 
 # An office is a capitalised title phrase ("the Assistant to the President for Economic Policy", "White House
 # Infrastructure Coordinator") with a role word in it; these role words join the titles above.
-_OFFICE_WORDS = _TITLE_WORDS | frozenset("coordinator adviser advisor counselor counsellor head leader".split())
+OFFICE_WORDS = _TITLE_WORDS | frozenset("coordinator adviser advisor counselor counsellor head leader".split())
 _OFFICE = re.compile(r"[A-Z][\w'\u2019-]*(?:(?:\s+(?:of|for|to|on|the|and(?!\s+the\b)))*\s+[A-Z][\w'\u2019-]*)*")
 
 
@@ -326,7 +326,7 @@ def offices(text: str) -> list[Value]:
         start = m.start() + (4 if m.group(0).startswith("The ") else 0)
         phrase = text[start:m.end()]
         head = re.split(r"\s+(?:of|for|to|on)\s+", phrase)[0].split()[-1]  # "Director" of "Director of the Office"
-        if len(phrase.split()) >= 2 and any(w.lower() in _OFFICE_WORDS for w in re.findall(r"[A-Za-z]+", head)):
+        if len(phrase.split()) >= 2 and any(w.lower() in OFFICE_WORDS for w in re.findall(r"[A-Za-z]+", head)):
             out.append(Value("office", start, m.end(), phrase, phrase.lower(), phrase))
     return out
 

@@ -21,9 +21,7 @@ from .places import is_country, is_place
 from .question import Intent, asked_thing
 
 _IDENTIFIER_QUESTION = re.compile(r"\b(number|no\.?) of (the|this|that)\b(?!.*\bhow many\b)", re.I)
-_ROLE_TERMS = frozenset(terms("secretary representative trade commerce treasury spokesperson spokesman minister "
-                              "president chair chairman director governor ambassador commissioner prime foreign "
-                              "ministry finance"))
+_ROLE_TERMS = frozenset(t for word in facts.OFFICE_WORDS for t in terms(word))  # "Secretary", "Manager", ...
 
 
 @dataclass(frozen=True)
