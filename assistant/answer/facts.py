@@ -318,9 +318,10 @@ _OFFICE = re.compile(r"[A-Z][\w'\u2019-]*(?:(?:\s+(?:of|for|to|on|the|and(?!\s+t
 
 def offices(text: str) -> list[Value]:
     """Offices named in a text: capitalised title phrases of two or more words (small words such as "of", "for"
-    and "the" allowed inside; "A and B" is one office with two titles, "A and the B" two offices) whose head, the word before the first "of", "for", "to" or "on", is a role word
-    ("Director of the Office of ...", "White House Infrastructure Coordinator"; not "Executive Office of the
-    President"). A leading "The" is not part of it."""
+    and "the" allowed inside; "A and B" is one office with two titles, "A and the B" two offices) whose head,
+    the word before the first "of", "for", "to" or "on", is a role word ("Director of the Office of ...",
+    "White House Infrastructure Coordinator"; not "Executive Office of the President"). A leading "The" is not
+    part of it."""
     out = []
     for m in _OFFICE.finditer(text):
         start = m.start() + (4 if m.group(0).startswith("The ") else 0)
