@@ -384,3 +384,14 @@ def test_kind_from_the_evidence_leaves_which_questions_alone():
     assert evidence_kind(analyse("Which release was the last security release?"), pep) == ""
     notice = [_sentence("Proclamation 10001 imposed a 10 percent tariff."), _sentence("A tariff of 10 percent applies.")]
     assert evidence_kind(analyse("Which tariff applies to widgets?"), notice) == ""
+
+
+def test_demonyms_count_people():
+    from assistant.answer.question import counted_terms
+
+    assert counted_terms("How many Americans died?", "americans died") == ["american", "died", "people"]
+    assert counted_terms("How many loans were made?", "loans were") == ["loan"]
+    proclamation = "The attack took the lives of 2,403 service members and civilians, and sank 12 ships."
+    assert _picked("How many Americans died in the attack?", proclamation) == "2,403"
+    news = "Some 40 Japanese delegates and 3 ministers came to the 12 sessions."
+    assert _picked("How many Japanese came to the sessions?", news) == "40"

@@ -192,6 +192,16 @@ def issued_when(question: str) -> str:
     return found[0].norm if found else ""
 
 
+_DEMONYM = re.compile(r"\b(?i:how many)\s+[A-Z][a-z]+(?:ans|ese)\b")  # "How many Americans", "How many Japanese"
+
+
+def counted_terms(question: str, counted: str) -> list[str]:
+    """The terms of what "how many X" counts; rule "demonyms count people": a people's name ("How many Americans
+    died ...") counts people, so "2,403 service members and civilians" answers it."""
+    found = terms(counted)
+    return found + ["people"] if _DEMONYM.search(question) else found
+
+
 def answer_side(question: str) -> int:
     """+1 when the question asks for the object of its verb, -1 for the subject, 0 when its form does not say."""
     if _OBJECT_QUESTION.match(question):
@@ -235,7 +245,9 @@ def analyse(question: str, standalone: str | None = None, previous: str | None =
     pinned = constraints.of_question(blanked)
     numbers = re.findall(r"\d+(?:\.\d+)?", question)
     counted = re.search(r"\bhow many ((?:[a-z-]+ ){0,1}[a-z-]+)", question.lower())
-    return Intent(counted=terms(counted.group(1)) if counted and kind == "count" else [], kind=kind, text=question, focus_terms=focus, context_terms=context, constraints=pinned, numbers=numbers,
+    return Intent(counted=counted_terms(question, counted.group(1)) if counted and kind == "count" else [],
+                  kind=kind, text=question, focus_terms=focus, context_terms=context, constraints=pinned,
+                  numbers=numbers,
                   premises=assumed, side=answer_side(question), negated=negated, also=second_ask(question, kind),
                   predicate=asked_predicate(question) if kind == "name" and answer_side(question) <= 0 else "",
                   pair=coordinated_pair(question, kind),
