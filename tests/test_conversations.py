@@ -25,11 +25,7 @@ CASES_FILE = EVALS_DIR / "conversations.jsonl"
 RAW = [json.loads(line) for line in CASES_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
 CASES = {c.id: c for c in load_cases(CASES_FILE)}
 # Cases not answered yet, each with its reason. Strict, so a fix shows.
-ANSWERER_LIMITS: dict[str, str] = {
-    # the rule "kind from the evidence" reads "release" beside "released for 5 years" and leads with a duration;
-    # the same question asked standalone ("Which release was the final security release of Python 3.8?") fails too
-    "conv-pep-three-turns": "a 'which release' question takes a duration from the evidence's wording",
-}
+ANSWERER_LIMITS: dict[str, str] = {}  # none now
 
 
 @pytest.fixture(scope="module")

@@ -224,6 +224,8 @@ def test_asked_thing_a_quantity_comes_from_a_passage_about_what_is_measured():
     assert asked_thing("What carbon tax rate did the ministers plan?") == ["carbon", "tax"]
     assert asked_thing("What share of occupations pay women less?") == []  # "share" only names the measure
     assert asked_thing("Which organization is the source of the 92% figure?") == []  # asks for a name
+    assert asked_thing("How much funding did the county receive?") == ["fund"]
+    assert asked_thing("How much money is committed under the framework?") == []  # "money" names the measure
     news = _sentence("The group accounts for about 60% of world critical-mineral demand.")
     ask = analyse("What carbon tax rate did the group plan on exports?")
     assert ask.kind == "percent" and not _speaks_of_asked(ask, news)
@@ -291,8 +293,9 @@ def test_a_list_answers_a_list_question_from_its_lead_in():
         "(b) In addition to the Chair, the Task Force shall consist of the following members:\n\n"
         "(i) the Secretary of the Interior;\n\n(ii) the Secretary of Labor;\n\n(iii) the Administrator of the Agency."),
         {"title": "Executive Order on the Recovery Task Force"})
+    lead_in = "In addition to the Chair, the Task Force shall consist of the following members:"
     pool = _unit_sentences(order, {"Task Force.": 0.70, "There is established the Recovery Task Force.": 0.62,
-                                   "In addition to the Chair, the Task Force shall consist of the following members:": 0.60})
+                                   lead_in: 0.60})
     listed = _list_unit(pool, pool[0])
     assert listed is not None and listed.text.endswith("following members:")
     assert [order.text[u.start:u.end] for u in _siblings(listed)][1:] == [
@@ -322,7 +325,8 @@ def test_the_sentence_after_a_quoted_one_finishes_its_thought():
                    {"title": "PEP 9001 -- Release cadence"})
     ranked = _unit_sentences(pep, {"Releases are cut every two months.": 0.8,
                                    "Each one is tagged by the release manager.": 0.45})
-    quoted = [pep.text[q.start:q.end] for q in passages(analyse("What is cut every two months?"), ranked[:1], ranked).evidence]
+    answer = passages(analyse("What is cut every two months?"), ranked[:1], ranked)
+    quoted = [pep.text[q.start:q.end] for q in answer.evidence]
     assert quoted == ["Releases are cut every two months.", "Each one is tagged by the release manager."]
 
 
@@ -359,3 +363,35 @@ def test_a_title_s_background_name_answers_only_what_its_unit_states():
     pep = pick("Ada Quill wrote the first draft of the guide.", "PEP 9001 -- Style guide by Ada Quill")
     other = pick("Bram Okafor maintains the guide.", "PEP 9001 -- Style guide by Ada Quill")
     assert _stating_predicate(analyse("Who reviewed the guide?"), [pep, other]) == [other]
+
+
+def test_role_words_are_general_titles_not_a_corpus_s_departments():
+    from assistant.answer.picking import _ROLE_TERMS
+
+    assert {"secretary", "manager", "coordinator", "spokesperson"} <= _ROLE_TERMS
+    assert not {"trade", "commerce", "treasury", "finance"} & _ROLE_TERMS
+    notice = "Administrator Dana Pruitt named Colm R. Vance as the Federal Coordinating Officer."
+    assert _picked("Who is the administrator?", notice) == "Dana Pruitt"
+    pep = "The release is tagged by Bram Okafor; Ada Quill, the Release Manager, signs it."
+    assert _picked("Who is the release manager?", pep) == "Ada Quill"
+
+
+def test_kind_from_the_evidence_leaves_which_questions_alone():
+    from assistant.answer.picking import evidence_kind
+
+    pep = [_sentence("- 4.2.20 final: Tuesday, 2036-10-07, the last security release."),
+           _sentence("The 4.2.19 release followed on 2036-06-03, a security release.")]
+    assert evidence_kind(analyse("Which release was the last security release?"), pep) == ""
+    notice = [_sentence("Proclamation 10001 imposed a 10 percent tariff."), _sentence("A tariff of 10 percent applies.")]
+    assert evidence_kind(analyse("Which tariff applies to widgets?"), notice) == ""
+
+
+def test_demonyms_count_people():
+    from assistant.answer.question import counted_terms
+
+    assert counted_terms("How many Americans died?", "americans died") == ["american", "died", "people"]
+    assert counted_terms("How many loans were made?", "loans were") == ["loan"]
+    proclamation = "The attack took the lives of 2,403 service members and civilians, and sank 12 ships."
+    assert _picked("How many Americans died in the attack?", proclamation) == "2,403"
+    news = "Some 40 Japanese delegates and 3 ministers came to the 12 sessions."
+    assert _picked("How many Japanese came to the sessions?", news) == "40"

@@ -158,7 +158,7 @@ def _document_names_one(title: str, text: str, constraint: constraints.Constrain
     return constraints.matches(constraint, f"{title}\n{text}")
 
 
-# -- term matching ------------------------------------------------------------------------------------------------------
+# -- term matching -----------------------------------------------------------------------------------------------------
 def term_match(a: str, b: str) -> bool:
     """Whether two stemmed terms are the same word: equal, or sharing a long prefix ("processing", "processed")."""
     if a == b:
@@ -178,7 +178,7 @@ def matches_any(term: str, present: set[str]) -> bool:
     return term in present or any(term_match(term, p) for p in present)
 
 
-# -- caches -------------------------------------------------------------------------------------------------------------
+# -- caches ------------------------------------------------------------------------------------------------------------
 _VECTOR_CACHE: dict[tuple[int, str], list[float]] = {}
 _VECTOR_CACHE_LIMIT = 50_000
 

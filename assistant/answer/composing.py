@@ -45,8 +45,7 @@ def factoid(intent: Intent, pool: list[Sentence], ranked: list[Sentence], keywor
             return abstain(f"The sources don't say: no passage that gives {KIND_PHRASES[intent.kind]} speaks of "
                            f"{quote_list([' '.join(shown)])}.", partial=pool[:1])
     if not picks and intent.kind == "name":
-        for sentence in (s for s in pool if relevant_enough(s)
-                         and all(constraints.matches(c, s.window) for c in named)):  # where the names are
+        for sentence in (s for s in pool if relevant_enough(s)):
             span = office_holders(intent, sentence)
             if span is not None:
                 office = sentence.text[span[0]:span[1]]

@@ -326,6 +326,8 @@ _OFFICE_HEADS = ("Assistant|Director|Secretary|Coordinator|Advisor|Adviser|Admin
                  "Chairperson|Co[-\u2011]Chair|Vice Chair|Representative|Commissioner|Counsel|Officer|Manager|"
                  "Ambassador|Governor|President|Envoy|Delegate|Spokesperson|Minister|Attorney General|Chief|"
                  "Comptroller|Inspector General|Treasurer|Trustee|Clerk|Librarian|Archivist|Registrar|Auditor|Surgeon General")
+# The words of roles: the title words above and the office heads ("Secretary", "Manager", "Coordinator", ...).
+OFFICE_WORDS = _TITLE_WORDS | frozenset(w.lower() for w in re.split(r"[|\s]", _OFFICE_HEADS) if w.isalpha())
 _CAP = r"(?:U\.S\.|[A-Z][\w'\u2019&\u2011-]*)"
 _HEAD = rf"(?:{_OFFICE_HEADS})(?:e?s)?(?![\w'\u2019\u2011-])"
 _JOINS = rf"(?:\s+(?:of|for|on|the|&|and(?!\s+the\b)(?!\s+(?:{_CAP}\s+){{0,3}}{_HEAD})))"

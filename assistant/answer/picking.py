@@ -21,9 +21,7 @@ from .places import is_country, is_place
 from .question import Intent, asked_thing
 
 _IDENTIFIER_QUESTION = re.compile(r"\b(number|no\.?) of (the|this|that)\b(?!.*\bhow many\b)", re.I)
-_ROLE_TERMS = frozenset(terms("secretary representative trade commerce treasury spokesperson spokesman minister "
-                              "president chair chairman director governor ambassador commissioner prime foreign "
-                              "ministry finance"))
+_ROLE_TERMS = frozenset(t for word in facts.OFFICE_WORDS for t in terms(word))  # "Secretary", "Manager", ...
 
 
 @dataclass(frozen=True)
@@ -140,8 +138,8 @@ def pick_value(intent: Intent, sentence: Sentence, keyword: KeywordIndex) -> Pic
     return _range_end(intent, best) if best is not None else None
 
 
-_END_QUESTION = re.compile(r"\b(?:deadline|until when|by when|end|ends|ended|ending|close[sd]?|closing|expir\w*|last day|"
-                           r"conclud\w*|finish\w*|due)\b", re.I)
+_END_QUESTION = re.compile(r"\b(?:deadline|until when|by when|end|ends|ended|ending|close[sd]?|closing|expir\w*|"
+                           r"last day|conclud\w*|finish\w*|due)\b", re.I)
 _RANGE_JOIN = re.compile(r"\s*(?:through|thru|to|until|till|[\u2013\u2014-])\s*$", re.I)
 
 
@@ -162,14 +160,15 @@ _EVIDENCE_KINDS = ("percent", "money", "date", "duration")
 
 
 def evidence_kind(intent: Intent, pool: Sequence[Sentence]) -> str:
-    """Rule "kind from the evidence": the kind of value a "what <thing>" question of no particular kind asks for,
+    """Rule "kind from the evidence": the kind of value a "what <thing>" question of no particular kind asks for
+    ("which <thing>" picks one of the things and asks for none),
     read from how the passages about it state the thing: when most mentions of it in the best passages sit next
     to values of one kind ("a 10 percent ad valorem tariff", "tariffs of 25 percent"), the question asks for a
     value of that kind (at least two such mentions, two thirds of those with any value beside them); "" when
     they do not agree or the question names no thing."""
     thing = asked_thing(intent.text)
-    if intent.kind != "other" or not thing:
-        return ""
+    if intent.kind != "other" or not thing or not re.match(r"\s*what\b", intent.text, re.I):
+        return ""  # "Which release was ...?" picks one of the things, it asks for no value of them
     seen: dict[str, int] = {}
     mentions = 0
     for sentence in pool[:10]:

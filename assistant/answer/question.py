@@ -15,7 +15,8 @@ from ..text import terms
 FACTOID_KINDS = ("date", "year", "percent", "money", "count", "duration", "name", "place")
 KIND_PHRASES = {
     "date": "a date", "year": "a year", "percent": "a percentage", "money": "a money amount", "count": "a number",
-    "duration": "a length of time", "name": "a name", "place": "a place", "list": "a list", "explain": "an explanation", "other": "that",
+    "duration": "a length of time", "name": "a name", "place": "a place", "list": "a list",
+    "explain": "an explanation", "other": "that",
 }
 # The kind of answer, by the question's form. Each pattern is about how questions are asked, never about a corpus.
 _AUX = r"(?:are|were|is|was|do|does|did|have|has|had|will|would|can|could|should|must|may|might)"
@@ -131,8 +132,9 @@ _WHO_IS_THE = re.compile(r"\bwho\s+(?:is|was|are|were)\s+(?:the|its|their)\s+((?
 def asked_predicate(question: str) -> str:
     """Rule "asked predicate": the term of what a "who" question asks the person did or is, its first content
     word after "who" and any auxiliaries ("Who was appointed to coordinate ..." -> "appoint"), or for "who is
-    the <role>" the role's head ("Who is the release manager for 4.2?" -> "manager"); "" for other questions. (In "Who did the envoy succeed?" the word after "who did"
-    is the subject; the analysis leaves the predicate out for such questions.)"""
+    the <role>" the role's head ("Who is the release manager for 4.2?" -> "manager"); "" for other questions.
+    (In "Who did the envoy succeed?" the word after "who did" is the subject; the analysis leaves the predicate
+    out for such questions.)"""
     copula = _WHO_IS_THE.search(question)
     if copula:  # "Who is the Federal Coordinating Officer for ...": the office's head names what the person is
         found = terms(copula.group(1))
@@ -158,18 +160,19 @@ def coordinated_pair(question: str, kind: str) -> tuple[str, ...]:
     return ()
 
 
-_ASKED_THING = re.compile(rf"^(?:what|which)\s+(?:(?:is|was|are|were)\s+)?(?:the\s+|its\s+|their\s+)?"
+_ASKED_THING = re.compile(rf"^(?:what|which|how much)\s+(?:(?:is|was|are|were)\s+)?(?:the\s+|its\s+|their\s+)?"
                           rf"((?:[\w-]+\s+){{1,4}}?)(?:{_AUX}|of|for|in|on|at|to|that|which|per)\b", re.I)
 # Words that name a measure, not what is measured ("what share of X", "what is the number of Y"), and words that
 # name a kind of answerer ("which organization is the source of the 92% figure" asks for a name).
 _MEASURE_WORDS = frozenset(terms("number amount percentage percent share proportion fraction portion total figure "
                                  "value level date day year time rate count size organization organisation agency "
-                                 "body institution person people group company country official source"))
+                                 "body institution person people group company country official source money "
+                                 "cash dollar more less"))
 
 
 def asked_thing(question: str) -> list[str]:
-    """Rule "asked thing", its question side: the terms of what a "what/which <thing>" question asks after,
-    the words between the question word and its verb or preposition ("What carbon tax rate did ..." -> carbon,
+    """Rule "asked thing", its question side: the terms of what a "what/which/how much <thing>" question asks
+    after, the words between the question word and its verb or preposition ("What carbon tax rate did ..." -> carbon,
     tax), leaving out words that only name a measure ("share", "number", "rate"). The analysis keeps them for
     questions after a quantity (a percentage, an amount, a number), where the thing measured decides."""
     m = _ASKED_THING.match(" ".join(question.split()))
@@ -187,6 +190,16 @@ def issued_when(question: str) -> str:
     m = _ISSUED.search(question)
     found = [v for v in facts.dates(m.group(1)) if v.kind in ("date", "month") and v.start == 0] if m else []
     return found[0].norm if found else ""
+
+
+_DEMONYM = re.compile(r"\b(?i:how many)\s+[A-Z][a-z]+(?:ans|ese)\b")  # "How many Americans", "How many Japanese"
+
+
+def counted_terms(question: str, counted: str) -> list[str]:
+    """The terms of what "how many X" counts; rule "demonyms count people": a people's name ("How many Americans
+    died ...") counts people, so "2,403 service members and civilians" answers it."""
+    found = terms(counted)
+    return found + ["people"] if _DEMONYM.search(question) else found
 
 
 def answer_side(question: str) -> int:
@@ -232,8 +245,11 @@ def analyse(question: str, standalone: str | None = None, previous: str | None =
     pinned = constraints.of_question(blanked)
     numbers = re.findall(r"\d+(?:\.\d+)?", question)
     counted = re.search(r"\bhow many ((?:[a-z-]+ ){0,1}[a-z-]+)", question.lower())
-    return Intent(counted=terms(counted.group(1)) if counted and kind == "count" else [], kind=kind, text=question, focus_terms=focus, context_terms=context, constraints=pinned, numbers=numbers,
+    return Intent(counted=counted_terms(question, counted.group(1)) if counted and kind == "count" else [],
+                  kind=kind, text=question, focus_terms=focus, context_terms=context, constraints=pinned,
+                  numbers=numbers,
                   premises=assumed, side=answer_side(question), negated=negated, also=second_ask(question, kind),
                   predicate=asked_predicate(question) if kind == "name" and answer_side(question) <= 0 else "",
-                  pair=coordinated_pair(question, kind), asked=asked_thing(question) if kind in ("percent", "money", "count") else [],
+                  pair=coordinated_pair(question, kind),
+                  asked=asked_thing(question) if kind in ("percent", "money", "count") else [],
                   issued=issued_when(question))
