@@ -59,7 +59,7 @@ class ExtractiveAnswerer:
             return assumed
         draft = factoid(intent, pool, ranked, self.keyword) if intent.factoid else passages(intent, pool, ranked)
         inferred = evidence_kind(intent, pool)
-        if inferred:  # "What tariff did ...": the passages state it as a percentage; a value of it leads, if found
+        if inferred:  # "What fee did ...": the passages state it as a percentage; a value of it leads, if found
             valued = factoid(replace(intent, kind=inferred), pool, ranked, self.keyword)
             draft = draft if valued.abstained else valued
         if assumed is not None:  # a premise the sources never mention: say so before what they do say

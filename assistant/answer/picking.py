@@ -163,7 +163,7 @@ def evidence_kind(intent: Intent, pool: Sequence[Sentence]) -> str:
     """Rule "kind from the evidence": the kind of value a "what <thing>" question of no particular kind asks for
     ("which <thing>" picks one of the things and asks for none),
     read from how the passages about it state the thing: when most mentions of it in the best passages sit next
-    to values of one kind ("a 10 percent ad valorem tariff", "tariffs of 25 percent"), the question asks for a
+    to values of one kind ("a 10 percent surcharge", "surcharges of 25 percent"), the question asks for a
     value of that kind (at least two such mentions, two thirds of those with any value beside them); "" when
     they do not agree or the question names no thing."""
     thing = asked_thing(intent.text)
@@ -230,8 +230,8 @@ _SUBJECT_OF = re.compile(r"\s*(?:,\s*who\s+)?(?:shall|will|would|must|is|are|was
 
 def office_holders(intent: Intent, sentence: Sentence) -> tuple[int, int] | None:
     """Rule "office as answer": for a "who" question, the offices (one, or a series "A, B, and the C") that are
-    the subject of a sentence whose predicate holds a word of the question ("The Assistant to the President for
-    Economic Policy ... shall serve as Co-Chair"; "the Infrastructure Coordinator, who shall serve as Co-Chair"):
+    the subject of a sentence whose predicate holds a word of the question ("The Assistant to the Mayor for
+    Housing Policy ... shall serve as Co-Chair"; "the Regional Water Coordinator, who shall serve as Co-Chair"):
     their span in the sentence. Documents that assign a duty to an office name no person; the office is what they
     say. None when no office is the subject of what is asked, or the office is one the question rules out."""
     text = sentence.text
@@ -247,7 +247,7 @@ def office_holders(intent: Intent, sentence: Sentence) -> tuple[int, int] | None
         if subject is None:
             continue
         if any(term_match(n, t) for n in intent.negated for t in terms(text[office.start:end])):
-            continue  # "Besides the NEC director, who ...": not the one ruled out
+            continue  # "Besides the fund's director, who ...": not the one ruled out
         predicate = re.split(r"[;:]|\.\s", text[subject.end():])[0]
         if any(matches_any(t, set(terms(predicate))) for t in asked):
             return office.start, end

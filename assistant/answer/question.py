@@ -90,7 +90,7 @@ _SUBJECT_QUESTION = re.compile(r"^\s*who\s+(?!(?:is|was|are|were|did|does|do|wil
                                r"might|must|else)\b)[a-z]+(?:ed|s)\b", re.I)
 
 
-# "(final, not a candidate)", "other than the NEC director", "excluding the chair": what the question rules out.
+# "(final, not a candidate)", "other than the fund's director", "excluding the chair": what the question rules out.
 _NEGATED = re.compile(r"\b(?:not\s+(?:a|an|the|any)|(?:excluding|except|other than|rather than|besides|apart from)"
                       r"(?:\s+(?:a|an|the|any))?)\s+((?:[\w.-]+\s+){0,2}[\w.-]+)", re.I)
 
