@@ -228,8 +228,9 @@ class ModelAnswerer:
 
     def condense(self, question: str, history: Sequence[Mapping[str, Any]]) -> Question:
         """The follow-up rewritten by the model (checked against the conversation), else by the rules."""
-        if not Question.plain(question).asked:  # nothing asked but instructions: the model is not called
-            return Question.plain(question)
+        plain = Question.plain(question)
+        if not plain.asked:  # nothing asked but instructions: the model is not called
+            return plain
         try:
             return condense_with_model(question, history, self.model())
         except Exception as exc:
