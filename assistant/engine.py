@@ -19,7 +19,7 @@ from .errors import AssistantError, EmptyCorpusError, QuestionError
 from .answer.extractive import ExtractiveAnswerer
 from .answer.instructions import NOTE
 from .answer.question import analyse
-from .index.retrieve import HybridRetriever, Retrieval
+from .index.retrieve import HybridRetriever
 from .settings import Settings
 from .index.store import DocumentRecord, IndexStore
 
@@ -94,13 +94,16 @@ class Trace:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
-def traced(answerer: str, asked: Question, found: Found, drafted: Drafted, seconds: float) -> Trace:
-    """The Trace of one answer, from the question, what retrieval found and the answerer's last word."""
+def traced(answerer: str, asked: Question, found: Found, drafted: Drafted, seconds: float,
+           first_shown: float | None) -> Trace:
+    """The Trace of one answer, from the question, what retrieval found and the answerer's last word; a model's
+    metrics get ``first_verified_s``, the seconds from the question to its first verified sentence shown."""
     retrieved = [{"source": c.chunk.source, "start": c.chunk.start, "end": c.chunk.end, "score": round(c.score, 5)}
                  for c in found.retrieval.chunks]
+    llm = {**drafted.llm, "first_verified_s": first_shown} if drafted.llm is not None else None
     return Trace(answerer=answerer, kind=found.kind, subject=list(asked.subject), retrieved=retrieved,
                  ignored=list(asked.ignored) or None, answered_by=drafted.answered_by, fallback=drafted.fallback,
-                 llm=drafted.llm, llm_skipped=drafted.llm_skipped, seconds=round(seconds, 3))
+                 llm=llm, llm_skipped=drafted.llm_skipped, seconds=round(seconds, 3))
 
 
 class Assistant:
@@ -221,16 +224,18 @@ class Assistant:
             return
         found = self.find(asked, top_k=int(top_k) if top_k is not None else None)
         shown = ""
+        first_shown: float | None = None
         drafted: Drafted | None = None
         for step in chosen.stream(asked, found):
             if isinstance(step, Drafted):
                 drafted = step
             else:
                 shown = render(step, found.documents, asked.query).text
+                first_shown = first_shown or round(time.perf_counter() - started, 3)
                 yield shown
         if drafted is None:
             raise RuntimeError(f"the {name} answerer ended without a draft")
-        trace = traced(name, asked, found, drafted, time.perf_counter() - started)
+        trace = traced(name, asked, found, drafted, time.perf_counter() - started, first_shown)
         answer = render(noted(drafted.draft, asked.ignored), found.documents, asked.query, trace.as_dict())
         if not shown:  # nothing streamed: show the answer line by line
             lines = answer.text.split("\n")

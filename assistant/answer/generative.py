@@ -255,18 +255,14 @@ class ModelAnswerer:
                           llm_skipped="no passage is about the question")
             return
         outcome: Outcome | None = None
-        first: float | None = None
-        started = time.perf_counter()
         for step in GenerativeAnswerer(self.model(), self.settings).stream(model_question, units, fallback,
                                                                            gate_question=question_for_gate(asked)):
             if isinstance(step, Outcome):
                 outcome = step
             else:
-                first = first or round(time.perf_counter() - started, 3)
                 yield step
         if outcome is None:
             raise RuntimeError("the generative answerer ended without an outcome")
-        outcome.llm["first_verified_s"] = first
         if outcome.llm["fallback"]:  # nothing generated survived verification
             yield Drafted(outcome.draft, fallback="extractive", llm=outcome.llm,
                           answered_by="extractive (fallback)" if not fallback.abstained else "abstained (fallback)")
