@@ -21,7 +21,6 @@ class AnswererSpec:
     name: str
     description: str
     implementation: str  # "package.module:Class"
-    uses_model: bool
 
     def load(self) -> Any:
         """The answerer class (its module imported now)."""
@@ -31,11 +30,11 @@ class AnswererSpec:
 
 ANSWERERS: tuple[AnswererSpec, ...] = (
     AnswererSpec("extractive", "quotes the passages, no language model; the default",
-                 "assistant.answer.answerer:Extractive", uses_model=False),
+                 "assistant.answer.answerer:Extractive"),
     AnswererSpec("llamacpp", "a local GGUF model run in-process by llama.cpp reads the passages, every sentence verified",
-                 "assistant.answer.generative:ModelAnswerer", uses_model=True),
+                 "assistant.answer.generative:ModelAnswerer"),
     AnswererSpec("openai", "a model behind any OpenAI-compatible server reads the passages, every sentence verified",
-                 "assistant.answer.generative:ModelAnswerer", uses_model=True),
+                 "assistant.answer.generative:ModelAnswerer"),
 )
 NAMES: tuple[str, ...] = tuple(spec.name for spec in ANSWERERS)
 
@@ -49,5 +48,5 @@ def answerer_spec(name: str) -> AnswererSpec:
 
 
 def describe() -> str:
-    """Every answerer as 'name: description' lines joined by '; ' (for help texts)."""
+    """Every answerer as "'name' (description)", joined by '; ' (for help texts)."""
     return "; ".join(f"'{spec.name}' ({spec.description})" for spec in ANSWERERS)
