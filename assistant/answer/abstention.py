@@ -60,7 +60,7 @@ def uncovered(intent: Intent, ranked: Sequence[Sentence], best: Sentence) -> Dra
                    "together.", partial=[best])
 
 
-def unnamed(intent: Intent, pool: Sequence[Sentence], top: Sentence, ranked: Sequence[Sentence] = ()) -> Draft | None:
+def unnamed(intent: Intent, pool: Sequence[Sentence], top: Sentence, ranked: Sequence[Sentence]) -> Draft | None:
     """The abstention when the passages about the question never mention a thing it names; None when they do.
     A thing named in ``ranked`` (the wider candidates) but only where the question's years, versions or
     identifiers are not is not "never mentioned": the sources don't mention the two together."""
