@@ -45,7 +45,7 @@ def test_each_retrievers_first_hits_are_handed_on():
 
 def test_a_retrievers_hit_that_misses_the_asked_version_is_not_handed_on():
     # PEP style: the keyword search's first hit is the schedule of another release than the one asked for
-    schedule = ["4.2.0 beta 1: Tuesday, 2031-05-06", "4.2.0 final: Monday, 2031-10-06", "4.3.0 final: 2032-10-04",
+    schedule = ["4.2.0 feature freeze: Tuesday, 2031-05-06", "4.2.0 final: Monday, 2031-10-06", "4.3.0 final: 2032-10-04",
                 "The 4.2 series will receive bugfix updates for about two years."]
     entries = [_entry(0, schedule[0], 1, 3), _entry(1, schedule[1], 2, 4), _entry(2, schedule[2], None, 1),
                _entry(3, schedule[3], 3, 2)]

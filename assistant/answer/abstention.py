@@ -11,7 +11,7 @@ from typing import Sequence
 from ..index import constraints
 from ..index.keyword import KeywordIndex
 from ..text import terms, words
-from .candidates import Embed, Sentence, plain_similarity
+from .candidates import Embed, Sentence, names_it, plain_similarity
 from .citations import Draft, Segment
 from .question import Intent
 
@@ -65,9 +65,9 @@ def unnamed(intent: Intent, pool: Sequence[Sentence], top: Sentence, ranked: Seq
     A thing named in ``ranked`` (the wider candidates) but only where the question's years, versions or
     identifiers are not is not "never mentioned": the sources don't mention the two together."""
     names = [c for c in intent.constraints if c.kind == "name"]
-    missing = [c.surface for c in names if not any(constraints.matches(c, s.window) for s in pool)]
+    missing = [c.surface for c in names if not any(names_it(c, s) for s in pool)]
     pinned = [c.surface for c in intent.constraints if c.kind != "name"]
-    if missing and pinned and any(constraints.matches(c, s.window) for c in names if c.surface in missing
+    if missing and pinned and any(names_it(c, s) for c in names if c.surface in missing
                                   for s in ranked):
         return abstain(f"The sources don't say: no passage about this mentions "
                        f"{quote_list(missing + pinned, 'and')} together.", partial=[top])

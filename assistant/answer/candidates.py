@@ -14,7 +14,7 @@ from ..documents import Document
 from ..index import constraints
 from ..index.keyword import KeywordIndex
 from ..index.retrieve import Retrieval
-from ..load.units import Unit, context as unit_context, units as document_units
+from ..load.units import Unit, context as unit_context, lead_paragraph, units as document_units
 from ..text import terms, words
 from .citations import DocumentSpan
 from .question import Intent
@@ -39,35 +39,48 @@ class Sentence(DocumentSpan):
     unit: Unit | None = None
     context: str = ""  # "Title › Heading › Subheading"
     focus: float = 0.0  # share of the unit's own words that are the question's
+    subject: str = ""  # its document's title and lead paragraph: what every unit of the document is about
 
 
 Embed = Callable[[list[str]], list[list[float]]]
 
 
+SHORT_DOCUMENT_CHARS = 4000  # a document this short is one passage (rule "whole short document")
+WHOLE_DOCUMENTS = 2  # how many of the best-ranked documents are read whole when short
+
+
 def candidate_sentences(retrieval: Retrieval, documents: dict[str, Document]) -> list[Sentence]:
-    """The evidence units (sentences, list items, "label: value" lines, table rows) of the retrieved chunks."""
+    """The evidence units (sentences, list items, "label: value" lines, table rows) of the retrieved chunks.
+    Rule "whole short document": every unit of the best-ranked short documents is a candidate too. A short
+    release or notice is one passage that chunking cut in two; the part retrieval missed (the closing sentence
+    naming who coordinates the recovery) answers about what the part it found (the lead) names."""
     seen: set[tuple[str, int]] = set()
     out: list[Sentence] = []
-    for rank, hit in enumerate(retrieval.chunks, start=1):
-        doc = documents.get(hit.chunk.source)
+    spans: list[tuple[str, int, int, int]] = [(h.chunk.source, h.chunk.start, h.chunk.end, rank)
+                                              for rank, h in enumerate(retrieval.chunks, start=1)]
+    whole = [source for source in dict.fromkeys(s for s, _, _, _ in spans)
+             if (d := documents.get(source)) is not None and len(d.text) <= SHORT_DOCUMENT_CHARS][:WHOLE_DOCUMENTS]
+    spans += [(source, 0, len(documents[source].text), len(retrieval.chunks) + 1) for source in whole]
+    for source, lo, hi, rank in spans:
+        doc = documents.get(source)
         if doc is None:
             continue
         for unit in document_units(doc):
-            if unit.end <= hit.chunk.start or unit.start >= hit.chunk.end or not unit.evidence \
-                    or (doc.source, unit.start) in seen:
+            if unit.end <= lo or unit.start >= hi or not unit.evidence or (doc.source, unit.start) in seen:
                 continue
             text = doc.text[unit.start:unit.end]
             if len(words(text)) < (4 if unit.kind == "sentence" else 2):
                 continue  # fragments are context, not evidence
             seen.add((doc.source, unit.start))
             ctx = unit_context(doc, unit)
+            subject = subject_of(doc)
             block = doc.text[unit.block_start:unit.block_end]
             if unit.kind != "sentence" and unit.block_end <= unit.start:
                 block = f"{block}\n{text}"  # an item with the paragraph that leads into its list
             dated = doc.metadata.get("date", "")
             out.append(Sentence(doc=doc, start=unit.start, end=unit.end, rank=rank,
                                 window=f"{ctx} ({dated})\n{block}" if dated else f"{ctx}\n{block}", unit=unit,
-                                context=ctx))
+                                context=ctx, subject=subject))
     return out
 
 
@@ -114,6 +127,19 @@ def unmet(intent: Intent, sentence: Sentence) -> list[str]:
     return constraints.unmet([c for c in intent.constraints if c.kind != "name"], sentence.text, sentence.window)
 
 
+def subject_of(doc: Document) -> str:
+    """What every unit of a document is about (rule "document subject"): a short document is one passage, so all
+    of it; a longer one says it in its title and lead paragraph."""
+    return doc.text if len(doc.text) <= SHORT_DOCUMENT_CHARS else f"{doc.title}\n{lead_paragraph(doc)}"
+
+
+def names_it(constraint: constraints.Constraint, sentence: Sentence) -> bool:
+    """Rule "document subject": whether a thing the question names is named by the unit, its heading path and
+    paragraph, or its document's subject (``subject_of``). "Mr. Brett H. Howard of FEMA has been appointed to
+    coordinate ..." is about the hurricane and the state that its release's first paragraph names."""
+    return constraints.matches(constraint, sentence.window) or constraints.matches(constraint, sentence.subject)
+
+
 def prefer_named(pool: list[Sentence], names: Sequence[constraints.Constraint]) -> list[Sentence]:
     """The pool for a question that names things: a document that never names what the question names is about
     something else (another hurricane, another proclamation), so its units give way when some document does name
@@ -121,7 +147,7 @@ def prefer_named(pool: list[Sentence], names: Sequence[constraints.Constraint]) 
     named = [s for s in pool if document_names(s.doc, names)]
     pool = named or pool
     for sentence in pool:
-        sentence.score += 0.05 * sum(constraints.matches(c, sentence.window) for c in names) / len(names)
+        sentence.score += 0.05 * sum(names_it(c, sentence) for c in names) / len(names)
     pool.sort(key=lambda s: -s.score)
     return pool
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Sequence
 
 from ..documents import Document
 from ..index import constraints
@@ -14,7 +15,7 @@ from ..load.units import Unit, units as document_units
 from ..text import terms
 from . import corrections, facts
 from .abstention import abstain, quote_list, said_unknown
-from .candidates import Sentence, matches_any, near_duplicate, relevant_enough, unmet
+from .candidates import Sentence, matches_any, names_it, near_duplicate, relevant_enough, unmet
 from .citations import Draft, Quote, Segment
 from .facts import Value
 from .picking import Pick, both_asked, office_holders, pick_rank, pick_value, sentence_values
@@ -35,7 +36,7 @@ def factoid(intent: Intent, pool: list[Sentence], ranked: list[Sentence], keywor
     no_person_with_names = False
     if intent.kind == "name" and named and picks:
         # "Which Indonesian minister ...": the person asked for is named where the question's names are
-        picks = [p for p in picks if all(constraints.matches(c, p.sentence.window) for c in named)]
+        picks = [p for p in picks if all(names_it(c, p.sentence) for c in named)]
         no_person_with_names = not picks  # unless an office holds the role there (below)
     picks = _stating_predicate(intent, picks)
     if intent.asked and picks:
@@ -58,7 +59,7 @@ def factoid(intent: Intent, pool: list[Sentence], ranked: list[Sentence], keywor
     if not picks and intent.kind == "place":
         return passages(intent, pool, ranked)  # "Where can I apply?": the passage says it, with no place name
     if not picks:
-        what = KIND_PHRASES[intent.kind]
+        what = KIND_PHRASES[intent.dimension or intent.kind]
         return abstain(f"The sources don't give {what} for this.", partial=pool[:1])
     chosen = max(picks, key=pick_rank)
     if (unknown := said_unknown(chosen.sentence, [p.sentence for p in picks])) is not None:
@@ -129,24 +130,38 @@ def factoid(intent: Intent, pool: list[Sentence], ranked: list[Sentence], keywor
 
 def _speaks_of_asked(intent: Intent, sentence: Sentence) -> bool:
     """Rule "asked thing", its evidence side: whether a unit, its heading path or its paragraph speaks of the
-    thing a "what <thing>" question asks after (``intent.asked``); a value beside other things ("60% of world
-    demand") is no answer to "what carbon tax rate"."""
+    thing a "what <thing>" question asks after (``intent.asked``), every word of it; a value beside other things
+    ("60% of world demand") is no answer to "what carbon tax rate", nor a limit on lines to "what maximum
+    function length"."""
     around = {t for t, _, _ in sentence.tokens} | set(terms(sentence.window))
-    return any(matches_any(t, around) for t in intent.asked)
+    return all(matches_any(t, around) for t in intent.asked)
 
 
 def _stating_predicate(intent: Intent, picks: list[Pick]) -> list[Pick]:
     """The picks of a "who" question whose unit (or its heading path) states what the question asks the person
     did or is (``intent.predicate``: "appointed" in "Who was appointed to coordinate ..."), when any does; a name
     in a sentence about something else ("the President declared a disaster") answers another question, and when
-    none does, the names a document's title already gives (its background) are no answer either."""
+    none does, the names a document's title already gives (its background) are no answer either. Rule "asked
+    role": for "who is the <role>", a pick must state the role (below); none that does means no answer."""
     if not intent.predicate:
         return picks
+    if intent.role:
+        return [p for p in picks if states_role(intent.role, p.sentence)]
     stating = [p for p in picks if matches_any(intent.predicate, {t for t, _, _ in p.sentence.tokens}
                                                | set(terms(p.sentence.context)))]
     # a name the document's title gives is its background (who signs it); unless its unit states what is asked,
     # it answers nothing
     return stating or [p for p in picks if p.value.surface not in p.sentence.doc.title]
+
+
+def states_role(role: Sequence[str], sentence: Sentence) -> bool:
+    """Rule "asked role", its evidence side: whether a unit (or its heading path) states the role a "who is the
+    <role>" question asks about: its head word ("Release Manager: ..."), or more than half its words ("appointed
+    to coordinate Federal recovery" for the Federal Coordinating Officer). A governor is not named by a sentence
+    about who coordinates the recovery."""
+    present = {t for t, _, _ in sentence.tokens} | set(terms(sentence.context))
+    held = [t for t in role if matches_any(t, present)]
+    return role[-1] in held or len(held) > len(role) / 2
 
 
 def _second_value(intent: Intent, support: list[Sentence]) -> Value | None:

@@ -206,6 +206,28 @@ def counts(text: str, identifiers: bool = False) -> list[Value]:
     return sorted(out, key=lambda v: v.start)
 
 
+# Units of measure by dimension (rule "measured dimension"): what "how far", "how heavy" or "how fast" is
+# answered in. General English units, no corpus' words.
+MEASURE_UNITS = {
+    "length": r"feet|foot|ft|miles?|meters?|metres?|kilometers?|kilometres?|km|inch(?:es)?|yards?|centimeters?|"
+              r"centimetres?|cm|millimeters?|millimetres?|mm|nautical miles?",
+    "mass": r"pounds?|lbs?|tons?|tonnes?|kilograms?|kg|grams?|ounces?|oz",
+    "speed": r"miles per hour|mph|kilometers per hour|kilometres per hour|km/h|knots?",
+}
+_MEASURES = {dimension: re.compile(rf"\s?(?:{units})\b", re.I) for dimension, units in MEASURE_UNITS.items()}
+
+
+def measures(text: str, dimension: str) -> list[Value]:
+    """Numbers of a unit of ``dimension`` ("120 feet", "605 pounds", "30 mph"), each shown with its unit."""
+    out = []
+    for v in counts(text):
+        unit = _MEASURES[dimension].match(text, v.end)
+        if unit:
+            shown = text[v.start:unit.end()]
+            out.append(Value("count", v.start, unit.end(), shown, f"{v.norm} {unit.group(0).strip().lower()}", shown))
+    return out
+
+
 # -- names ------------------------------------------------------------------------------------------------------------
 # A person's name is a run of capitalised words. What tells it from a heading ("Release Schedule"), an institution
 # ("Federal Emergency Management Agency") or a phrase capitalised by style is general, not a list of the corpus'

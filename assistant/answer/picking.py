@@ -38,7 +38,9 @@ def sentence_values(intent: Intent, sentence: Sentence) -> list[Value]:
     """The values of the asked kind in ``sentence``, leaving out those the question itself states."""
     kind = "month" if intent.kind == "date" else intent.kind
     published = facts.parse_date(sentence.doc.metadata.get("date"))
-    if intent.kind == "count" and _IDENTIFIER_QUESTION.search(intent.text):
+    if intent.dimension:  # rule "measured dimension": "how far" is answered in feet or miles, nothing else
+        found = facts.measures(sentence.text, intent.dimension)
+    elif intent.kind == "count" and _IDENTIFIER_QUESTION.search(intent.text):
         found = facts.counts(sentence.text, identifiers=True)  # "what is the number of the proclamation?"
     elif kind == "name":
         found = [v for v in facts.names(sentence.text, _document_lower_words(sentence.doc.text))
@@ -47,7 +49,7 @@ def sentence_values(intent: Intent, sentence: Sentence) -> list[Value]:
         found = _amounts(sentence.text, published)
     else:
         found = facts.values(kind, sentence.text, published)
-    if intent.kind == "count" and not found:  # "how much faster": "40% faster"; "how many days": "180 days"
+    if intent.kind == "count" and not found and not intent.dimension:  # "how much faster": "40% faster"; "how many days": "180 days"
         found = facts.values("duration", sentence.text, published) or facts.values("percent", sentence.text)
     elif intent.kind == "duration" and not found:  # "how long may lines be": "72 characters"
         found = _with_units(facts.values("count", sentence.text, published), sentence.text)

@@ -16,14 +16,20 @@ FACTOID_KINDS = ("date", "year", "percent", "money", "count", "duration", "name"
 KIND_PHRASES = {
     "date": "a date", "year": "a year", "percent": "a percentage", "money": "a money amount", "count": "a number",
     "duration": "a length of time", "name": "a name", "place": "a place", "list": "a list",
-    "explain": "an explanation", "other": "that",
+    "explain": "an explanation", "other": "that", "length": "a length or distance", "mass": "a weight",
+    "speed": "a speed",
 }
 # The kind of answer, by the question's form. Each pattern is about how questions are asked, never about a corpus.
 _AUX = r"(?:are|were|is|was|do|does|did|have|has|had|will|would|can|could|should|must|may|might)"
+# "Which Thursday did the proclamation name?", "What date ...": a weekday asked for is a date.
+_WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+# Nouns that name a person by what they are ("Which FEMA official ...", "Which minister ...").
+_PERSON_NOUNS = (r"secretary|spokesperson|spokesman|minister|official|representative|person|president|chair|manager|"
+                 r"author|director|administrator|officer|member")
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     # a question that opens with "when" asks for a date, whatever values it mentions ("the 200 percent tariff")
     ("date", re.compile(r"^(?:(?:until|by|since|from|starting|beginning|as of) )?when\b|^(?:on |by |until )?(what|which) "
-                        r"(date|day)\b")),
+                        rf"(date|day|{_WEEKDAYS})\b|^(?:the )?(?:[\w-]+ ){{0,2}}?(?:date|day)s? (?:of|for)\b")),
     ("explain", re.compile(r"^(why|how (do|does|did|will|would|can|could|should|is|are)|explain|describe)\b|\bwhat (happens|would happen|will happen|happened)\b|\bwhat (did|does|do) .{0,80}\b(say|said|claim|boast|report|state|mean|recommend|propose|require|do)\b|\bwhat kind\b|\bwhat is the (purpose|goal|aim|point|reason|rationale|meaning)\b|^(did|does|do|is|was|were|are|has|have|can|could|should|will|would)\b")),
     ("money", re.compile(r"\bhow much (money|funding|investment)\b|\bhow much .{0,60}\b(spend|spent|cost|pay|paid|worth|invest\w*|commit\w*|fund\w*|raise\w*|budget\w*)\b|\bdollars?\b|\$|\bamount of (money|funding)\b|\bwhat (minimum |maximum )?price\b|\bhow (big|large) (was |is )?(the |that |this )?(loan|investment|grant|budget|fund\w*)\b")),
     ("duration", re.compile(r"\bhow much time\b|\bhow long\b|\bhow many (days|weeks|months|years|hours|minutes)\b")),
@@ -35,9 +41,24 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
                          r"(what|which) (city|country|state|town|place|location|venue|region|province|capital|island|"
                          r"site)\b|^(what|which) (city|country|town|place|location|venue|capital|site)\b")),
     ("list", re.compile(rf"^(which|what) (\w+ ){{0,2}}?(?!{_AUX}\b|this\b|its\b|his\b)\w+(ies|[^su'\s]s)\b ({_AUX}|\w+ed)\b|\blist\b|\benumerate\b|^name (all|some|every|the (\w+ ){{0,2}}\w+(ies|[^su'\s]s))\b|^who (sits?|serves?|served|is|are|was|were) (on|in) the\b|^who (are|were) the (\w+ ){{0,2}}(members|people|participants|candidates)\b")),
-    ("name", re.compile(r"^who\b|^name the\b|\bwho\b|\bwhose\b|\bwhat is (his|her|their) (actual |real |full )?name\b|\bname of the\b|^which (\w+ ){0,3}(secretary|spokesperson|spokesman|minister|official|representative|person|president|chair|manager|author|director|administrator|officer|member)\b")),
-    ("date", re.compile(r"^when\b|\bwhen (was|did|is|were|does|do|will|are)\b|\b(what|which) (date|day)\b|\b(what|which) (is|was|were|are) the (\w+ ){0,3}(date|day)\b|\bdeadline\b|\buntil when\b|\bby when\b|\bexact date\b|\bcut-?off date\b|\bon what date\b")),
+    ("name", re.compile(rf"^who\b|^name the\b|\bwho\b|\bwhose\b|\bwhat is (his|her|their) (actual |real |full )?name\b|\bname of the\b|^which (\w+ ){{0,3}}({_PERSON_NOUNS})\b")),
+    ("date", re.compile(rf"^when\b|\bwhen (was|did|is|were|does|do|will|are)\b|\b(what|which) (date|day|{_WEEKDAYS})\b|\b(what|which) (is|was|were|are) the (\w+ ){{0,3}}(date|day)\b|\bdeadline\b|\buntil when\b|\bby when\b|\bexact date\b|\bcut-?off date\b|\bon what date\b")),
 ]
+
+
+# Rule "measured dimension", its question side: how a question asks for a measure of length, mass or speed.
+_DIMENSIONS: list[tuple[str, re.Pattern[str]]] = [
+    ("length", re.compile(r"\bhow (?:far|tall|deep|wide)\b|\b(?:distance|height|depth|width|altitude|"
+                          r"elevation)\b", re.I)),  # not "how high": a rate or a price is high too
+    ("mass", re.compile(r"\bweigh(?:s|ed|t|ts)?\b|\bhow heavy\b|\bmass of\b", re.I)),
+    ("speed", re.compile(r"\bhow fast\b|\b(?:speed|velocity)\b", re.I)),
+]
+
+
+def measured_dimension(question: str) -> str:
+    """The dimension a question asks a measure of ("How far did it fly?": "length", "How much did it weigh?":
+    "mass", "How fast ...": "speed"); "" when it asks for none."""
+    return next((name for name, pattern in _DIMENSIONS if pattern.search(question)), "")
 
 
 @dataclass(frozen=True)
@@ -56,9 +77,11 @@ class Intent:
     negated: list[str] = field(default_factory=list)  # terms the question rules out ("final, not a candidate")
     also: str = ""  # the kind of a second value asked for ("Who ..., and on what date?")
     predicate: str = ""  # for "who" questions, the term of what the person did or is ("appoint", "release")
+    role: tuple[str, ...] = ()  # for "who is the <role>" questions, the role's terms ("federal", "coordin", "officer")
     pair: tuple[str, ...] = ()  # the two coordinated terms of "the share of refining and magnet manufacturing"
     asked: list[str] = field(default_factory=list)  # terms of the thing asked after ("what carbon tax rate")
     issued: str = ""  # when the document asked about was issued: "2023-03" for "the disaster declared in March 2023"
+    dimension: str = ""  # what a measure asked for is of: "length", "mass", "speed" (rule "measured dimension")
 
     @property
     def factoid(self) -> bool:
@@ -129,19 +152,30 @@ _WHO_IS_THE = re.compile(r"\bwho\s+(?:is|was|are|were)\s+(?:the|its|their)\s+((?
                          r"(?=\s+(?:of|for|in|at|on|to|from|who|that)\b|\s*[?,.]|\s*$)", re.I)
 
 
+_WHICH_PERSON = re.compile(rf"^which\s+(?:[\w.-]+\s+){{0,3}}?(?:{_PERSON_NOUNS})s?\s+(?:{_AUX}\s+|been\s+)*(.+)", re.I)
+
+
 def asked_predicate(question: str) -> str:
     """Rule "asked predicate": the term of what a "who" question asks the person did or is, its first content
-    word after "who" and any auxiliaries ("Who was appointed to coordinate ..." -> "appoint"), or for "who is
-    the <role>" the role's head ("Who is the release manager for 4.2?" -> "manager"); "" for other questions.
+    word after "who" and any auxiliaries ("Who was appointed to coordinate ..." -> "appoint"), for "which
+    <person noun> <verb>" the verb ("Which agency official coordinates ..." -> "coordin"), or for "who is the
+    <role>" the role's head ("Who is the release manager for 4.2?" -> "manager"); "" for other questions.
     (In "Who did the envoy succeed?" the word after "who did" is the subject; the analysis leaves the predicate
     out for such questions.)"""
     copula = _WHO_IS_THE.search(question)
     if copula:  # "Who is the Federal Coordinating Officer for ...": the office's head names what the person is
         found = terms(copula.group(1))
         return found[-1] if found and not found[-1][0].isdigit() else ""
-    m = _WHO_PREDICATE.search(question)
+    m = _WHO_PREDICATE.search(question) or _WHICH_PERSON.match(" ".join(question.split()))
     found = terms(m.group(1)) if m else []
     return found[0] if found and not found[0][0].isdigit() else ""
+
+
+def asked_role(question: str) -> tuple[str, ...]:
+    """Rule "asked role", its question side: the terms of the role a "who is the <role>" question asks the holder
+    of ("Who was the governor of ...?" -> ("governor",)); () for other questions."""
+    copula = _WHO_IS_THE.search(question)
+    return tuple(t for t in terms(copula.group(1)) if not t[0].isdigit()) if copula else ()
 
 
 _COORDINATED = re.compile(r"([A-Za-z][\w-]*)\s+and\s+([A-Za-z][\w-]*)")
@@ -161,13 +195,15 @@ def coordinated_pair(question: str, kind: str) -> tuple[str, ...]:
 
 
 _ASKED_THING = re.compile(rf"^(?:what|which|how much)\s+(?:(?:is|was|are|were)\s+)?(?:the\s+|its\s+|their\s+)?"
-                          rf"((?:[\w-]+\s+){{1,4}}?)(?:{_AUX}|of|for|in|on|at|to|that|which|per)\b", re.I)
+                          rf"((?:[\w-]+\s+){{1,4}}?)(?:(?:{_AUX}|of|for|in|on|at|to|that|which|per)\b|(?-i:(?=[A-Z0-9])))",
+                          re.I)
 # Words that name a measure, not what is measured ("what share of X", "what is the number of Y"), and words that
 # name a kind of answerer ("which organization is the source of the 92% figure" asks for a name).
 _MEASURE_WORDS = frozenset(terms("number amount percentage percent share proportion fraction portion total figure "
                                  "value level date day year time rate count size organization organisation agency "
                                  "body institution person people group company country official source money "
-                                 "cash dollar more less"))
+                                 "cash dollar more less vote tally margin score length size limit maximum "
+                                 "minimum max min average"))
 
 
 def asked_thing(question: str) -> list[str]:
@@ -232,6 +268,11 @@ def analyse(question: str, standalone: str | None = None, previous: str | None =
     ``previous``: the earlier question a follow-up continues."""
     question = strip_instructions(question)
     kind = classify(question)
+    dimension = measured_dimension(question) if kind in ("count", "other", "explain") else ""
+    if dimension and not question.lower().startswith(("why", "how did", "how does", "how do", "how is", "how was")):
+        kind = "count"  # "How far did the flyer go?" asks for a number of feet or miles
+    else:
+        dimension = ""
     if kind == "other" and previous:
         # "And the trade representative?" takes its kind from the conversation it continues.
         kind = classify(previous)
@@ -250,6 +291,7 @@ def analyse(question: str, standalone: str | None = None, previous: str | None =
                   numbers=numbers,
                   premises=assumed, side=answer_side(question), negated=negated, also=second_ask(question, kind),
                   predicate=asked_predicate(question) if kind == "name" and answer_side(question) <= 0 else "",
+                  role=asked_role(question) if kind == "name" else (),
                   pair=coordinated_pair(question, kind),
                   asked=asked_thing(question) if kind in ("percent", "money", "count") else [],
-                  issued=issued_when(question))
+                  issued=issued_when(question), dimension=dimension)

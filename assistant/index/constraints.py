@@ -15,9 +15,29 @@ from typing import Sequence
 
 _MONTHS = ("january february march april may june july august september october november december "
            "jan feb mar apr jun jul aug sep sept oct nov dec").split()
-# version: "3.8", "3.8.0", "3.10.0rc1", "v2.1" (not a decimal such as "$1.5", "1.5%" or "1.5 million")
-_VERSION = re.compile(r"(?<![\w$.,/])v?(\d+(?:\.\d+){1,3})((?:a|b|rc|alpha|beta|c)\d*)?(?![\w%]|\.\d|\s?(?:%|percent|"
-                      r"per cent|million|billion|trillion|thousand))", re.I)
+# version: "3.8", "3.8.0", "3.10.0rc1", "3.8.0 alpha 5", "v2.1" (not a decimal such as "$1.5", "1.5%" or "1.5 million")
+_VERSION = re.compile(r"(?<![\w$.,/])v?(\d+(?:\.\d+){1,3})(?:((?:a|b|rc|alpha|beta|c)\d*)|\s(alpha|beta|release candidate|"
+                      r"candidate|rc)\s?(\d+))?(?![\w%]|\.\d|\s?(?:%|percent|per cent|million|billion|trillion|thousand))",
+                      re.I)
+# The pre-release stages as PEP 440 spells them: "3.8.0 alpha 5" is "3.8.0a5", "3.8.0 candidate 1" is "3.8.0rc1".
+_STAGES = {"alpha": "a", "beta": "b", "c": "rc", "candidate": "rc", "release candidate": "rc"}
+
+
+_ANY_STAGE = re.compile(r"\b(?:alpha|beta|betas|alphas|candidates?|rc|pre-?releases?)\b", re.I)
+
+
+def _version_key(m: re.Match[str]) -> str:
+    """A version as compared: its numbers and its pre-release stage, spelled one way ("3.8.0 alpha 5": "3.8.0a5")."""
+    if m.group(3):
+        return m.group(1) + _STAGES.get(m.group(3).lower(), m.group(3).lower()) + m.group(4)
+    stage = re.match(r"([a-z]+)(\d*)", (m.group(2) or "").lower())
+    return m.group(1) + (_STAGES.get(stage.group(1), stage.group(1)) + stage.group(2) if stage else "")
+
+
+def _versions(text: str) -> list[tuple[str, ...]]:
+    return [_components(_version_key(m)) for m in _VERSION.finditer(text)]
+
+
 # identifier: a word or acronym joined to a number ("bpo-43710", "PEP 8", "Proclamation 10001", "Section 232",
 # "Executive Order 14017", "RFC 2822"), not a month and day ("May 5") and not a quantity ("5 years").
 _IDENTIFIER = re.compile(r"\b(?:(?P<word>[A-Z][A-Za-z]*\.?(?:\s+[A-Z][a-z]+){0,2})(?P<sep>\s?[-#:]?\s?)|(?P<lword>[a-z]{2,5})"
@@ -49,7 +69,10 @@ def of_question(question: str) -> tuple[Constraint, ...]:
         return not any(s < b and a < e for s, e in taken)
 
     for m in _VERSION.finditer(question):
-        out.append(Constraint("version", m.group(0), m.group(1) + (m.group(2) or "").lower()))
+        key = _version_key(m)
+        if _ANY_STAGE.search(question) and not _staged(_components(key)):
+            key += "*"  # "the first beta of 3.8.0": any pre-release of 3.8.0 is about it
+        out.append(Constraint("version", m.group(0), key))
         taken.append(m.span())
     for m in _IDENTIFIER.finditer(question):
         word = m.group("word") or m.group("lword")
@@ -92,28 +115,41 @@ def matches(constraint: Constraint, text: str) -> bool:
 
 def _version_matches(key: str, text: str) -> bool:
     """Versions match when one is the other with more components: "3.8" holds for "3.8.0", and "3.8.0 final"
-    for a question on "3.8"; "3.1" never holds for "3.10", nor "3.9.0" for "3.8.0"."""
-    want = _components(key)
-    for m in _VERSION.finditer(text):
-        have = _components(m.group(1) + (m.group(2) or "").lower())
+    for a question on "3.8"; "3.1" never holds for "3.10", nor "3.9.0" for "3.8.0". A pre-release ("3.8.0 alpha
+    5") is one release: only it holds for it, never its line ("3.8") nor its neighbours ("3.8.0a4")."""
+    want, any_stage = _components(key.rstrip("*")), key.endswith("*")
+    for have in _versions(text):
+        if any_stage and _staged(have) and have[:-1] == want:
+            return True  # "3.8.0b1" for "the first beta of 3.8.0"
         n = min(len(want), len(have))
+        if _staged(want) and have != want:
+            continue
         if n >= 2 and want[:n] == have[:n] and not (len(have) > len(want) >= 3):
             return True  # "3.8" holds for "3.8.0" and "3.8.0" for "3.8", but "2.7.18rc1" is not "2.7.18"
     return False
 
 
+def _staged(components: tuple[str, ...]) -> bool:
+    return not components[-1].isdigit()
+
+
 def _version_contradicted(key: str, text: str) -> bool:
     """A unit that names a release of the same line other than the one asked ("3.16.0" for "3.16.2", "2.7.18rc1"
-    for "2.7.18") is about that release, whatever its heading says; one that names the asked release is not."""
-    want = _components(key)
+    for "2.7.18") is about that release, whatever its heading says; one that names the asked release is not.
+    For a line ("3.2"), its first release is the line ("3.2", "3.2.0"); a unit naming only a later bugfix
+    release ("3.2.6 final: October 11, 2014") is about that release, not about "3.2 final"."""
+    want, any_stage = _components(key.rstrip("*")), key.endswith("*")
+    if len(want) == 2:
+        found = [have for have in _versions(text) if have[:2] == want]
+        return bool(found) and all(len(have) >= 3 and have[2].isdigit() and have[2] != "0" for have in found)
     if len(want) < 3:
         return False
     same_line, exact = False, False
-    for m in _VERSION.finditer(text):
-        have = _components(m.group(1) + (m.group(2) or "").lower())
+    for have in _versions(text):
         if have[:2] != want[:2]:
             continue
-        if have == want or (len(have) < len(want) and want[:len(have)] == have):
+        if have == want or (len(have) < len(want) and want[:len(have)] == have) \
+                or (any_stage and _staged(have) and have[:-1] == want):
             exact = True
         elif len(have) >= 3:
             same_line = True
@@ -122,10 +158,10 @@ def _version_contradicted(key: str, text: str) -> bool:
 
 def version_coarser(key: str, text: str) -> bool:
     """Whether ``text`` names the asked release's line but never the release itself ("3.16" for "3.16.2")."""
-    want = _components(key)
+    want = _components(key.rstrip("*"))
     if len(want) < 3:
         return False
-    found = [_components(m.group(1) + (m.group(2) or "").lower()) for m in _VERSION.finditer(text)]
+    found = _versions(text)
     return any(have == want[:len(have)] for have in found) and not any(have[:len(want)] == want for have in found)
 
 

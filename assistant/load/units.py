@@ -100,6 +100,14 @@ def units(doc: Document) -> list[Unit]:
     return list(_units(doc.text, key, doc.title))
 
 
+def lead_paragraph(doc: Document) -> str:
+    """The document's lead: the paragraph of its first sentence ("" when it has none). A press release, a
+    proclamation or a proposal says in its first paragraph what the whole text is about (the disaster and the
+    state, the proposal's subject); later sentences take that for granted."""
+    first = next((u for u in units(doc) if u.kind == "sentence"), None)
+    return doc.text[first.block_start:first.block_end] if first is not None else ""
+
+
 @lru_cache(maxsize=512)
 def _units(text: str, heads: tuple[tuple[int, int, int], ...], title: str) -> tuple[Unit, ...]:
     doc = Document(source="", text=text, metadata={"headings": [list(h) for h in heads], "title": title})

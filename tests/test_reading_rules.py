@@ -1,0 +1,177 @@
+"""The named rules of reading a question and its evidence added for documents nobody tuned for: document subject,
+whole short document, asked role, release stages, measured dimension, asked thing, dates asked by a noun. Each
+is tested on text in the style of at least two corpora (a PEP, a government notice, a news report). The samples
+are written for these tests."""
+
+from __future__ import annotations
+
+from assistant.answer.candidates import SHORT_DOCUMENT_CHARS, Sentence, _positions, candidate_sentences, names_it
+from assistant.answer.composing import _speaks_of_asked, _stating_predicate, states_role
+from assistant.answer.facts import measures
+from assistant.answer.picking import Pick, pick_value, sentence_values
+from assistant.answer.question import analyse, asked_predicate, asked_role, asked_thing, classify, measured_dimension
+from assistant.documents import Document
+from assistant.index import constraints
+from assistant.index.retrieve import Retrieval
+from assistant.load.units import lead_paragraph
+from assistant.text import terms
+
+
+class _Keyword:
+    def idf(self, term: str) -> float:
+        return 1.0
+
+    def known(self, term: str) -> bool:
+        return True
+
+
+def _sentence(text: str, doc: Document | None = None, context: str = "") -> Sentence:
+    doc = doc or Document("doc.md", text, {"title": "A document"})
+    start = doc.text.find(text)
+    return Sentence(doc=doc, start=start, end=start + len(text), rank=1, window=f"{context}\n{text}",
+                    tokens=_positions(text), score=1.0, context=context,
+                    subject=doc.text if len(doc.text) <= SHORT_DOCUMENT_CHARS else doc.title)
+
+
+NOTICE = ("Today, the Governor declared that an emergency exists in the State of Eastmoor and ordered aid to "
+          "supplement recovery efforts in the areas affected by Storm Ilse beginning on May 2, 2031.\n"
+          "Federal funding is available to affected individuals in Norbury County.\n"
+          "Ms. Wren T. Alder of the Relief Agency has been appointed to coordinate recovery operations in the "
+          "affected areas.")
+PEP = ("This PEP describes the release schedule of Python 4.2, the release managed by Ada Quill.\n"
+       "The release manager also appoints a Windows expert for each release.\n"
+       "Bram Okafor has been appointed to build the installers.")
+
+
+def test_document_subject_a_later_sentence_is_about_what_the_lead_names():
+    notice = Document("notice.md", NOTICE, {"title": "Eastmoor Emergency Declaration"})
+    fco = _sentence(NOTICE.splitlines()[2], notice)
+    storm, county = (constraints.Constraint("name", w, w.lower()) for w in ("Ilse", "Norbury"))
+    assert names_it(storm, fco) and names_it(county, fco)  # the release's first paragraphs name them
+    pep = Document("pep-9042.txt", PEP, {"title": "Python 4.2 Release Schedule"})
+    builder = _sentence(PEP.splitlines()[2], pep)
+    assert names_it(constraints.Constraint("name", "Quill", "quill"), builder)
+    assert not names_it(constraints.Constraint("name", "Ilse", "ilse"), builder)
+    # a long document's subject is its title and lead paragraph, not every later mention
+    long_text = "The council met in Norbury.\n\n" + "It discussed other matters at length. " * 200 + "Ilse came up."
+    report = Document("report.md", long_text, {"title": "Council minutes"})
+    assert lead_paragraph(report) == "The council met in Norbury."
+    tail = _sentence("Ilse came up.", report)
+    tail.subject = f"{report.title}\n{lead_paragraph(report)}"
+    assert not names_it(constraints.Constraint("name", "Ilse", "ilse"), Sentence(**{**tail.__dict__, "window": ""}))
+
+
+class _Chunk:
+    def __init__(self, source: str, start: int, end: int) -> None:
+        self.source, self.start, self.end = source, start, end
+
+
+class _Hit:
+    def __init__(self, chunk: _Chunk) -> None:
+        self.chunk = chunk
+
+
+def test_whole_short_document_the_part_retrieval_missed_is_a_candidate():
+    notice = Document("notice.md", NOTICE, {"title": "Eastmoor Emergency Declaration"})
+    pep = Document("pep-9042.txt", PEP, {"title": "Python 4.2 Release Schedule"})
+    # retrieval found only each document's first line
+    hits = [_Hit(_Chunk("notice.md", 0, NOTICE.index("\n"))), _Hit(_Chunk("pep-9042.txt", 0, PEP.index("\n")))]
+    retrieval = Retrieval(query="", chunks=hits, query_vector=[])
+    texts = [s.text for s in candidate_sentences(retrieval, {"notice.md": notice, "pep-9042.txt": pep})]
+    assert any("Wren T. Alder" in t for t in texts) and any("Bram Okafor" in t for t in texts)
+    # a long document is not read whole
+    long_doc = Document("long.md", NOTICE + "\n" + "Other business followed. " * 400, {"title": "Minutes"})
+    retrieval = Retrieval(query="", chunks=[_Hit(_Chunk("long.md", 0, NOTICE.index("\n")))], query_vector=[])
+    assert not any("Wren" in s.text for s in candidate_sentences(retrieval, {"long.md": long_doc}))
+
+
+def _picks(question: str, *texts: str) -> list[Pick]:
+    intent = analyse(question)
+    out = []
+    for text in texts:
+        sentence = _sentence(text)
+        chosen = pick_value(intent, sentence, _Keyword())
+        if chosen is not None:
+            out.append(chosen)
+    return out
+
+
+def test_asked_role_a_name_that_holds_another_role_is_no_answer():
+    assert asked_role("Who was the governor of Eastmoor when the emergency was declared?") == ("governor",)
+    assert asked_role("Who is the Federal Coordinating Officer for the storm?") == tuple(
+        terms("Federal Coordinating Officer"))
+    assert asked_role("Who builds the installers?") == ()
+    notice = "Ms. Wren T. Alder of the Relief Agency has been appointed to coordinate federal recovery operations."
+    governor = analyse("Who was the governor of Eastmoor?")
+    assert _stating_predicate(governor, _picks("Who was the governor of Eastmoor?", notice)) == []
+    fco = analyse("Who is the Federal Coordinating Officer for Eastmoor?")
+    assert [p.value.surface for p in _stating_predicate(fco, _picks("Who is the federal coordinating officer?",
+                                                                     notice))] == ["Wren T. Alder"]
+    # PEP style: the role's head in a "label: value" line states it
+    pep = _sentence("4.2 Release Manager: Ada Quill")
+    assert states_role(asked_role("Who is the release manager for 4.2?"), pep)
+    assert not states_role(asked_role("Who is the documentation expert for 4.2?"), pep)
+
+
+def test_asked_predicate_of_a_which_person_question_is_its_verb():
+    assert asked_predicate("Which agency official coordinates the Norbury recovery?") == terms("coordinates")[0]
+    assert asked_predicate("Which release manager signed the 4.2 tags?") == terms("signed")[0]
+    assert analyse("Which official coordinates the recovery?").predicate == terms("coordinates")[0]
+
+
+def test_release_stages_are_one_release_however_spelled():
+    alpha5 = constraints.of_question("When was 4.2.0 alpha 5 released?")
+    assert [(c.surface, c.key) for c in alpha5] == [("4.2.0 alpha 5", "4.2.0a5")]
+    assert constraints.of_question("Date of 4.2.0 release candidate 1?")[0].key == "4.2.0rc1"
+    assert not constraints.unmet(alpha5, "4.2.0a5: Monday, 2031-03-03")
+    assert constraints.unmet(alpha5, "- 4.2.0 alpha 4: Monday, 2031-02-03", "Python 4.2 Release Schedule")
+    assert constraints.unmet(alpha5, "As of 2036-10-01, 4.2 has reached end of life.", "Python 4.2 Release Schedule")
+    # a stage asked in words admits the pre-releases of the release named
+    beta = constraints.of_question("When was the first beta of 4.2.0?")
+    assert not constraints.unmet(beta, "4.2.0 beta 1: Tuesday, 2031-05-06")
+    # the final release is not one of its pre-releases
+    assert constraints.unmet(constraints.of_question("When is 2.9.18 out?"), "2.9.18rc1: 2031-04-04")
+
+
+def test_a_line_is_its_first_release_not_a_later_bugfix():
+    line = [c for c in constraints.of_question("When was Python 4.2 final released?") if c.kind == "version"]
+    assert constraints.unmet(line, "4.2.6 final (source-only release): October 11, 2034")
+    assert not constraints.unmet(line, "4.2 final: February 20, 2031")
+    assert not constraints.unmet(line, "4.2.0 final: Monday, 2031-10-06")
+    # a government notice's section numbers are no versions of the asked line
+    assert not constraints.unmet(constraints.of_question("What does clause 4.2 require?"),
+                                 "Under clause 4.2, agencies shall report annually.")
+
+
+def test_a_date_is_asked_by_a_weekday_or_a_date_noun():
+    assert classify("Thanksgiving 2031: which Thursday did the proclamation name?") == "date"
+    assert classify("Date of 4.2.0 beta 1?") == "date"
+    assert classify("Release date of Python 4.2.0 final?") == "date"
+    assert classify("What is the release date of 4.2?") == "date"
+    assert classify("Which ministers attended?") != "date"
+
+
+def test_measured_dimension_a_measure_is_of_the_asked_dimension():
+    assert measured_dimension("How far did the flyer go on its first flight?") == "length"
+    assert measured_dimension("How much did the glider weigh?") == "mass"
+    assert measured_dimension("How fast did the train run?") == "speed"
+    assert measured_dimension("How high is the tariff?") == ""  # a rate is high too
+    assert analyse("How far did the flyer go?").kind == "count"
+    news = "The flyer stayed aloft for 12 seconds, covering 120 feet over the dunes."
+    assert [v.display for v in sentence_values(analyse("How far did the flyer go?"), _sentence(news))] == ["120 feet"]
+    assert sentence_values(analyse("How much did the flyer weigh?"), _sentence(news)) == []
+    notice = "Vehicles over 40 tons may not cross; the limit is 25 miles per hour on the bridge for 3 months."
+    assert [v.display for v in measures(notice, "mass")] == ["40 tons"]
+    assert [v.display for v in measures(notice, "speed")] == ["25 miles per hour"]
+    assert [v.display for v in measures("Lines are limited to 79 characters.", "length")] == []
+
+
+def test_asked_thing_every_word_of_it_must_be_spoken_of():
+    assert asked_thing("What is the maximum function length PEP 8 recommends?") == ["function"]
+    assert asked_thing("What was the Senate vote confirming Ada Quill?") == terms("senate confirming")
+    pep = _sentence("Limit all lines to a maximum of 79 characters.", context="PEP 8 \u203a Maximum Line Length")
+    assert not _speaks_of_asked(analyse("What is the maximum function length PEP 8 recommends?"), pep)
+    assert _speaks_of_asked(analyse("What is the maximum line length PEP 8 recommends?"), pep)
+    notice = _sentence("Imports of aluminum face a tariff of 10 percent ad valorem.")
+    assert _speaks_of_asked(analyse("What aluminum tariff rate is imposed?"), notice)
+    assert not _speaks_of_asked(analyse("What steel tariff rate is imposed?"), notice)
