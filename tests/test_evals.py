@@ -87,10 +87,10 @@ def test_report_shows_corpora_side_by_side_with_splits_apart(tmp_path):
     assert (tmp_path / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_a_case_split_must_be_dev_or_heldout(tmp_path):
+def test_a_case_split_must_be_dev_heldout_or_fresh(tmp_path):
     path = tmp_path / "cases.jsonl"
     path.write_text('{"id": "a", "question": "q", "category": "dates", "expect": ["x"], "split": "train"}\n')
-    with pytest.raises(ValueError, match=r"cases.jsonl:1.*split must be one of dev, heldout"):
+    with pytest.raises(ValueError, match=r"cases.jsonl:1.*split must be one of dev, heldout, fresh"):
         load_cases(path)
 
 
@@ -161,9 +161,12 @@ def test_shared_suite_is_well_formed(name):
     assert set(counts) <= set(CATEGORIES) and counts["unanswerable"] >= 8, counts
     assert {"dates", "counts-and-percentages", "names-and-roles", "lists", "explanations",
             "near-duplicates"} <= set(counts), counts
-    for split in SPLITS:  # both splits cover every category, about half the cases each
+    for split in SPLITS:  # every split covers every category
         assert {c.category for c in cases if c.split == split} == set(counts), split
-        assert 0.4 <= sum(c.split == split for c in cases) / len(cases) <= 0.6
+    tuned = [c for c in cases if c.split in ("dev", "heldout")]
+    for split in ("dev", "heldout"):  # about half of the cases outside the blind "fresh" split each
+        assert 0.4 <= sum(c.split == split for c in tuned) / len(tuned) <= 0.6
+    assert sum(c.split == "fresh" for c in cases) >= 20
     files = set(s.files)
     assert len(files) >= {"peps": 60, "whitehouse": 80}[name]
     for c in cases:
@@ -270,7 +273,8 @@ def test_shared_corpus_eval_meets_its_floors(name, shared_runs, tmp_path):
     assert summary(r.results)["all"]["citation_validity"] == 1.0
     report = ev.write_reports({name: (r.results, r.floors)}, tmp_path)
     text = report.read_text()
-    assert f"| category | {name} dev | {name} heldout | {name} all |" in text and f"## Floors: {name}" in text
+    assert f"| category | {name} dev | {name} heldout | {name} fresh | {name} all |" in text \
+        and f"## Floors: {name}" in text
     data = json.loads((tmp_path / "results.json").read_text())
     assert len(data["corpora"][name]["extractive"]["cases"]) == len(r.results)
     assert set(data["corpora"][name]["extractive"]["splits"]) == set(SPLITS)

@@ -19,8 +19,10 @@ CATEGORIES = ("dates", "counts-and-percentages", "names-and-roles", "lists", "ex
               "conflicting", "multi-turn", "adversarial", "paraphrase", "near-duplicates")
 # Short-answer categories: the expected facts must be in the lead (the first paragraph, before the quotes).
 LEAD_CATEGORIES = frozenset({"dates", "counts-and-percentages", "names-and-roles", "conflicting", "near-duplicates"})
-# Splits: the answerer is tuned on "dev" only; "heldout" is reported apart, to show whether a change generalises.
-SPLITS = ("dev", "heldout")
+# Splits: the answerer is tuned on "dev" only; "heldout" is reported apart, to show whether a change generalises;
+# "fresh" is a blind split, written on documents no rule was tuned on and never looked at while developing answer
+# rules (its score is reported, its failures are not studied).
+SPLITS = ("dev", "heldout", "fresh")
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class Case:
     ``sources``: a citation must come from one of these; ``abstain``: the corpus lacks the answer;
     ``may_abstain``: abstaining is also right (a false premise may be corrected or declined);
     ``in_lead``: the facts must be in the lead rather than anywhere in the answer (default: by category);
-    ``split``: "dev" or "heldout" (None: the case belongs to no split, as in the bundled suite).
+    ``split``: "dev", "heldout" or "fresh" (None: the case belongs to no split, as in the bundled suite).
     """
 
     id: str
