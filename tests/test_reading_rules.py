@@ -5,7 +5,7 @@ are written for these tests."""
 
 from __future__ import annotations
 
-from assistant.answer.candidates import SHORT_DOCUMENT_CHARS, Sentence, _positions, candidate_sentences, names_it
+from assistant.answer.candidates import Sentence, _positions, candidate_sentences, names_it
 from assistant.answer.composing import _speaks_of_asked, _stating_predicate, states_role
 from assistant.answer.facts import measures
 from assistant.answer.picking import Pick, pick_value, sentence_values
@@ -13,7 +13,7 @@ from assistant.answer.question import analyse, asked_predicate, asked_role, aske
 from assistant.documents import Document
 from assistant.index import constraints
 from assistant.index.retrieve import Retrieval
-from assistant.load.units import lead_paragraph
+from assistant.load.units import document_subject, lead_paragraph
 from assistant.text import terms
 
 
@@ -30,7 +30,7 @@ def _sentence(text: str, doc: Document | None = None, context: str = "") -> Sent
     start = doc.text.find(text)
     return Sentence(doc=doc, start=start, end=start + len(text), rank=1, window=f"{context}\n{text}",
                     tokens=_positions(text), score=1.0, context=context,
-                    subject=doc.text if len(doc.text) <= SHORT_DOCUMENT_CHARS else doc.title)
+                    subject=document_subject(doc))
 
 
 NOTICE = ("Today, the Governor declared that an emergency exists in the State of Eastmoor and ordered aid to "
@@ -175,3 +175,18 @@ def test_asked_thing_every_word_of_it_must_be_spoken_of():
     notice = _sentence("Imports of aluminum face a tariff of 10 percent ad valorem.")
     assert _speaks_of_asked(analyse("What aluminum tariff rate is imposed?"), notice)
     assert not _speaks_of_asked(analyse("What steel tariff rate is imposed?"), notice)
+
+
+def test_the_gate_reads_a_document_s_identity_and_subject_as_the_answerer_does():
+    from assistant.answer.evidence import EvidenceUnit
+    from assistant.load.units import units
+
+    notice = Document("notice.md", NOTICE, {"title": "Eastmoor Emergency Declaration"})
+    fco = next(u for u in units(notice) if "Wren" in notice.text[u.start:u.end])
+    assert EvidenceUnit(1, notice, fco).unmet("Who coordinates the recovery from Storm Ilse?") == []
+    assert EvidenceUnit(1, notice, fco).unmet("Who coordinates the recovery from Storm Odo?") == ["Odo"]
+    pep_text = "PEP: 9008\nTitle: Style Guide for Widgets\n\nLimit all lines to a maximum of 79 characters."
+    pep = Document("pep-9008.txt", pep_text, {"title": "Style Guide for Widgets", "fields": {"PEP": "9008"}})
+    line = next(u for u in units(pep) if "79" in pep.text[u.start:u.end])
+    assert EvidenceUnit(1, pep, line).title.startswith("PEP 9008")
+    assert EvidenceUnit(1, pep, line).unmet("What line length does PEP 9008 recommend?") == []

@@ -14,7 +14,7 @@ from ..documents import Document
 from ..index import constraints
 from ..index.keyword import KeywordIndex
 from ..index.retrieve import Retrieval
-from ..load.units import Unit, context as unit_context, lead_paragraph, units as document_units
+from ..load.units import SHORT_DOCUMENT_CHARS, Unit, context as unit_context, document_subject, units as document_units
 from ..text import terms, words
 from .citations import DocumentSpan
 from .question import Intent
@@ -45,7 +45,6 @@ class Sentence(DocumentSpan):
 Embed = Callable[[list[str]], list[list[float]]]
 
 
-SHORT_DOCUMENT_CHARS = 4000  # a document this short is one passage (rule "whole short document")
 WHOLE_DOCUMENTS = 2  # how many of the best-ranked documents are read whole when short
 
 
@@ -73,7 +72,7 @@ def candidate_sentences(retrieval: Retrieval, documents: dict[str, Document]) ->
                 continue  # fragments are context, not evidence
             seen.add((doc.source, unit.start))
             ctx = unit_context(doc, unit)
-            subject = subject_of(doc)
+            subject = document_subject(doc)
             block = doc.text[unit.block_start:unit.block_end]
             if unit.kind != "sentence" and unit.block_end <= unit.start:
                 block = f"{block}\n{text}"  # an item with the paragraph that leads into its list
@@ -127,15 +126,9 @@ def unmet(intent: Intent, sentence: Sentence) -> list[str]:
     return constraints.unmet([c for c in intent.constraints if c.kind != "name"], sentence.text, sentence.window)
 
 
-def subject_of(doc: Document) -> str:
-    """What every unit of a document is about (rule "document subject"): a short document is one passage, so all
-    of it; a longer one says it in its title and lead paragraph."""
-    return doc.text if len(doc.text) <= SHORT_DOCUMENT_CHARS else f"{doc.title}\n{lead_paragraph(doc)}"
-
-
 def names_it(constraint: constraints.Constraint, sentence: Sentence) -> bool:
     """Rule "document subject": whether a thing the question names is named by the unit, its heading path and
-    paragraph, or its document's subject (``subject_of``). "Mr. Brett H. Howard of FEMA has been appointed to
+    paragraph, or its document's subject (``units.document_subject``). "Mr. Brett H. Howard of FEMA has been appointed to
     coordinate ..." is about the hurricane and the state that its release's first paragraph names."""
     return constraints.matches(constraint, sentence.window) or constraints.matches(constraint, sentence.subject)
 

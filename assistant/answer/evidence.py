@@ -21,7 +21,7 @@ from .instructions import addresses_model
 from ..documents import Document
 from ..index.retrieve import Retrieval
 from ..text import terms
-from ..load.units import SEPARATOR, Unit, units
+from ..load.units import SEPARATOR, Unit, document_subject, identity, units
 
 MAX_SHOWN_CHARS = 400  # a longer unit is shown cut (its quote is still the whole unit)
 
@@ -54,7 +54,10 @@ class EvidenceUnit:
 
     @property
     def title(self) -> str:
-        return document_title(self.document)
+        """The document's identity: its title after the identifiers its header gives it ("PEP 8 · Style Guide
+        for Python Code"), as the extractive answerer and the index read it; else ``document_title``."""
+        named = identity(self.document)
+        return named if named != self.document.title else document_title(self.document)
 
     @property
     def heading(self) -> str:
@@ -76,8 +79,9 @@ class EvidenceUnit:
         """The question's versions, identifiers, years and named things that this unit and its context lack.
 
         Versions, identifiers and years must be in the unit or its title, heading path or date (a paragraph that
-        mentions "after the release of 3.8.0" is not about 3.8.0); a named thing may also be in the paragraph."""
-        return unmet(question, self.text, self.heading, self.paragraph)
+        mentions "after the release of 3.8.0" is not about 3.8.0); a named thing may also be in the paragraph or
+        the document's subject (rule "document subject", ``units.document_subject``)."""
+        return unmet(question, self.text, self.heading, f"{self.paragraph}\n{document_subject(self.document)}")
 
 
 def unmet(question: str, text: str, heading: str, paragraph: str) -> list[str]:

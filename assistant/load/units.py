@@ -100,6 +100,15 @@ def units(doc: Document) -> list[Unit]:
     return list(_units(doc.text, key, doc.title))
 
 
+SHORT_DOCUMENT_CHARS = 4000  # a document this short is one passage (rules "document subject", "whole short document")
+
+
+def document_subject(doc: Document) -> str:
+    """What every unit of a document is about (rule "document subject"): a short document is one passage, so all
+    of it; a longer one says it in its title and lead paragraph."""
+    return doc.text if len(doc.text) <= SHORT_DOCUMENT_CHARS else f"{doc.title}\n{lead_paragraph(doc)}"
+
+
 def lead_paragraph(doc: Document) -> str:
     """The document's lead: the paragraph of its first sentence ("" when it has none). A press release, a
     proclamation or a proposal says in its first paragraph what the whole text is about (the disaster and the
