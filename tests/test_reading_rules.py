@@ -190,3 +190,25 @@ def test_the_gate_reads_a_document_s_identity_and_subject_as_the_answerer_does()
     line = next(u for u in units(pep) if "79" in pep.text[u.start:u.end])
     assert EvidenceUnit(1, pep, line).title.startswith("PEP 9008")
     assert EvidenceUnit(1, pep, line).unmet("What line length does PEP 9008 recommend?") == []
+
+
+def test_a_lead_in_brings_its_list():
+    from assistant.answer.composing import _introduced_list, passages
+
+    assert classify("What kinds of proposal are there?") == "list"
+    assert classify("Which types of assistance can residents get?") == "list"
+    assert classify("What kind of document is a proposal?") == "explain"
+    pep_text = ("There are three kinds of proposal:\n\n1. A Standards proposal describes a feature.\n\n"
+                "2. An Informational proposal describes a design issue.\n\n3. A Process proposal describes a "
+                "process.\n\nEach kind has its own review.")
+    notice_text = ("Assistance can include the following programs:\n- grants for temporary housing\n"
+                   "- low-cost loans for uninsured losses\n\nResidents can apply online.")
+    for text, items in ((pep_text, ["Standards", "Informational", "Process"]), (notice_text, ["grants", "loans"])):
+        doc = Document("d.md", text, {"title": "T"})
+        lead = _sentence(text.split("\n")[0], doc)
+        listed = [doc.text[u.start:u.end] for u in _introduced_list(lead)]
+        assert len(listed) == len(items) and all(i in t for i, t in zip(items, listed))
+        draft = passages(analyse("What kinds of things are there?"), [lead], [lead])
+        assert len(draft.evidence) == 1 + len(items)
+    assert _introduced_list(_sentence("Each kind has its own review.", Document("d.md", pep_text, {"title": "T"}))) \
+        == []

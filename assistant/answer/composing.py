@@ -196,6 +196,9 @@ def passages(intent: Intent, pool: list[Sentence], ranked: list[Sentence]) -> Dr
     listed = _list_unit(pool, best) if intent.kind == "list" else None
     if listed is not None:
         return Draft(lead=[], evidence=[Quote(listed.doc.source, u.start, u.end) for u in _siblings(listed)])
+    introduced = _introduced_list(best) if intent.kind == "list" else []
+    if introduced:
+        return Draft(lead=[], evidence=[best.quote] + [Quote(best.doc.source, u.start, u.end) for u in introduced])
     limit = 3 if intent.kind in ("list", "explain") else 2
     chosen = [best]
     for s in pool[1:]:
@@ -234,6 +237,25 @@ def _list_unit(pool: list[Sentence], best: Sentence) -> Sentence | None:
     if items[0] is best:
         return best
     return next((s for s in items if s.text.rstrip().endswith(":")), items[0])
+
+
+def _introduced_list(sentence: Sentence) -> list[Unit]:
+    """Rule "a lead-in brings its list": when the best unit introduces a list ("There are three kinds of
+    proposal:", "The following counties are included:"), the items (or rows) right after it, at most
+    ``LIST_LIMIT``; [] when it introduces none."""
+    if not sentence.text.rstrip().endswith(":"):
+        return []
+    units = [u for u in document_units(sentence.doc) if u.kind != "code"]
+    at = next((i for i, u in enumerate(units) if u.start == sentence.start), None)
+    if at is None or at + 1 >= len(units) or units[at + 1].kind not in ("item", "row"):
+        return []
+    kind, path = units[at + 1].kind, units[at + 1].path
+    out: list[Unit] = []
+    for unit in units[at + 1:at + 1 + LIST_LIMIT]:
+        if unit.path != path or unit.kind != kind:
+            break
+        out.append(unit)
+    return out
 
 
 def _siblings(sentence: Sentence) -> list[Unit]:
