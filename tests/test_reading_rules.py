@@ -212,3 +212,30 @@ def test_a_lead_in_brings_its_list():
         assert len(draft.evidence) == 1 + len(items)
     assert _introduced_list(_sentence("Each kind has its own review.", Document("d.md", pep_text, {"title": "T"}))) \
         == []
+
+
+def test_partitive_count_asks_for_the_part_not_the_whole():
+    from assistant.answer.question import partitive
+
+    assert partitive("How many of the proposal's rules were written down?") == terms("written down")
+    assert partitive("How many members does the council have?") == []
+    pep = "The author distils the principles into 20 rules, only 19 of which have been written down."
+    notice = "Of the 12 counties that applied, 9 were approved for individual assistance."
+    assert _picked_value("How many of the rules were written down?", pep) == "19"
+    assert _picked_value("How many of the counties were approved for individual assistance?", notice) == "9"
+    assert _picked_value("How many counties applied?", notice) == "12"
+
+
+def test_up_to_what_asks_for_a_quantity():
+    assert classify("If a team agrees, up to what line length can it go?") == "count"
+    assert classify("At most how many members may share an employer?") == "count"
+    pep = ("For code maintained by a team that can reach agreement, it is okay to increase the line length limit up "
+           "to 99 characters, provided that comments are still wrapped at 72 characters.")
+    assert _picked_value("If a team agrees, up to what line length can it go?", pep) == "99"
+    notice = "Grants may cover up to 75 percent of eligible costs, and loans the remaining 25 percent."
+    assert "75 percent" in _picked_value("Up to what share of eligible costs may grants cover?", notice)
+
+
+def _picked_value(question: str, text: str) -> str | None:
+    chosen = pick_value(analyse(question), _sentence(text), _Keyword())
+    return chosen.value.surface if chosen else None

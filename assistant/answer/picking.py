@@ -97,6 +97,9 @@ def pick_value(intent: Intent, sentence: Sentence, keyword: KeywordIndex) -> Pic
         weights.update({t: 0.25 * w for t, w in weights.items() if t not in intent.focus_terms})
     present = {t for t, _, _ in sentence.tokens}
     words_here = [t for t in intent.focus_terms if not t[0].isdigit() and matches_any(t, present)]
+    part = [t for t in intent.part if matches_any(t, present)]
+    if part and len(candidates) > 1:
+        candidates = _stating_part(sentence, candidates, part) or candidates
     if words_here:  # the most specific word of the question decides between values of one sentence
         key = max(words_here, key=lambda t: weights.get(t, 0.0))
         weights[key] = weights[key] * 3.0
@@ -290,6 +293,20 @@ def _respective(intent: Intent, sentence: Sentence, candidates: list[Value]) -> 
             if len(series) == len(run):
                 return series[asked[0]]
     return None
+
+
+def _stating_part(sentence: Sentence, candidates: list[Value], part: Sequence[str]) -> list[Value]:
+    """Rule "partitive count", its evidence side: for "how many of the X <predicate>", the values followed (before
+    the next value) by the predicate's words: "into 20 aphorisms, only 19 of which have been written down"
+    answers "how many of the aphorisms were written down" with 19, the part, not 20, the whole."""
+    ordered = sorted(candidates, key=lambda v: v.start)
+    out = []
+    for i, value in enumerate(ordered):
+        stop = ordered[i + 1].start if i + 1 < len(ordered) else len(sentence.text)
+        after = {t for t, s, _ in sentence.tokens if value.end <= s < stop}
+        if any(matches_any(t, after) for t in part):
+            out.append(value)
+    return out
 
 
 _HOW_MUCH = re.compile(r"\bhow much\b(?!.*\bhow many\b)", re.I)

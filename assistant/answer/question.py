@@ -33,7 +33,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("explain", re.compile(r"^(why|how (do|does|did|will|would|can|could|should|is|are)|explain|describe)\b|\bwhat (happens|would happen|will happen|happened)\b|\bwhat (did|does|do) .{0,80}\b(say|said|claim|boast|report|state|mean|recommend|propose|require|do)\b|\bwhat kind\b(?!s)|\bwhat is the (purpose|goal|aim|point|reason|rationale|meaning)\b|^(did|does|do|is|was|were|are|has|have|can|could|should|will|would)\b")),
     ("money", re.compile(r"\bhow much (money|funding|investment)\b|\bhow much .{0,60}\b(spend|spent|cost|pay|paid|worth|invest\w*|commit\w*|fund\w*|raise\w*|budget\w*)\b|\bdollars?\b|\$|\bamount of (money|funding)\b|\bwhat (minimum |maximum )?price\b|\bhow (big|large) (was |is )?(the |that |this )?(loan|investment|grant|budget|fund\w*)\b")),
     ("duration", re.compile(r"\bhow much time\b|\bhow long\b|\bhow many (days|weeks|months|years|hours|minutes)\b")),
-    ("count", re.compile(rf"\bhow many\b|\bhow much\b(?! of\b)|\b(what|which) (is|was|are|were) (the )?(\w+ ){{0,4}}(number|count|total|maximum|minimum|max|min|limit|size|length|amount|population|age|height|width|capacity|output|production|vote|tally|margin|score)\b|\bwhat (number|limit)\b")),
+    ("count", re.compile(rf"\bhow many\b|\bhow much\b(?! of\b)|\b(what|which) (is|was|are|were) (the )?(\w+ ){{0,4}}(number|count|total|maximum|minimum|max|min|limit|size|length|amount|population|age|height|width|capacity|output|production|vote|tally|margin|score)\b|\bwhat (number|limit)\b|\b(?:up to|at most|at least|no more than) (?:what|which)\b")),
     ("percent", re.compile(r"\b(percent|percentage|share|proportion|fraction|portion)s?\b|%|\brates?\b")),
     ("year", re.compile(r"\b(what|which|in what) year\b")),
     # "Where did ...", "In which city ...": a place (rule "place questions"); "Where can I apply?" asks how
@@ -81,6 +81,7 @@ class Intent:
     pair: tuple[str, ...] = ()  # the two coordinated terms of "the share of refining and magnet manufacturing"
     asked: list[str] = field(default_factory=list)  # terms of the thing asked after ("what carbon tax rate")
     issued: str = ""  # when the document asked about was issued: "2023-03" for "the disaster declared in March 2023"
+    part: list[str] = field(default_factory=list)  # "how many of the X were written down": written, down
     dimension: str = ""  # what a measure asked for is of: "length", "mass", "speed" (rule "measured dimension")
 
     @property
@@ -238,6 +239,17 @@ def counted_terms(question: str, counted: str) -> list[str]:
     return found + ["people"] if _DEMONYM.search(question) else found
 
 
+_PARTITIVE = re.compile(rf"\bhow many of (?:the |these |those |its |their |his |her )?.+? {_AUX}\s+(.+)", re.I)
+
+
+def partitive(question: str) -> list[str]:
+    """Rule "partitive count", its question side: for "how many of the X <predicate>" ("How many of the
+    aphorisms were written down?"), the terms of the predicate, which tell the part asked for from the whole
+    ("20 aphorisms, only 19 of which have been written down"); [] for other questions."""
+    m = _PARTITIVE.search(" ".join(question.split()))
+    return [t for t in terms(m.group(1)) if not t[0].isdigit()] if m else []
+
+
 def answer_side(question: str) -> int:
     """+1 when the question asks for the object of its verb, -1 for the subject, 0 when its form does not say."""
     if _OBJECT_QUESTION.match(question):
@@ -285,8 +297,10 @@ def analyse(question: str, standalone: str | None = None, previous: str | None =
         blanked = blanked[:v.start] + " " * (v.end - v.start) + blanked[v.end:]
     pinned = constraints.of_question(blanked)
     numbers = re.findall(r"\d+(?:\.\d+)?", question)
-    counted = re.search(r"\bhow many ((?:[a-z-]+ ){0,1}[a-z-]+)", question.lower())
+    counted = re.search(r"\bhow many (?!of\b)((?:[a-z-]+ ){0,1}[a-z-]+)", question.lower())
+    part = partitive(question) if kind == "count" else []
     return Intent(counted=counted_terms(question, counted.group(1)) if counted and kind == "count" else [],
+                  part=part,
                   kind=kind, text=question, focus_terms=focus, context_terms=context, constraints=pinned,
                   numbers=numbers,
                   premises=assumed, side=answer_side(question), negated=negated, also=second_ask(question, kind),
