@@ -21,9 +21,29 @@ _PERCENT_WORD = re.compile(r"(\d)\s*(?:percent|per cent|pct)\b", re.I)
 _TOKEN = re.compile(r"\$?\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:'[^\W\d_]+)?", re.U)
 
 
+# Irregular past forms of English verbs, as their base: "Mayorkas will lead the delegation" answers "Who led the
+# delegation?". Forms that are also common nouns or other words ("left", "found", "saw", "rose") are left out.
+_IRREGULAR = {form: base for base, forms in {
+    "lead": "led", "hold": "held", "meet": "met", "win": "won", "choose": "chose chosen", "begin": "began begun",
+    "write": "wrote written", "run": "ran", "take": "took taken", "make": "made", "send": "sent", "spend": "spent",
+    "build": "built", "pay": "paid", "tell": "told", "sell": "sold", "bring": "brought", "buy": "bought",
+    "think": "thought", "keep": "kept", "lose": "lost", "see": "seen", "go": "went gone", "come": "came",
+    "become": "became", "grow": "grew grown", "rise": "risen", "fall": "fallen", "strike": "struck",
+    "seek": "sought", "teach": "taught", "catch": "caught", "fight": "fought", "draw": "drew drawn",
+    "swear": "swore sworn", "know": "knew known", "throw": "threw thrown", "fly": "flew flown",
+    "drive": "drove driven", "ride": "rode ridden", "freeze": "froze frozen", "steal": "stole stolen",
+    "hide": "hid hidden", "understand": "understood", "withdraw": "withdrew withdrawn",
+    "undertake": "undertook undertaken", "oversee": "oversaw overseen", "mean": "meant", "hear": "heard",
+    "stand": "stood", "speak": "spoke spoken", "break": "broke broken", "forgive": "forgave forgiven",
+}.items() for form in forms.split()}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light suffix stripper: plurals and -ing/-ed, enough to match "minerals"/"mineral", "processed"/"processing"."""
+    """A light suffix stripper: plurals and -ing/-ed, enough to match "minerals"/"mineral", "processed"/"processing";
+    an irregular past form is its verb's base ("led": "lead")."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
     if len(word) <= 3 or not word.isalpha():
         return word
     for suffix, repl, min_len in (("ies", "y", 5), ("sses", "ss", 5), ("ing", "", 6), ("ed", "", 5)):
@@ -34,9 +54,20 @@ def stem(word: str) -> str:
     return word
 
 
+# Bump when ``terms`` changes what it returns: a keyword index saved on disk is keyed by it.
+TERMS_VERSION = 2
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'"})
+
+
+def fold_quotes(text: str) -> str:
+    """Typographic apostrophes as the plain one: "I\u2019tah" and "I'tah" are one word (same length, so offsets
+    hold)."""
+    return text.translate(_QUOTES)
+
+
 def normalise(text: str) -> str:
-    """Country names and percent words in one spelling, before tokenising."""
-    text = _COUNTRY.sub(" usa ", text)
+    """Apostrophes, country names and percent words in one spelling, before tokenising."""
+    text = _COUNTRY.sub(" usa ", fold_quotes(text))
     return _PERCENT_WORD.sub(r"\1%", text)
 
 

@@ -239,3 +239,24 @@ def test_up_to_what_asks_for_a_quantity():
 def _picked_value(question: str, text: str) -> str | None:
     chosen = pick_value(analyse(question), _sentence(text), _Keyword())
     return chosen.value.surface if chosen else None
+
+
+def test_an_office_that_appoints_the_asked_role_does_not_hold_it():
+    from assistant.answer.picking import office_holders
+
+    order = _sentence("The Secretary of Homeland Security shall biennially designate a Chair and Deputy Chair of "
+                      "the Board from among its members.")
+    assert office_holders(analyse("Who was named chair of the Board?"), order) is None
+    pep = _sentence("The Steering Council shall appoint a Release Manager for each feature release.")
+    assert office_holders(analyse("Who is the release manager?"), pep) is None
+    chair = _sentence("The Director of the Office of Budget shall serve as Chair of the Board.")
+    span = office_holders(analyse("Who chairs the Board?"), chair)
+    assert span is not None and chair.text[span[0]:span[1]].startswith("Director")
+
+
+def test_typographic_apostrophes_and_irregular_verbs_read_as_the_question_writes_them():
+    assert terms("the Baaj Nwaavjo I\u2019tah Kukveni monument") == terms("the Baaj Nwaavjo I'tah Kukveni monument")
+    named = constraints.of_question("How big is the I'tah Kukveni monument?")
+    assert constraints.unmet(named, "The I\u2019tah Kukveni National Monument covers 917,618 acres.") == []
+    assert terms("Who led the delegation?")[0] == terms("Mayorkas will lead the delegation")[-2]
+    assert terms("The vote was held in May")[1] == terms("They hold a vote")[0]  # "hold", a PEP's vote

@@ -254,9 +254,16 @@ def office_holders(intent: Intent, sentence: Sentence) -> tuple[int, int] | None
         if any(term_match(n, t) for n in intent.negated for t in terms(text[office.start:end])):
             continue  # "Besides the fund's director, who ...": not the one ruled out
         predicate = re.split(r"[;:]|\.\s", text[subject.end():])[0]
+        if _APPOINTS.match(predicate):
+            continue  # "The Secretary shall designate a Chair": who appoints the chair does not hold it
         if any(matches_any(t, set(terms(predicate))) for t in asked):
             return office.start, end
     return None
+
+
+# The predicate of an office that appoints someone else to what is asked (rule "office as answer").
+_APPOINTS = re.compile(r"\s*(?:\w+ly\s+)?(?:also\s+)?(?:designate|appoint|name|select|choose|nominate|hire|elect|"
+                       r"invite)s?\b", re.I)
 
 
 _SERIES_GAP = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+)$")  # what separates the members of "A, B and C"

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
 
+from ..text import fold_quotes
+
 _MONTHS = ("january february march april may june july august september october november december "
            "jan feb mar apr jun jul aug sep sept oct nov dec").split()
 # version: "3.8", "3.8.0", "3.10.0rc1", "3.8.0 alpha 5", "v2.1" (not a decimal such as "$1.5", "1.5%" or "1.5 million")
@@ -189,7 +191,7 @@ def _name_matches(key: str, text: str) -> bool:
     """A named thing matches a word of the text that starts the same way (the name's first five letters, or all
     of a shorter one, or four when they are 80% of it: "Japan"/"Japanese", "China"/"Chinese", "bills"/"Bill"),
     or an acronym of the text's capitalised words ("IEA": International Energy Agency)."""
-    low = text.lower()
+    low, key = fold_quotes(text.lower()), fold_quotes(key)
     stem = key[:5] if len(key) > 5 else key
     if re.search(rf"(?<![\w]){re.escape(stem)}", low):
         return True

@@ -17,6 +17,7 @@ import shutil
 from typing import Any
 
 from .keyword import KeywordIndex
+from ..text import TERMS_VERSION
 from ..settings import Settings, cache_dir
 from .store import IndexStore
 
@@ -30,7 +31,7 @@ def keyword_index(store: IndexStore, settings: Settings, signature: Any) -> Keyw
         return KeywordIndex(store.all_chunks())
     store_key = hashlib.sha256(f"{store.location}\0{settings.collection}".encode()).hexdigest()[:16]
     folder = (settings.keyword_cache_dir or cache_dir("keyword")) / store_key
-    target = folder / hashlib.sha256(json.dumps(signature).encode()).hexdigest()[:24]
+    target = folder / hashlib.sha256(json.dumps([signature, TERMS_VERSION]).encode()).hexdigest()[:24]
     index = KeywordIndex.load(target)
     if index is not None:
         return index
