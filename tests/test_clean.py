@@ -221,9 +221,13 @@ def test_markdown_meets_the_contract(tmp_path):
         "1. The first duty is to keep the water clean.\n2. The second duty:\n  - monitor the rivers;\n"
         "  - publish the results.",
         "Region | Plants\nNorth | 12\nSouth | 7",
-        "code  stays\n  as it is",
+        "    code  stays\n      as it is",  # indented: the clean text's mark of code
     ]
     assert headings_of(doc) == [("Sec. 2. Policy", 1)]
+    from assistant.load.units import units
+
+    assert {u.kind for u in units(doc) if "as it is" in doc.text[u.start:u.end] or "stays" in
+            doc.text[u.start:u.end]} == {"code"}
 
 
 @pytest.mark.parametrize("source, clean", [
@@ -337,8 +341,8 @@ def test_pep_meets_the_contract(tmp_path):
     assert "- 3.99.0 final: Monday, 2031-10-14" in blocks
     assert "An unknown-to-docutils admonition still reads as prose." in blocks
     assert "A Sphinx directive docutils does not know." in blocks
-    assert 'def keep(this):\n    return "exactly"' in blocks
-    assert "$ python -m keep   # stays as is" in blocks
+    assert '    def keep(this):\n        return "exactly"' in blocks
+    assert "    $ python -m keep   # stays as is" in blocks
     assert "Name | Count\nalpha | 1\nbeta | 2" in blocks
     assert "Field: value of a body field list" in blocks
     assert headings_of(doc) == [("Abstract", 1), ("Release Manager and Crew", 1), ("3.99.0 schedule", 2)]
@@ -382,7 +386,7 @@ def test_html_meets_the_contract(tmp_path):
     assert_contract(doc)
     assert doc.text.split("\n\n") == [
         "Water report", "The plant treats 4.2 million litres a day, see the table.", "Plants",
-        "- North\n  - Unit 1\n- South", "3. third\n4. fourth", "Name | Litres\nNorth | 2.0", "keep\n  this",
+        "- North\n  - Unit 1\n- South", "3. third\n4. fourth", "Name | Litres\nNorth | 2.0", "    keep\n      this",
         "Loose text in a div"]
     assert headings_of(doc) == [("Water report", 1), ("Plants", 2)]
 

@@ -260,3 +260,20 @@ def test_typographic_apostrophes_and_irregular_verbs_read_as_the_question_writes
     assert constraints.unmet(named, "The I\u2019tah Kukveni National Monument covers 917,618 acres.") == []
     assert terms("Who led the delegation?")[0] == terms("Mayorkas will lead the delegation")[-2]
     assert terms("The vote was held in May")[1] == terms("They hold a vote")[0]  # "hold", a PEP's vote
+
+
+def test_a_literal_block_is_code_never_a_sentence(tmp_path):
+    from assistant.load.loaders import discover, load
+    from assistant.load.units import units
+
+    rst = ("Examples\n========\n\nSimple cases are not objectionable::\n\n    # Valid\n"
+           "    if any(len(line) >= 100 for line in lines):\n        print(line)\n\nThat is all.\n")
+    md = "# Examples\n\nSimple cases:\n\n```\n# Valid\nif total >= 100:\n    report(total)\n```\n\nThat is all.\n"
+    for name, body in (("example.rst", rst), ("example.md", md)):
+        path = tmp_path / name
+        path.write_text(body, encoding="utf-8")
+        found = discover([path], tmp_path)
+        doc = load((found[0] if isinstance(found, tuple) else found)[0], 1_000_000)
+        kinds = {u.kind for u in units(doc) if "100" in doc.text[u.start:u.end]}
+        assert kinds == {"code"}, (name, kinds)
+        assert any(doc.text[u.start:u.end] == "That is all." and u.kind == "sentence" for u in units(doc))

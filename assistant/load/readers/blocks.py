@@ -103,9 +103,11 @@ class TextBuilder:
         self._append("\n".join(kept), kind)
 
     def code(self, text: str) -> None:
-        """A literal block, kept as it is (leading and trailing blank lines dropped)."""
+        """A literal block, kept as it is (leading and trailing blank lines dropped), each line indented by
+        ``CODE_INDENT`` spaces: the plain-text convention for code, by which the answer units know it is code
+        and never quote it as a sentence."""
         text = re.sub(r"\A(?:[ \t]*\n)+", "", text.replace("\r\n", "\n")).rstrip()
-        self._append(text, "code")
+        self._append("\n".join(" " * CODE_INDENT + line if line.strip() else "" for line in text.split("\n")), "code")
 
     def text(self) -> str:
         return "".join(self._parts)
@@ -117,6 +119,9 @@ class TextBuilder:
             for h in self.headings:
                 h[2] = h[2] - top + 1
         return self.text(), self.headings
+
+
+CODE_INDENT = 4  # how far a code block is indented in the clean text
 
 
 def table_row(cells: list[str]) -> str:
