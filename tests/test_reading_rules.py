@@ -277,3 +277,33 @@ def test_a_literal_block_is_code_never_a_sentence(tmp_path):
         kinds = {u.kind for u in units(doc) if "100" in doc.text[u.start:u.end]}
         assert kinds == {"code"}, (name, kinds)
         assert any(doc.text[u.start:u.end] == "That is all." and u.kind == "sentence" for u in units(doc))
+
+
+def test_document_header_and_label_names_the_asked():
+    from assistant.answer.candidates import header_end, score_sentences
+
+    header = "PEP: 9518\nTitle: Build Requirements\nBDFL-Delegate: Ada Quill\nStatus: Final\n\n"
+    body = "Abstract\n\n" + "This proposal specifies how build tools declare what they need. " * 120
+    pep = Document("pep-9518.txt", header + body, {"title": "Build Requirements",
+                                                     "headings": [[len(header), len(header) + 8, 1]]})
+    assert pep.text[:header_end(pep)].endswith("Status: Final")
+    hits = [_Hit(_Chunk("pep-9518.txt", len(header) + 10, len(header) + 200))]
+    found = candidate_sentences(Retrieval(query="", chunks=hits, query_vector=[]), {"pep-9518.txt": pep})
+    delegate = next(s for s in found if s.text == "BDFL-Delegate: Ada Quill")  # the header came with the body
+    notice_text = "Coordinating Officer: Wren T. Alder\nAgency: Relief Agency\n\nThe declaration covers the county."
+    notice = Document("notice.md", notice_text, {"title": "Notice"})
+    officer = next(s for s in candidate_sentences(
+        Retrieval(query="", chunks=[_Hit(_Chunk("notice.md", 0, len(notice_text)))], query_vector=[]),
+        {"notice.md": notice}) if s.text.startswith("Coordinating"))
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        return [[0.0] for _ in texts]
+
+    for question, sentence in (("Who served as BDFL-Delegate for the build proposal?", delegate),
+                               ("Who is the coordinating officer?", officer)):
+        score_sentences([sentence], analyse(question), [0.0], _Keyword(), embed)
+        assert sentence.coverage >= 0.35, question
+    from assistant.answer.candidates import _label_asked
+
+    number = next(s for s in found if s.text == "PEP: 9518")
+    assert not _label_asked(number, {"pep": 1.0, "9518": 1.0})  # the document's number answers nothing

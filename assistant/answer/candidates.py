@@ -52,14 +52,19 @@ def candidate_sentences(retrieval: Retrieval, documents: dict[str, Document]) ->
     """The evidence units (sentences, list items, "label: value" lines, table rows) of the retrieved chunks.
     Rule "whole short document": every unit of the best-ranked short documents is a candidate too. A short
     release or notice is one passage that chunking cut in two; the part retrieval missed (the closing sentence
-    naming who coordinates the recovery) answers about what the part it found (the lead) names."""
+    naming who coordinates the recovery) answers about what the part it found (the lead) names. Rule "document
+    header": the header fields of the best-ranked long documents ("Resolution: ...", "BDFL-Delegate: ...") are
+    candidates too: they describe the whole document, whichever of its passages retrieval found."""
     seen: set[tuple[str, int]] = set()
     out: list[Sentence] = []
     spans: list[tuple[str, int, int, int]] = [(h.chunk.source, h.chunk.start, h.chunk.end, rank)
                                               for rank, h in enumerate(retrieval.chunks, start=1)]
-    whole = [source for source in dict.fromkeys(s for s, _, _, _ in spans)
-             if (d := documents.get(source)) is not None and len(d.text) <= SHORT_DOCUMENT_CHARS][:WHOLE_DOCUMENTS]
-    spans += [(source, 0, len(documents[source].text), len(retrieval.chunks) + 1) for source in whole]
+    best = [source for source in dict.fromkeys(s for s, _, _, _ in spans) if source in documents][:WHOLE_DOCUMENTS]
+    for source in best:  # rules "whole short document" and "document header"
+        doc = documents[source]
+        end = len(doc.text) if len(doc.text) <= SHORT_DOCUMENT_CHARS else header_end(doc)
+        if end:
+            spans.append((source, 0, end, len(retrieval.chunks) + 1))
     for source, lo, hi, rank in spans:
         doc = documents.get(source)
         if doc is None:
@@ -102,7 +107,24 @@ def score_sentences(sentences: list[Sentence], intent: Intent, query_vector: Seq
         sentence.similarity = float(sum(map(operator.mul, vector, query_vector)))  # same sum, in C
         own = [t for t in present if not t[0].isdigit()]
         sentence.focus = sum(1 for t in own if any(term_match(t, q) for q in weights)) / len(own) if own else 0.0
+        if intent.factoid and _label_asked(sentence, weights):
+            sentence.coverage = max(sentence.coverage, MIN_FACT_COVERAGE)
         sentence.score = 0.5 * sentence.coverage + 0.5 * sentence.similarity + 0.02 / sentence.rank
+
+
+def _label_asked(sentence: Sentence, weights: dict[str, float]) -> bool:
+    """Rule "label names the asked": a "label: value" field whose label is all words of the question
+    ("BDFL-Delegate: Alyssa Coghlan" for "Who served as BDFL-Delegate for ...?", "Windows installers: ..." for
+    "Who builds the Windows installers?") is about a question that asks for a value, however little else of it
+    the line holds."""
+    unit = sentence.unit
+    if unit is None or unit.kind != "field" or unit.value_start <= unit.start:
+        return False
+    label = _context_terms(sentence.doc.text[unit.start:unit.value_start])
+    value = sentence.doc.text[unit.value_start:unit.end].strip()
+    if not label or value.isdigit():  # "PEP: 8" is the document's number, not an answer about it
+        return False
+    return all(matches_any(t, set(weights)) for t in label)
 
 
 def term_weights(keyword: KeywordIndex, intent: Intent) -> dict[str, float]:
@@ -124,6 +146,17 @@ def unmet(intent: Intent, sentence: Sentence) -> list[str]:
     """The question's versions, identifiers and years that the unit, its paragraph, heading path and document
     title leave unmatched. (Named things are checked over the pool: a unit may call a person by role.)"""
     return constraints.unmet([c for c in intent.constraints if c.kind != "name"], sentence.text, sentence.window)
+
+
+def header_end(doc: Document) -> int:
+    """Where a document's header ends: the end of the run of "label: value" fields it opens with, before any
+    heading or prose (0 when it opens with none)."""
+    end = 0
+    for unit in document_units(doc):
+        if unit.kind != "field":
+            break
+        end = unit.end
+    return end
 
 
 def names_it(constraint: constraints.Constraint, sentence: Sentence) -> bool:
