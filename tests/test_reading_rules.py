@@ -307,3 +307,14 @@ def test_document_header_and_label_names_the_asked():
 
     number = next(s for s in found if s.text == "PEP: 9518")
     assert not _label_asked(number, {"pep": 1.0, "9518": 1.0})  # the document's number answers nothing
+
+
+def test_measured_dimension_an_area_is_in_acres_or_square_units():
+    assert measured_dimension("How big is the national monument, in acres?") == "area"
+    assert measured_dimension("How many square miles does the reserve cover?") == "area"
+    proclamation = _sentence("The reserved lands encompass approximately 917,618 acres, in 3 units.")
+    news = _sentence("The fire burned 12 square miles over 4 days.")
+    assert [v.display for v in sentence_values(analyse("How big is the monument, in acres?"), proclamation)] == \
+        ["917,618 acres"]
+    assert [v.display for v in sentence_values(analyse("What area did the fire burn, in square miles?"), news)] == \
+        ["12 square miles"]

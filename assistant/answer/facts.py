@@ -213,6 +213,7 @@ MEASURE_UNITS = {
               r"centimetres?|cm|millimeters?|millimetres?|mm|nautical miles?",
     "mass": r"pounds?|lbs?|tons?|tonnes?|kilograms?|kg|grams?|ounces?|oz",
     "speed": r"miles per hour|mph|kilometers per hour|kilometres per hour|km/h|knots?",
+    "area": r"acres?|hectares?|square (?:miles?|kilometers?|kilometres?|feet|foot|meters?|metres?)|sq\.? ?(?:mi|km|ft)",
 }
 _MEASURES = {dimension: re.compile(rf"\s?(?:{units})\b", re.I) for dimension, units in MEASURE_UNITS.items()}
 

@@ -17,7 +17,7 @@ KIND_PHRASES = {
     "date": "a date", "year": "a year", "percent": "a percentage", "money": "a money amount", "count": "a number",
     "duration": "a length of time", "name": "a name", "place": "a place", "list": "a list",
     "explain": "an explanation", "other": "that", "length": "a length or distance", "mass": "a weight",
-    "speed": "a speed",
+    "speed": "a speed", "area": "an area",
 }
 # The kind of answer, by the question's form. Each pattern is about how questions are asked, never about a corpus.
 _AUX = r"(?:are|were|is|was|do|does|did|have|has|had|will|would|can|could|should|must|may|might)"
@@ -52,6 +52,8 @@ _DIMENSIONS: list[tuple[str, re.Pattern[str]]] = [
                           r"elevation)\b", re.I)),  # not "how high": a rate or a price is high too
     ("mass", re.compile(r"\bweigh(?:s|ed|t|ts)?\b|\bhow heavy\b|\bmass of\b", re.I)),
     ("speed", re.compile(r"\bhow fast\b|\b(?:speed|velocity)\b", re.I)),
+    ("area", re.compile(r"\b(?:acres?|acreage|hectares?|square (?:miles?|kilometers?|kilometres?|feet|meters?|"
+                        r"metres?))\b", re.I)),  # "How big is the monument, in acres?"
 ]
 
 
