@@ -14,7 +14,8 @@ from ..documents import Document
 from ..index import constraints
 from ..index.keyword import KeywordIndex
 from ..index.retrieve import Retrieval
-from ..load.units import SHORT_DOCUMENT_CHARS, Unit, context as unit_context, document_subject, units as document_units
+from ..load.units import SHORT_DOCUMENT_CHARS, Unit, context as unit_context, document_subject, \
+    units as document_units
 from ..text import terms, words
 from .citations import DocumentSpan
 from .question import Intent
@@ -39,7 +40,7 @@ class Sentence(DocumentSpan):
     unit: Unit | None = None
     context: str = ""  # "Title › Heading › Subheading"
     focus: float = 0.0  # share of the unit's own words that are the question's
-    subject: str = ""  # its document's title and lead paragraph: what every unit of the document is about
+    subject: str = ""  # what every unit of its document is about (``units.document_subject``)
 
 
 Embed = Callable[[list[str]], list[list[float]]]
@@ -65,10 +66,14 @@ def candidate_sentences(retrieval: Retrieval, documents: dict[str, Document]) ->
         end = len(doc.text) if len(doc.text) <= SHORT_DOCUMENT_CHARS else header_end(doc)
         if end:
             spans.append((source, 0, end, len(retrieval.chunks) + 1))
+    subjects: dict[str, str] = {}
     for source, lo, hi, rank in spans:
         doc = documents.get(source)
         if doc is None:
             continue
+        subject = subjects.get(source)
+        if subject is None:
+            subject = subjects[source] = document_subject(doc)
         for unit in document_units(doc):
             if unit.end <= lo or unit.start >= hi or not unit.evidence or (doc.source, unit.start) in seen:
                 continue
@@ -77,7 +82,6 @@ def candidate_sentences(retrieval: Retrieval, documents: dict[str, Document]) ->
                 continue  # fragments are context, not evidence
             seen.add((doc.source, unit.start))
             ctx = unit_context(doc, unit)
-            subject = document_subject(doc)
             block = doc.text[unit.block_start:unit.block_end]
             if unit.kind != "sentence" and unit.block_end <= unit.start:
                 block = f"{block}\n{text}"  # an item with the paragraph that leads into its list
@@ -161,8 +165,8 @@ def header_end(doc: Document) -> int:
 
 def names_it(constraint: constraints.Constraint, sentence: Sentence) -> bool:
     """Rule "document subject": whether a thing the question names is named by the unit, its heading path and
-    paragraph, or its document's subject (``units.document_subject``). "Mr. Brett H. Howard of FEMA has been appointed to
-    coordinate ..." is about the hurricane and the state that its release's first paragraph names."""
+    paragraph, or its document's subject (``units.document_subject``). "Mr. Brett H. Howard of FEMA has been
+    appointed to coordinate ..." is about the hurricane and the state that its release's first paragraph names."""
     return constraints.matches(constraint, sentence.window) or constraints.matches(constraint, sentence.subject)
 
 
