@@ -318,3 +318,13 @@ def test_measured_dimension_an_area_is_in_acres_or_square_units():
         ["917,618 acres"]
     assert [v.display for v in sentence_values(analyse("What area did the fire burn, in square miles?"), news)] == \
         ["12 square miles"]
+
+
+def test_acronym_numbers_name_documents_not_quantities():
+    from assistant.answer.facts import counts
+
+    assert [v.surface for v in counts("Function annotations should use PEP 484 syntax.")] == []
+    assert [v.surface for v in counts("Under FEMA-4709-DR, aid reached 12 counties.")] == ["12"]
+    assert [v.surface for v in counts("The fund holds USD 500 million for 3 years.")] == ["500 million", "3"]
+    pep = _sentence("Function annotations should use PEP 484 syntax.")
+    assert sentence_values(analyse("What is the maximum function length PEP 8 recommends?"), pep) == []

@@ -179,6 +179,17 @@ _IDENTIFIER_BEFORE = re.compile(
     r"(section|no\.|nos\.|§|fr|order|proclamation|u\.s\.c\.|article|announcement|para\.?)\s*$")
 
 
+# Rule "acronym numbers": a number written right after an acronym ("PEP 484", "RFC 2822", "FEMA-4709", "HR 3684")
+# names a document or a case, not a quantity; currency codes ("USD 500") are amounts.
+_ACRONYM_BEFORE = re.compile(r"(?<![\w.])([A-Z]{2,6})[ \u00a0-]$")
+_CURRENCY_CODES = frozenset("USD EUR GBP JPY CNY RMB CAD AUD CHF INR KRW MXN BRL".split())
+
+
+def _acronym_numbered(text: str, start: int) -> bool:
+    m = _ACRONYM_BEFORE.search(text, max(0, start - 8), start)
+    return m is not None and m.group(1) not in _CURRENCY_CODES
+
+
 def counts(text: str, identifiers: bool = False) -> list[Value]:
     """Plain numbers that are not part of a date, year, percentage or money amount, nor (unless ``identifiers``)
     a section, statute, order or proclamation number. A tally such as a vote ("56–43") is one value."""
@@ -192,7 +203,7 @@ def counts(text: str, identifiers: bool = False) -> list[Value]:
         if any(s <= m.start() < e for s, e in blocked):
             continue
         before = text[max(0, m.start() - 20):m.start()].lower()
-        if not identifiers and _IDENTIFIER_BEFORE.search(before):
+        if not identifiers and (_IDENTIFIER_BEFORE.search(before) or _acronym_numbered(text, m.start())):
             continue
         if "." in m.group(0) and re.search(r"[A-Z][\w-]*\s$", text[max(0, m.start() - 30):m.start()]):
             continue  # "Python 3.26", "Windows 10.1": a version, not a quantity
