@@ -49,7 +49,8 @@ def sentence_values(intent: Intent, sentence: Sentence) -> list[Value]:
         found = _amounts(sentence.text, published)
     else:
         found = facts.values(kind, sentence.text, published)
-    if intent.kind == "count" and not found and not intent.dimension:  # "how much faster": "40% faster"; "how many days": "180 days"
+    if intent.kind == "count" and not found and not intent.dimension:
+        # "how much faster": "40% faster"; "how many days": "180 days"
         found = facts.values("duration", sentence.text, published) or facts.values("percent", sentence.text)
     elif intent.kind == "duration" and not found:  # "how long may lines be": "72 characters"
         found = _with_units(facts.values("count", sentence.text, published), sentence.text)

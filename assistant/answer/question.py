@@ -46,7 +46,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-# Rule "measured dimension", its question side: how a question asks for a measure of length, mass or speed.
+# Rule "measured dimension", its question side: how a question asks for a measure of length, mass, speed or area.
 _DIMENSIONS: list[tuple[str, re.Pattern[str]]] = [
     ("length", re.compile(r"\bhow (?:far|tall|deep|wide)\b|\b(?:distance|height|depth|width|altitude|"
                           r"elevation)\b", re.I)),  # not "how high": a rate or a price is high too
@@ -59,7 +59,7 @@ _DIMENSIONS: list[tuple[str, re.Pattern[str]]] = [
 
 def measured_dimension(question: str) -> str:
     """The dimension a question asks a measure of ("How far did it fly?": "length", "How much did it weigh?":
-    "mass", "How fast ...": "speed"); "" when it asks for none."""
+    "mass", "How fast ...": "speed", "... in acres?": "area"); "" when it asks for none."""
     return next((name for name, pattern in _DIMENSIONS if pattern.search(question)), "")
 
 
@@ -84,7 +84,7 @@ class Intent:
     asked: list[str] = field(default_factory=list)  # terms of the thing asked after ("what carbon tax rate")
     issued: str = ""  # when the document asked about was issued: "2023-03" for "the disaster declared in March 2023"
     part: list[str] = field(default_factory=list)  # "how many of the X were written down": written, down
-    dimension: str = ""  # what a measure asked for is of: "length", "mass", "speed" (rule "measured dimension")
+    dimension: str = ""  # what a measure asked for is of: length, mass, speed, area (rule "measured dimension")
 
     @property
     def factoid(self) -> bool:
@@ -165,10 +165,9 @@ def asked_predicate(question: str) -> str:
     <role>" the role's head ("Who is the release manager for 4.2?" -> "manager"); "" for other questions.
     (In "Who did the envoy succeed?" the word after "who did" is the subject; the analysis leaves the predicate
     out for such questions.)"""
-    copula = _WHO_IS_THE.search(question)
-    if copula:  # "Who is the Federal Coordinating Officer for ...": the office's head names what the person is
-        found = terms(copula.group(1))
-        return found[-1] if found and not found[-1][0].isdigit() else ""
+    role = _copula_role(question)
+    if role is not None:  # "Who is the Federal Coordinating Officer for ...": the office's head says what one is
+        return role[-1] if role and not role[-1][0].isdigit() else ""
     m = _WHO_PREDICATE.search(question) or _WHICH_PERSON.match(" ".join(question.split()))
     found = terms(m.group(1)) if m else []
     return found[0] if found and not found[0][0].isdigit() else ""
@@ -177,8 +176,14 @@ def asked_predicate(question: str) -> str:
 def asked_role(question: str) -> tuple[str, ...]:
     """Rule "asked role", its question side: the terms of the role a "who is the <role>" question asks the holder
     of ("Who was the governor of ...?" -> ("governor",)); () for other questions."""
+    role = _copula_role(question)
+    return tuple(t for t in role if not t[0].isdigit()) if role else ()
+
+
+def _copula_role(question: str) -> list[str] | None:
+    """The terms of the role in "who is the <role>" (None when the question is not of that form)."""
     copula = _WHO_IS_THE.search(question)
-    return tuple(t for t in terms(copula.group(1)) if not t[0].isdigit()) if copula else ()
+    return terms(copula.group(1)) if copula else None
 
 
 _COORDINATED = re.compile(r"([A-Za-z][\w-]*)\s+and\s+([A-Za-z][\w-]*)")
@@ -198,14 +203,14 @@ def coordinated_pair(question: str, kind: str) -> tuple[str, ...]:
 
 
 _ASKED_THING = re.compile(rf"^(?:what|which|how much)\s+(?:(?:is|was|are|were)\s+)?(?:the\s+|its\s+|their\s+)?"
-                          rf"((?:[\w-]+\s+){{1,4}}?)(?:(?:{_AUX}|of|for|in|on|at|to|that|which|per)\b|(?-i:(?=[A-Z0-9])))",
-                          re.I)
+                          rf"((?:[\w-]+\s+){{1,4}}?)(?:(?:{_AUX}|of|for|in|on|at|to|that|which|per)\b"
+                          rf"|(?-i:(?=[A-Z0-9])))", re.I)
 # Words that name a measure, not what is measured ("what share of X", "what is the number of Y"), and words that
 # name a kind of answerer ("which organization is the source of the 92% figure" asks for a name).
 _MEASURE_WORDS = frozenset(terms("number amount percentage percent share proportion fraction portion total figure "
                                  "value level date day year time rate count size organization organisation agency "
                                  "body institution person people group company country official source money "
-                                 "cash dollar more less vote tally margin score length size limit maximum "
+                                 "cash dollar more less vote tally margin score length limit maximum "
                                  "minimum max min average"))
 
 
