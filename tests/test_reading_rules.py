@@ -328,3 +328,34 @@ def test_acronym_numbers_name_documents_not_quantities():
     assert [v.surface for v in counts("The fund holds USD 500 million for 3 years.")] == ["500 million", "3"]
     pep = _sentence("Function annotations should use PEP 484 syntax.")
     assert sentence_values(analyse("What is the maximum function length PEP 8 recommends?"), pep) == []
+
+
+def test_document_subject_the_lead_of_a_short_document_counts_toward_coverage(tiny_settings):
+    """Rule "document subject", coverage side: in a short document, a question word that only its lead paragraph
+    holds counts a quarter for every later unit ("Which agency official coordinates the Storm Ilse recovery?"
+    is covered in part by "Ms. Wren T. Alder ... appointed to coordinate recovery operations", whose release
+    opens on Storm Ilse); a long document's lead lends nothing."""
+    from assistant.answer.candidates import score_sentences
+    from assistant.index.embeddings import embeddings_for
+
+    embed = embeddings_for(tiny_settings).embed_documents
+    notice = Document("notice.md", NOTICE, {"title": "Eastmoor Emergency Declaration"})
+    pep = Document("pep-9042.txt", PEP, {"title": "Python 4.2 Release Schedule"})
+    long_text = NOTICE.split("\n")[0] + "\n\n" + "Other business followed. " * 200 + "\n\n" + NOTICE.split("\n")[2]
+    minutes = Document("minutes.md", long_text, {"title": "Minutes"})
+    cases = [("Which agency official coordinates the Storm Ilse recovery?", notice, "Ms. Wren T. Alder"),
+             ("Who builds the installers of the release Ada Quill manages?", pep, "Bram Okafor"),
+             ("Which agency official coordinates the Storm Ilse recovery?", minutes, "Ms. Wren T. Alder")]
+    for question, doc, opening in cases:
+        intent = analyse(question)
+        chunk = _Chunk(doc.source, 0, len(doc.text))
+        retrieval = Retrieval(query=question, chunks=[_Hit(chunk)], query_vector=embed([question])[0])
+        sentences = candidate_sentences(retrieval, {doc.source: doc})
+        score_sentences(sentences, intent, retrieval.query_vector, _Keyword(), embed)
+        unit = next(s for s in sentences if s.text.startswith(opening))
+        own = sum(1 for t in intent.focus_terms if t in {x for x, _, _ in unit.tokens})
+        plain = own / len(intent.focus_terms)
+        if doc is minutes:
+            assert unit.lead == "" and abs(unit.coverage - plain) < 1e-9
+        else:
+            assert unit.lead and unit.coverage > plain + 0.05

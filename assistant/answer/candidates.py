@@ -14,7 +14,7 @@ from ..documents import Document
 from ..index import constraints
 from ..index.keyword import KeywordIndex
 from ..index.retrieve import Retrieval
-from ..load.units import SHORT_DOCUMENT_CHARS, Unit, context as unit_context, document_subject, \
+from ..load.units import SHORT_DOCUMENT_CHARS, Unit, context as unit_context, document_subject, lead_paragraph, \
     units as document_units
 from ..text import terms, words
 from .citations import DocumentSpan
@@ -22,6 +22,7 @@ from .question import Intent
 
 MIN_FACT_COVERAGE = 0.35  # share of the question's (weighted) words a sentence must hold to supply a value...
 MIN_FACT_SIMILARITY = 0.6  # ...unless it is this close in meaning
+LEAD_TERM_SHARE = 0.25  # what a question term counts that only the lead paragraph of the unit's document holds
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Sentence(DocumentSpan):
     context: str = ""  # "Title › Heading › Subheading"
     focus: float = 0.0  # share of the unit's own words that are the question's
     subject: str = ""  # what every unit of its document is about (``units.document_subject``)
+    lead: str = ""  # its short document's lead paragraph (``units.lead_paragraph``), "" in a long one
 
 
 Embed = Callable[[list[str]], list[list[float]]]
@@ -66,14 +68,15 @@ def candidate_sentences(retrieval: Retrieval, documents: dict[str, Document]) ->
         end = len(doc.text) if len(doc.text) <= SHORT_DOCUMENT_CHARS else header_end(doc)
         if end:
             spans.append((source, 0, end, len(retrieval.chunks) + 1))
-    subjects: dict[str, str] = {}
+    subjects: dict[str, tuple[str, str]] = {}
     for source, lo, hi, rank in spans:
         doc = documents.get(source)
         if doc is None:
             continue
-        subject = subjects.get(source)
-        if subject is None:
-            subject = subjects[source] = document_subject(doc)
+        if source not in subjects:
+            short = len(doc.text) <= SHORT_DOCUMENT_CHARS
+            subjects[source] = document_subject(doc), lead_paragraph(doc) if short else ""
+        subject, lead = subjects[source]
         for unit in document_units(doc):
             if unit.end <= lo or unit.start >= hi or not unit.evidence or (doc.source, unit.start) in seen:
                 continue
@@ -88,15 +91,17 @@ def candidate_sentences(retrieval: Retrieval, documents: dict[str, Document]) ->
             dated = doc.metadata.get("date", "")
             out.append(Sentence(doc=doc, start=unit.start, end=unit.end, rank=rank,
                                 window=f"{ctx} ({dated})\n{block}" if dated else f"{ctx}\n{block}", unit=unit,
-                                context=ctx, subject=subject))
+                                context=ctx, subject=subject, lead=lead))
     return out
 
 
 def score_sentences(sentences: list[Sentence], intent: Intent, query_vector: Sequence[float], keyword: KeywordIndex,
                     embed: Embed) -> None:
-    """Coverage of the question's weighted terms (a term found only in the unit's title, heading path or a
-    list's lead-in counts half), cosine similarity of the unit under its title and heading path to the query,
-    and a little for the chunk's rank."""
+    """Coverage of the question's weighted terms, cosine similarity of the unit under its title and heading path
+    to the query, and a little for the chunk's rank. A term found only in the unit's title, heading path or a
+    list's lead-in counts half. Rule "document subject", coverage side: one found only in the lead paragraph of
+    a short document counts a quarter (a release's later sentences take the disaster and place its lead names
+    for granted; a long document's sentences stand on their own)."""
     weights = term_weights(keyword, intent)
     total = sum(weights.values()) or 1.0
     vectors = _embed_cached(embed, [f"{s.context}: {s.text}" for s in sentences])
@@ -104,9 +109,11 @@ def score_sentences(sentences: list[Sentence], intent: Intent, query_vector: Seq
         sentence.tokens = _positions(sentence.text)
         present = {t for t, _, _ in sentence.tokens}
         around = set(_context_terms(sentence.context))
+        lead = _lead_terms(sentence.lead)
         if sentence.unit is not None and sentence.unit.block_end <= sentence.unit.start:  # a list's lead-in
             around |= set(_context_terms(sentence.doc.text[sentence.unit.block_start:sentence.unit.block_end]))
-        sentence.coverage = sum(w * (1.0 if matches_any(t, present) else 0.5 if matches_any(t, around) else 0.0)
+        sentence.coverage = sum(w * (1.0 if matches_any(t, present) else 0.5 if matches_any(t, around)
+                                     else LEAD_TERM_SHARE if matches_any(t, lead) else 0.0)
                                 for t, w in weights.items()) / total
         sentence.similarity = float(sum(map(operator.mul, vector, query_vector)))  # same sum, in C
         own = [t for t in present if not t[0].isdigit()]
@@ -277,5 +284,10 @@ def _positions(text: str) -> tuple[tuple[str, int, int], ...]:
 
 
 @functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=256)
+def _lead_terms(subject: str) -> frozenset[str]:
+    return frozenset(terms(subject))
+
+
 def _context_terms(context: str) -> tuple[str, ...]:
     return tuple(terms(context))
