@@ -236,8 +236,8 @@ def test_up_to_what_asks_for_a_quantity():
     assert "75 percent" in _picked_value("Up to what share of eligible costs may grants cover?", notice)
 
 
-def _picked_value(question: str, text: str) -> str | None:
-    chosen = pick_value(analyse(question), _sentence(text), _Keyword())
+def _picked_value(question: str, text: "str | Sentence") -> str | None:
+    chosen = pick_value(analyse(question), _sentence(text) if isinstance(text, str) else text, _Keyword())
     return chosen.value.surface if chosen else None
 
 
@@ -359,3 +359,39 @@ def test_document_subject_the_lead_of_a_short_document_counts_toward_coverage(ti
             assert unit.lead == "" and abs(unit.coverage - plain) < 1e-9
         else:
             assert unit.lead and unit.coverage > plain + 0.05
+
+
+def _row(doc: Document, line: str) -> Sentence:
+    from assistant.load.units import units
+
+    unit = next(u for u in units(doc) if doc.text[u.start:u.end] == line)
+    sentence = _sentence(line, doc)
+    sentence.unit = unit
+    return sentence
+
+
+def test_table_column_the_value_under_the_column_the_question_names():
+    """Rule "table column": a row's values are read under their table's header row; a question naming a
+    column's header ("on Falcon 9", "in fiscal year 2024") is answered from that column's cell."""
+    from assistant.load.units import cells, table_header
+
+    pep = Document("pep-9100.txt", "The table below reports execution overhead.\n\n"
+                   " | Falcon 9 | Heron 4\nOne thread | 6% | 5%\nMany threads | 8% | 7%\n", {"title": "PEP 9100"})
+    budget = Document("budget.md", "Funding requested by the Harbour Office:\n\n"
+                      "| Program | Fiscal Year 2023 | Fiscal Year 2024 |\n| Dredging | $4 million | $6 million |\n"
+                      "| Lighthouses | $2 million | $3 million |\n", {"title": "Harbour Office Budget"})
+    row = _row(pep, "One thread | 6% | 5%")
+    header = table_header(pep.text, row.unit)
+    assert header and [pep.text[a:b] for a, b in cells(pep.text, *header)] == ["", "Falcon 9", "Heron 4"]
+    assert _picked_value("What percentage overhead did one thread show on Heron 4?", row) == "5%"
+    assert _picked_value("What percentage overhead did one thread show on Falcon 9?", row) == "6%"
+    dredging = _row(budget, "| Dredging | $4 million | $6 million |")
+    assert _picked_value("How much was requested for dredging in fiscal year 2024?", dredging) == "$6 million"
+    assert _picked_value("How much was requested for dredging in fiscal year 2023?", dredging) == "$4 million"
+    # rule "kind from the evidence": rows introduced as overheads state overheads, so "what overhead" asks a share
+    from assistant.answer.picking import evidence_kind
+
+    rows = [row, _row(pep, "Many threads | 8% | 7%")]
+    assert evidence_kind(analyse("What overhead did one thread show on Heron 4?"), rows) == "percent"
+    # the header row itself, and a row under no header, have no column
+    assert table_header(budget.text, _row(budget, "| Program | Fiscal Year 2023 | Fiscal Year 2024 |").unit) is None

@@ -15,7 +15,7 @@ from ..index import constraints
 from ..index.keyword import KeywordIndex
 from ..index.retrieve import Retrieval
 from ..load.units import SHORT_DOCUMENT_CHARS, Unit, context as unit_context, document_subject, lead_paragraph, \
-    units as document_units
+    table_header, units as document_units
 from ..text import terms, words
 from .citations import DocumentSpan
 from .question import Intent
@@ -88,6 +88,8 @@ def candidate_sentences(retrieval: Retrieval, documents: dict[str, Document]) ->
             block = doc.text[unit.block_start:unit.block_end]
             if unit.kind != "sentence" and unit.block_end <= unit.start:
                 block = f"{block}\n{text}"  # an item with the paragraph that leads into its list
+            if (header := table_header(doc.text, unit)) is not None:
+                block = f"{doc.text[header[0]:header[1]]}\n{block}"  # a row with its table's header row
             dated = doc.metadata.get("date", "")
             out.append(Sentence(doc=doc, start=unit.start, end=unit.end, rank=rank,
                                 window=f"{ctx} ({dated})\n{block}" if dated else f"{ctx}\n{block}", unit=unit,
@@ -112,6 +114,8 @@ def score_sentences(sentences: list[Sentence], intent: Intent, query_vector: Seq
         lead = _lead_terms(sentence.lead)
         if sentence.unit is not None and sentence.unit.block_end <= sentence.unit.start:  # a list's lead-in
             around |= set(_context_terms(sentence.doc.text[sentence.unit.block_start:sentence.unit.block_end]))
+        if (header := table_header(sentence.doc.text, sentence.unit) if sentence.unit else None) is not None:
+            around |= set(_context_terms(sentence.doc.text[header[0]:header[1]]))  # rule "table column"
         sentence.coverage = sum(w * (1.0 if matches_any(t, present) else 0.5 if matches_any(t, around)
                                      else LEAD_TERM_SHARE if matches_any(t, lead) else 0.0)
                                 for t, w in weights.items()) / total

@@ -14,6 +14,7 @@ from typing import Sequence
 from ..index import constraints
 from ..index.keyword import KeywordIndex
 from ..text import STOPWORDS, terms
+from ..load.units import cells, table_header
 from . import facts
 from .candidates import Sentence, matches_any, term_match, term_weights
 from .facts import Value
@@ -82,13 +83,18 @@ def pick_value(intent: Intent, sentence: Sentence, keyword: KeywordIndex) -> Pic
     if not candidates:
         return None
     label_end = _label_end(sentence)
+    column = _asked_column(intent, sentence)
     if label_end > 0:  # "Windows installers: Steve Dower": the value side holds the answer
-        if _label_contradicts(sentence.text[:label_end], intent.text):
+        # a row's label is its first cell and the header of the asked column ("One thread" under "AMD Zen 3")
+        label = sentence.text[:label_end] + (f" {column[2]}" if column is not None else "")
+        if _label_contradicts(label, intent.text):
             return None  # "3.8.0 alpha 3: ..." answers no question about alpha 5
         label_terms = terms(sentence.text[:label_end])
         if any(term_match(n, t) for n in intent.negated for t in label_terms):
             return None  # "3.6.0 candidate 2" for "(final, not a candidate)"
         candidates = [v for v in candidates if v.start >= label_end] or candidates
+    if column is not None:  # "on AMD Zen 3": the value in that column of the row
+        candidates = [v for v in candidates if column[0] <= v.start < column[1]] or candidates
     paired = _respective(intent, sentence, candidates)
     if paired is not None:
         candidates = [paired]
@@ -179,9 +185,9 @@ def evidence_kind(intent: Intent, pool: Sequence[Sentence]) -> str:
     mentions = 0
     for sentence in pool[:10]:
         spots = [(a, e) for t, a, e in sentence.tokens if any(term_match(t, q) for q in thing)]
-        if not spots:
-            continue
         found = [v for k in _EVIDENCE_KINDS for v in facts.values(k, sentence.text)]
+        if not spots and _introduced_as(sentence, thing):  # a row or item of a list introduced as the thing
+            spots = [(v.start, v.end) for v in found[:1]]
         for a, e in spots:
             near = {v.kind for v in found if _distance(v, a, e) <= 4}
             mentions += bool(near)
@@ -191,6 +197,16 @@ def evidence_kind(intent: Intent, pool: Sequence[Sentence]) -> str:
         return ""
     kind, count = max(seen.items(), key=lambda item: item[1])
     return kind if count >= 2 and count >= 2 / 3 * mentions else ""
+
+
+def _introduced_as(sentence: Sentence, thing: Sequence[str]) -> bool:
+    """Whether ``sentence`` is a list item or table row whose lead-in paragraph speaks of ``thing`` ("the table
+    below reports execution overhead ...": each row's values are overheads)."""
+    unit = sentence.unit
+    if unit is None or unit.kind not in ("item", "row") or unit.block_end > unit.start:
+        return False
+    lead_in = terms(sentence.doc.text[unit.block_start:unit.block_end])
+    return all(any(term_match(t, q) for t in lead_in) for q in thing)
 
 
 def pick_rank(pick: Pick) -> float:
@@ -419,6 +435,30 @@ def _on_answer_side(value: Value, sentence: Sentence, intent: Intent) -> bool:
         return False
     s, e = min(verbs, key=lambda span: _distance(value, *span))
     return value.start >= e if intent.side > 0 else value.end <= s
+
+
+def _asked_column(intent: Intent, sentence: Sentence) -> tuple[int, int, str] | None:
+    """Rule "table column": the cell of a table row (offsets relative to the unit, and the header's text) under
+    the column whose header
+    the question names with all its words ("on AMD Zen 3" in a table of overhead by processor, "the 2024 budget"
+    in a table of budgets by year), or None when the unit is no row under a header or the question names no
+    column (or two equally)."""
+    unit, text = sentence.unit, sentence.doc.text
+    header = table_header(text, unit) if unit is not None else None
+    if header is None:
+        return None
+    asked = set(intent.focus_terms)
+    named = []
+    for k, (a, b) in enumerate(cells(text, *header)):
+        words = terms(text[a:b])
+        if k and words and all(matches_any(t, asked) for t in words):
+            named.append((len(words), k))
+    if not named or (len(named) > 1 and sorted(named)[-1][0] == sorted(named)[-2][0]):
+        return None
+    k = max(named)[1]
+    a, b = cells(text, unit.start, unit.end)[k]
+    head = cells(text, *header)[k]
+    return a - sentence.start, b - sentence.start, text[head[0]:head[1]]
 
 
 def _label_end(sentence: Sentence) -> int:

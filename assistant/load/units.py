@@ -234,6 +234,48 @@ def _is_row(line: str) -> bool:
     return " | " in line or (line.startswith("|") and line.endswith("|") and line.count("|") >= 3)
 
 
+def cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The cells of the table row ``text[start:end]`` as ``(start, end)`` offsets, trimmed, empty ones kept (a
+    header row's corner cell is empty): cells are joined by " | ", and a Markdown row's border pipes are no cells."""
+    line = text[start:end]
+    lo, hi = 0, len(line)
+    if line.lstrip().startswith("|") and line.rstrip().endswith("|") and line.count("|") >= 3:
+        lo, hi = line.index("|") + 1, line.rindex("|")
+    out: list[tuple[int, int]] = []
+    for m in re.finditer(r"[^|]*", line[lo:hi]):
+        if m.start() and line[lo + m.start() - 1] != "|":
+            continue  # the empty match after each cell
+        a, b = lo + m.start(), lo + m.end()
+        while a < b and line[a].isspace():
+            a += 1
+        while b > a and line[b - 1].isspace():
+            b -= 1
+        out.append((start + a, start + b))
+    return out
+
+
+def table_header(text: str, unit: Unit) -> tuple[int, int] | None:
+    """Rule "table column", its structure: the header row of the table a row unit belongs to, as ``(start,
+    end)``: the first line of the run of row lines the unit sits in (a table's first row names its columns), or
+    None when the unit is that row, is no row, or the header has another number of cells."""
+    if unit.kind != "row":
+        return None
+    first = unit.start
+    while first > 0:
+        prev_start = text.rfind("\n", 0, first - 1) + 1
+        prev = text[prev_start:first - 1]
+        if not prev.strip() or not _is_row(prev.strip()):
+            break
+        first = prev_start
+    if first >= unit.start:
+        return None
+    end = text.find("\n", first)
+    end = len(text) if end < 0 else end
+    if len(cells(text, first, end)) != len(cells(text, unit.start, unit.end)):
+        return None
+    return first, end
+
+
 def _line_unit(text: str, start: int, end: int, kind: str, path: tuple[str, ...]) -> Unit:
     """A one-line unit; a "label: value" line, and a table row (its first cell the label), record where the
     value begins."""
