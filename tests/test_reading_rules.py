@@ -395,3 +395,22 @@ def test_table_column_the_value_under_the_column_the_question_names():
     assert evidence_kind(analyse("What overhead did one thread show on Heron 4?"), rows) == "percent"
     # the header row itself, and a row under no header, have no column
     assert table_header(budget.text, _row(budget, "| Program | Fiscal Year 2023 | Fiscal Year 2024 |").unit) is None
+
+
+def test_called_term_a_name_given_to_a_thing_is_what_follows_known_as():
+    """Rule "called term": "what name / nickname did X get", "what is X called / known as" ask for the term a
+    text gives a thing, which it writes in quotes after "known as", "referred to as", "called" or "dubbed"."""
+    from assistant.answer.facts import called_terms
+
+    assert classify("What informal name did the := operator pick up during the discussion?") == "term"
+    assert classify("What was the trilateral partnership known as?") == "term"
+    assert classify("What is the name of the FEMA official?") == "name"  # a person's name stays a name
+    assert classify("What is his name?") == "name"
+    pep = 'During discussion of this PEP, the operator became informally known as "the walrus operator".'
+    release = "Firearms assembled from kits, often referred to as \u201cghost guns,\u201d are hard to trace."
+    assert [v.surface for v in called_terms(pep)] == ["the walrus operator"]
+    assert [v.surface for v in called_terms(release)] == ["ghost guns"]
+    assert _picked_value("What informal name did the operator pick up during discussion?", pep) \
+        == "the walrus operator"
+    assert _picked_value("What are firearms assembled from kits referred to as?", release) == "ghost guns"
+    assert called_terms("The committee called for a vote on the proposal.") == []

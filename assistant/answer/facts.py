@@ -54,7 +54,7 @@ _COUNT = re.compile(r"(?<![\w$.,/-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w%$]|
 class Value:
     """A value in a text: ``text[start:end]`` is how it is written, ``norm`` how it compares."""
 
-    kind: str  # date, month, year, percent, money, duration, count, name
+    kind: str  # date, month, year, percent, money, duration, count, name, place, office, term
     start: int
     end: int
     surface: str
@@ -370,6 +370,24 @@ _OFFICE = re.compile(rf"(?<![\w'\u2019\u2011-])(?:{_CAP}\s+){{0,3}}?{_HEAD}{_COM
 _NOT_QUALIFIERS = frozenset("each every any such there in with by from".split())
 
 
+# -- terms a text gives a thing -------------------------------------------------------------------------------------
+# Rule "called term": the name a text gives a thing is what follows "known as", "referred to as", "called",
+# "dubbed" ..., in quotes ("became informally known as "the walrus operator"", "referred to as “ghost guns.”").
+_CALLED = re.compile(r"\b(?:known|referred\s+to|called|named|dubbed|nicknamed|termed|labell?ed|styled)(?:\s+as)?"
+                     r"\s+(?:the\s+)?[\"\u201c\u2018']([^\"\u201d\u2019'\n]{1,80}?)[.,;:!?]?[\"\u201d\u2019']")
+
+
+def called_terms(text: str) -> list[Value]:
+    """The terms a text says a thing is called, known or referred to as (quoted after the verb)."""
+    out = []
+    for m in _CALLED.finditer(text):
+        surface = m.group(1).strip()
+        if surface:
+            start = m.start(1) + m.group(1).find(surface)
+            out.append(Value("term", start, start + len(surface), surface, surface.lower(), surface))
+    return out
+
+
 def offices(text: str) -> list[Value]:
     """Offices named by title ("the Assistant to the Mayor for Housing Policy", "Harbour District Water
     Coordinator", "the Director of the Office of Parks and Recreation"), without their article: who holds a role
@@ -439,6 +457,7 @@ EXTRACTORS = {
     "name": lambda text, published: names(text),  # the answerer passes the document's lower-case words
     "place": lambda text, published: places(text),
     "office": lambda text, published: offices(text),
+    "term": lambda text, published: called_terms(text),
 }
 
 

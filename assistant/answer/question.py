@@ -12,12 +12,12 @@ from .facts import Value
 from .instructions import strip_instructions
 from ..text import terms
 
-FACTOID_KINDS = ("date", "year", "percent", "money", "count", "duration", "name", "place")
+FACTOID_KINDS = ("date", "year", "percent", "money", "count", "duration", "name", "place", "term")
 KIND_PHRASES = {
     "date": "a date", "year": "a year", "percent": "a percentage", "money": "a money amount", "count": "a number",
     "duration": "a length of time", "name": "a name", "place": "a place", "list": "a list",
     "explain": "an explanation", "other": "that", "length": "a length or distance", "mass": "a weight",
-    "speed": "a speed", "area": "an area",
+    "speed": "a speed", "area": "an area", "term": "a name or term",
 }
 # The kind of answer, by the question's form. Each pattern is about how questions are asked, never about a corpus.
 _AUX = r"(?:are|were|is|was|do|does|did|have|has|had|will|would|can|could|should|must|may|might)"
@@ -40,6 +40,10 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("place", re.compile(r"^where (is|was|are|were|did|does|do|will|has|have|had)\b|\b(in|at|to|from|near) "
                          r"(what|which) (city|country|state|town|place|location|venue|region|province|capital|island|"
                          r"site)\b|^(what|which) (city|country|town|place|location|venue|capital|site)\b")),
+    # rule "called term": "What informal name did the operator pick up?", "What is the program called?"
+    ("term", re.compile(r"^(?:what|which) (?:[\w-]+ ){0,2}?(?:name|nickname|term|moniker|label)s? (?:did|does|do|is|was|"
+                        r"has|have|had|were|are)\b(?! (?:his|her|their)\b)|^what (?:is|was|are|were) (?:[\w:=-]+ ){1,6}?"
+                        r"(?:called|known as|referred to as|dubbed|nicknamed)\b")),
     ("list", re.compile(rf"\b(?:what|which) (?:kinds|types|sorts) of\b|^(which|what) (\w+ ){{0,2}}?(?!{_AUX}\b|this\b|its\b|his\b)\w+(ies|[^su'\s]s)\b ({_AUX}|\w+ed)\b|\blist\b|\benumerate\b|^name (all|some|every|the (\w+ ){{0,2}}\w+(ies|[^su'\s]s))\b|^who (sits?|serves?|served|is|are|was|were) (on|in) the\b|^who (are|were) the (\w+ ){{0,2}}(members|people|participants|candidates)\b")),
     ("name", re.compile(rf"^who\b|^name the\b|\bwho\b|\bwhose\b|\bwhat is (his|her|their) (actual |real |full )?name\b|\bname of the\b|^which (\w+ ){{0,3}}({_PERSON_NOUNS})\b")),
     ("date", re.compile(rf"^when\b|\bwhen (was|did|is|were|does|do|will|are)\b|\b(what|which) (date|day|{_WEEKDAYS})\b|\b(what|which) (is|was|were|are) the (\w+ ){{0,3}}(date|day)\b|\bdeadline\b|\buntil when\b|\bby when\b|\bexact date\b|\bcut-?off date\b|\bon what date\b")),
