@@ -414,3 +414,13 @@ def test_called_term_a_name_given_to_a_thing_is_what_follows_known_as():
         == "the walrus operator"
     assert _picked_value("What are firearms assembled from kits referred to as?", release) == "ghost guns"
     assert called_terms("The committee called for a vote on the proposal.") == []
+
+
+def test_who_are_they_asks_for_the_members_of_a_group():
+    """Rule "who are they": a "who" question about a group the question has just named ("... has three groups
+    of customers. Who are they?", "The order names four agencies. Who were they?") asks for its members, a list,
+    not a person's name."""
+    assert classify("The markup PEP says document markup has three groups of customers. Who are they?") == "list"
+    assert classify("The order names four agencies to serve on the Board. Who were they?") == "list"
+    assert classify("Who are the members of the council?") == "list"
+    assert classify("Who is the chair of the council?") == "name"

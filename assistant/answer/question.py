@@ -44,7 +44,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("term", re.compile(r"^(?:what|which) (?:[\w-]+ ){0,2}?(?:name|nickname|term|moniker|label)s? (?:did|does|do|is|was|"
                         r"has|have|had|were|are)\b(?! (?:his|her|their)\b)|^what (?:is|was|are|were) (?:[\w:=-]+ ){1,6}?"
                         r"(?:called|known as|referred to as|dubbed|nicknamed)\b")),
-    ("list", re.compile(rf"\b(?:what|which) (?:kinds|types|sorts) of\b|^(which|what) (\w+ ){{0,2}}?(?!{_AUX}\b|this\b|its\b|his\b)\w+(ies|[^su'\s]s)\b ({_AUX}|\w+ed)\b|\blist\b|\benumerate\b|^name (all|some|every|the (\w+ ){{0,2}}\w+(ies|[^su'\s]s))\b|^who (sits?|serves?|served|is|are|was|were) (on|in) the\b|^who (are|were) the (\w+ ){{0,2}}(members|people|participants|candidates)\b")),
+    ("list", re.compile(rf"\b(?:what|which) (?:kinds|types|sorts) of\b|^(which|what) (\w+ ){{0,2}}?(?!{_AUX}\b|this\b|its\b|his\b)\w+(ies|[^su'\s]s)\b ({_AUX}|\w+ed)\b|\blist\b|\benumerate\b|^name (all|some|every|the (\w+ ){{0,2}}\w+(ies|[^su'\s]s))\b|^who (sits?|serves?|served|is|are|was|were) (on|in) the\b|^who (are|were) the (\w+ ){{0,2}}(members|people|participants|candidates)\b|\bwho (?:are|were) (?:they|these|those|them)\b")),
     ("name", re.compile(rf"^who\b|^name the\b|\bwho\b|\bwhose\b|\bwhat is (his|her|their) (actual |real |full )?name\b|\bname of the\b|^which (\w+ ){{0,3}}({_PERSON_NOUNS})\b")),
     ("date", re.compile(rf"^when\b|\bwhen (was|did|is|were|does|do|will|are)\b|\b(what|which) (date|day|{_WEEKDAYS})\b|\b(what|which) (is|was|were|are) the (\w+ ){{0,3}}(date|day)\b|\bdeadline\b|\buntil when\b|\bby when\b|\bexact date\b|\bcut-?off date\b|\bon what date\b")),
 ]
