@@ -424,3 +424,31 @@ def test_who_are_they_asks_for_the_members_of_a_group():
     assert classify("The order names four agencies to serve on the Board. Who were they?") == "list"
     assert classify("Who are the members of the council?") == "list"
     assert classify("Who is the chair of the council?") == "name"
+
+
+def test_more_precise_date_a_day_of_the_chosen_month_replaces_it():
+    """Rule "more precise date": a month chosen as the answer gives way to a day of that month stated by a unit
+    about as good; a day of another month, or a unit far below, does not."""
+    from assistant.answer.composing import _most_precise
+
+    def pick(text: str, score: float, question: str) -> Pick:
+        sentence = _sentence(text)
+        sentence.score = score
+        chosen = pick_value(analyse(question), sentence, _Keyword())
+        assert chosen is not None
+        return chosen
+
+    q = "When did the 2031 council vote open?"
+    month = pick("Name of the poll: council vote (March 2031)", 0.84, q)
+    day = pick("The vote will happen in a window from March 3rd, 2031 to March 17th, 2031.", 0.79, q)
+    other = pick("The review period ends on February 28, 2031.", 0.80, q)
+    assert _most_precise(month, [month, day, other]).value.display == "March 3, 2031"
+    assert _most_precise(month, [month, other]) is month
+    low = pick("The vote will happen in a window from March 3rd, 2031 to March 17th, 2031.", 0.5, q)
+    assert _most_precise(month, [month, low]) is month
+    # a release notice: "in May 2029" refined by "on May 4, 2029"
+    q = "When was the relief program announced?"
+    month = pick("The relief program was announced in May 2029.", 0.7, q)
+    day = pick("On May 4, 2029, the Administrator announced the relief program.", 0.68, q)
+    assert _most_precise(month, [month, day]).value.display == "May 4, 2029"
+    assert _most_precise(day, [month, day]) is day

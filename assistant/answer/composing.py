@@ -61,7 +61,7 @@ def factoid(intent: Intent, pool: list[Sentence], ranked: list[Sentence], keywor
     if not picks:
         what = KIND_PHRASES[intent.dimension or intent.kind]
         return abstain(f"The sources don't give {what} for this.", partial=pool[:1])
-    chosen = max(picks, key=pick_rank)
+    chosen = _most_precise(max(picks, key=pick_rank), picks)
     if (unknown := said_unknown(chosen.sentence, [p.sentence for p in picks])) is not None:
         return unknown
     # issue 14: a value another document corrects is never the answer (corrections.py decides). The chosen
@@ -126,6 +126,20 @@ def factoid(intent: Intent, pool: list[Sentence], ranked: list[Sentence], keywor
         said = f"{said}; {display(second, chosen.sentence.doc)}"
     lead = [Segment(said, [s.quote for s in support]), Segment(".")]
     return Draft(lead=lead, evidence=[s.quote for s in support])
+
+
+PRECISE_SCORE = 0.8  # a more precise date replaces the chosen month from a unit scoring at least this share
+
+
+def _most_precise(chosen: Pick, picks: list[Pick]) -> Pick:
+    """Rule "more precise date": a month chosen as the answer ("December 2018", from a poll's name) gives way to
+    a day of that month that a unit about as good states ("from December 1st, 2018 to December 16th"): the
+    same answer, said precisely. The question's words still pick the day among several."""
+    if chosen.value.kind != "month":
+        return chosen
+    days = [p for p in picks if p.value.kind == "date" and p.value.norm.startswith(chosen.value.norm + "-")
+            and p.sentence.score >= PRECISE_SCORE * chosen.sentence.score]
+    return max(days, key=pick_rank) if days else chosen
 
 
 def _speaks_of_asked(intent: Intent, sentence: Sentence) -> bool:
