@@ -452,3 +452,58 @@ def test_more_precise_date_a_day_of_the_chosen_month_replaces_it():
     day = pick("On May 4, 2029, the Administrator announced the relief program.", 0.68, q)
     assert _most_precise(month, [month, day]).value.display == "May 4, 2029"
     assert _most_precise(day, [month, day]) is day
+
+
+def test_year_less_date_is_read_as_written_never_given_a_year():
+    """Rule "year-less date": "September 5" in a schedule, or "March 3" in a text published in January, is a
+    date whose year the text does not give: it is read (and answered) as written, with no year made up; a
+    bare date of a month that has begun by publication is still that year's."""
+    import datetime as dt
+
+    from assistant.answer.facts import dates
+
+    schedule = "* September 5: 1.6 final release (actual)."
+    notice = "Applications are accepted until March 3 at the county office."
+    (sep,) = dates(schedule, dt.date(2000, 7, 25))
+    assert (sep.kind, sep.norm, sep.display) == ("date", "*-09-05", "September 5 (no year given)")
+    (mar,) = dates(notice, dt.date(2031, 1, 20))
+    assert mar.norm == "*-03-03" and "2031" not in mar.display
+    assert dates(notice, dt.date(2031, 4, 2))[0].norm == "2031-03-03"  # March has begun: this year's
+    assert dates("February 30 is no day.") == []
+    doc = Document("pep-9160.txt", "Schedule\n\n" + schedule, {"title": "Python 9.6 Release Schedule",
+                                                               "date": "2000-07-25"})
+    assert _picked_value("When was the 9.6 final release actually made?", _sentence(schedule, doc)) == "September 5"
+    # a question's own year-less date is no premise to check
+    assert analyse("What happens on March 3?").premises == []
+
+
+def test_list_question_forms_and_a_lead_in_nearly_as_good_brings_its_list():
+    """Rules "exception prefix" and "which <things> <verb>": "Apart from X, which constructors accept ...?"
+    and "Which counties received aid?" ask for lists; "Which official coordinates the recovery?" asks for a
+    person. Rule "a lead-in brings its list": a lead-in among the first units of the pool, nearly as good as the
+    best, brings its items."""
+    from assistant.answer.composing import passages
+    from assistant.load.units import units
+
+    assert classify("Apart from literals, which constructors accept underscores as digit separators?") == "list"
+    assert classify("Besides the governor, which officials signed the request?") == "list"
+    assert classify("Which counties received individual assistance?") == "list"
+    assert classify("Which official coordinates the recovery?") == "name"
+    assert classify("Which release manager handled 4.2?") == "name"
+    pep = Document("pep-9515.txt", "This PEP proposes to let underscores separate digits in literals.\n\n"
+                   "Constructors\n\nUnderscores will be allowed in the following constructors:\n\n"
+                   "- int() (with any base)\n- float()\n- complex()\n", {"title": "Underscores in Numeric Literals"})
+    notice = Document("notice.md", "The declaration covers a wide area of the state of Eastmoor.\n\n"
+                      "Assistance is available in the following counties:\n\n- Norbury County\n- Alder County\n",
+                      {"title": "Eastmoor Disaster Declaration"})
+    for doc, first_item in ((pep, "int() (with any base)"), (notice, "Norbury County")):
+        found = [u for u in units(doc) if u.kind == "sentence" and " " in doc.text[u.start:u.end]]
+        opening, lead_in = (_sentence(doc.text[u.start:u.end], doc) for u in found[:2])
+        opening.unit, lead_in.unit = found[0], found[1]
+        opening.score, lead_in.score = 0.70, 0.62
+        draft = passages(analyse("Which ones are there?"), [opening, lead_in], [opening, lead_in])
+        assert draft.evidence[0].start == lead_in.start
+        assert any(doc.text[q.start:q.end] == first_item for q in draft.evidence)
+        lead_in.score = 0.4  # far below the best: the best unit is quoted as it is
+        draft = passages(analyse("Which ones are there?"), [opening, lead_in], [opening, lead_in])
+        assert draft.evidence[0].start == opening.start

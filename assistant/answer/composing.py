@@ -23,7 +23,8 @@ from .question import KIND_PHRASES, Intent
 
 _CONDITIONAL_QUESTION = re.compile(r"\bwhat (happens|would happen|will happen)\b.*\b(if|when|unless)\b", re.I)
 _CONDITIONAL = re.compile(r"\b(if|unless|otherwise|fail\w*)\b", re.I)
-LIST_LIMIT = 15  # items of one list quoted as the answer to a list question
+LIST_LIMIT = 15
+LEAD_IN_REACH = 3  # a list question's answer may be the list a unit this high in the pool introduces  # items of one list quoted as the answer to a list question
 
 
 def factoid(intent: Intent, pool: list[Sentence], ranked: list[Sentence], keyword: KeywordIndex) -> Draft:
@@ -210,9 +211,12 @@ def passages(intent: Intent, pool: list[Sentence], ranked: list[Sentence]) -> Dr
     listed = _list_unit(pool, best) if intent.kind == "list" else None
     if listed is not None:
         return Draft(lead=[], evidence=[Quote(listed.doc.source, u.start, u.end) for u in _siblings(listed)])
-    introduced = _introduced_list(best) if intent.kind == "list" else []
-    if introduced:
-        return Draft(lead=[], evidence=[best.quote] + [Quote(best.doc.source, u.start, u.end) for u in introduced])
+    for lead_in in ([best] + [s for s in pool[1:LEAD_IN_REACH] if s.score >= 0.8 * best.score]
+                    if intent.kind == "list" else []):
+        introduced = _introduced_list(lead_in)
+        if introduced:
+            return Draft(lead=[], evidence=[lead_in.quote] + [Quote(lead_in.doc.source, u.start, u.end)
+                                                              for u in introduced])
     limit = 3 if intent.kind in ("list", "explain") else 2
     chosen = [best]
     for s in pool[1:]:
@@ -254,7 +258,7 @@ def _list_unit(pool: list[Sentence], best: Sentence) -> Sentence | None:
 
 
 def _introduced_list(sentence: Sentence) -> list[Unit]:
-    """Rule "a lead-in brings its list": when the best unit introduces a list ("There are three kinds of
+    """Rule "a lead-in brings its list": when the best unit (or one of the next, nearly as good) introduces a list ("There are three kinds of
     proposal:", "The following counties are included:"), the items (or rows) right after it, at most
     ``LIST_LIMIT``; [] when it introduces none."""
     if not sentence.text.rstrip().endswith(":"):

@@ -34,6 +34,7 @@ _DATE_PATTERNS = [
     ("rel_month", re.compile(rf"\b([Ll]ast|[Tt]his|[Nn]ext)\s+({_MONTH})\b")),
 ]
 _YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
+_RELATIVE_YEAR = re.compile(r"\s+(?:this|last|next)\s+year\b", re.I)
 _PERCENT = re.compile(
     r"(?:(?:over|more than|about|around|roughly|nearly|almost|at least|up to|some|approximately|above|below|under)\s+)?"
     r"(\d+(?:\.\d+)?)\s?(?:%|percent\b|per cent\b)", re.I)
@@ -106,11 +107,16 @@ def dates(text: str, published: dt.date | None = None) -> list[Value]:
                     rel = m.group(0)
                 elif kind == "md":
                     month, day = _month(m.group(1)), int(m.group(2))
-                    if published is None or day > 31:
-                        continue
                     # A bare "January 13" in a news article means the publication year when that month has
-                    # begun; a later month could be last year's or this year's, so it is left unresolved.
-                    if month > published.month:
+                    # begun; a later month could be last year's or this year's, so its year is left unknown
+                    # (rule "year-less date": the date as written, never a year the text does not give).
+                    if published is None or month > published.month:
+                        if _RELATIVE_YEAR.match(text, m.end()):
+                            continue  # "July 13 this year" with no date to resolve it against
+                        dt.date(2000, month, day)  # a real day of the month (2000 has a February 29th)
+                        out.append(Value("date", m.start(), m.end(), m.group(0), f"*-{month:02d}-{day:02d}",
+                                         f"{MONTH_NAMES[month]} {day} (no year given)"))
+                        taken.append((m.start(), m.end()))
                         continue
                     year = published.year
                     rel = m.group(0)

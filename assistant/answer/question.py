@@ -44,7 +44,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("term", re.compile(r"^(?:what|which) (?:[\w-]+ ){0,2}?(?:name|nickname|term|moniker|label)s? (?:did|does|do|is|was|"
                         r"has|have|had|were|are)\b(?! (?:his|her|their)\b)|^what (?:is|was|are|were) (?:[\w:=-]+ ){1,6}?"
                         r"(?:called|known as|referred to as|dubbed|nicknamed)\b")),
-    ("list", re.compile(rf"\b(?:what|which) (?:kinds|types|sorts) of\b|^(which|what) (\w+ ){{0,2}}?(?!{_AUX}\b|this\b|its\b|his\b)\w+(ies|[^su'\s]s)\b ({_AUX}|\w+ed)\b|\blist\b|\benumerate\b|^name (all|some|every|the (\w+ ){{0,2}}\w+(ies|[^su'\s]s))\b|^who (sits?|serves?|served|is|are|was|were) (on|in) the\b|^who (are|were) the (\w+ ){{0,2}}(members|people|participants|candidates)\b|\bwho (?:are|were) (?:they|these|those|them)\b")),
+    ("list", re.compile(rf"\b(?:what|which) (?:kinds|types|sorts) of\b|^(which|what) (\w+ ){{0,2}}?(?!{_AUX}\b|this\b|its\b|his\b)\w+(ies|[^su'\s]s)\b ({_AUX}|\w+ed)\b|^which (?:\w+ ){{0,2}}?(?!{_AUX}\b|this\b|its\b|his\b)\w+(?:ies|[^su'\s]s) (?!(?:of|in|on|to|for|at|by|from|with|is|was|does|did|has|had|the|a|an|this|that|these|those|its|their|his|her|our)\b)[a-z]+\b|\blist\b|\benumerate\b|^name (all|some|every|the (\w+ ){{0,2}}\w+(ies|[^su'\s]s))\b|^who (sits?|serves?|served|is|are|was|were) (on|in) the\b|^who (are|were) the (\w+ ){{0,2}}(members|people|participants|candidates)\b|\bwho (?:are|were) (?:they|these|those|them)\b")),
     ("name", re.compile(rf"^who\b|^name the\b|\bwho\b|\bwhose\b|\bwhat is (his|her|their) (actual |real |full )?name\b|\bname of the\b|^which (\w+ ){{0,3}}({_PERSON_NOUNS})\b")),
     ("date", re.compile(rf"^when\b|\bwhen (was|did|is|were|does|do|will|are)\b|\b(what|which) (date|day|{_WEEKDAYS})\b|\b(what|which) (is|was|were|are) the (\w+ ){{0,3}}(date|day)\b|\bdeadline\b|\buntil when\b|\bby when\b|\bexact date\b|\bcut-?off date\b|\bon what date\b")),
 ]
@@ -102,7 +102,7 @@ _BARE_MONTH = re.compile(r"(?<!\d\s)\b(January|February|March|April|June|July|Au
 def premises(question: str) -> list[Value]:
     """Values the question takes for granted: dates and month names, percentages, durations, money amounts.
     "Why did the US set a December deadline?" assumes "December"; the answerer checks it against the evidence."""
-    found = [v for v in facts.dates(question) if v.kind in ("date", "month")]
+    found = [v for v in facts.dates(question) if v.kind in ("date", "month") and not v.norm.startswith("*")]
     for m in _BARE_MONTH.finditer(question):
         if not any(v.start <= m.start() < v.end for v in found):
             month = facts.MONTHS[m.group(1).lower()]
@@ -236,7 +236,8 @@ def issued_when(question: str) -> str:
     asks about was issued in ("the disaster declared in March 2023", "the order signed on May 2, 2031"); ""
     when it names none. A year alone names too many documents to choose by."""
     m = _ISSUED.search(question)
-    found = [v for v in facts.dates(m.group(1)) if v.kind in ("date", "month") and v.start == 0] if m else []
+    found = [v for v in facts.dates(m.group(1)) if v.kind in ("date", "month") and v.start == 0
+             and not v.norm.startswith("*")] if m else []
     return found[0].norm if found else ""
 
 
@@ -271,13 +272,15 @@ def answer_side(question: str) -> int:
 
 
 # "According to the fact sheet, which ...": who says it is no part of the question's form.
-_ATTRIBUTION = re.compile(r"^(?:according to|per|as (?:reported|stated|said) (?:by|in)|in the words of)\s+[^,?]{1,80},"
-                          r"\s*")
+# Rule "attribution prefix" and its sibling "exception prefix": "According to X," and "Apart from X," open a
+# question without being its form.
+_ATTRIBUTION = re.compile(r"^(?:according to|per|as (?:reported|stated|said) (?:by|in)|in the words of|apart from|"
+                          r"aside from|besides|other than|except for|in addition to)\s+[^,?]{1,80},\s*")
 
 
 def classify(question: str) -> str:
-    """The kind of answer a question asks for. Rule "attribution prefix": a leading "According to X," is set
-    aside, so the question's own form ("which parties ...") decides."""
+    """The kind of answer a question asks for. Rules "attribution prefix" and "exception prefix": a leading
+    "According to X," or "Apart from X," is set aside, so the question's own form ("which parties ...") decides."""
     q = re.sub(r"\b(what|who|when|where|which|how)(?:'|\u2019)s\b", r"\1 is", " ".join(question.lower().split()))
     q = _ATTRIBUTION.sub("", q)
     for kind, pattern in _RULES:

@@ -38,6 +38,8 @@ def normalise(text: str, published: str | None = None) -> str:
     day = facts.parse_date(published)
     extra: list[str] = []
     for v in facts.dates(folded, day):
+        if v.norm.startswith("*"):  # a date the text gives without a year: as written
+            continue
         year, month, *rest = (int(p) for p in v.norm.split("-"))
         name = facts.MONTH_NAMES[month]
         extra += [f"{name} {rest[0]}, {year}", f"{rest[0]} {name} {year}", v.norm] if rest else [f"{name} {year}"]
