@@ -507,3 +507,35 @@ def test_list_question_forms_and_a_lead_in_nearly_as_good_brings_its_list():
         lead_in.score = 0.4  # far below the best: the best unit is quoted as it is
         draft = passages(analyse("Which ones are there?"), [opening, lead_in], [opening, lead_in])
         assert draft.evidence[0].start == opening.start
+
+
+def test_version_questions_ask_for_the_version_of_the_named_thing():
+    """Rules "version questions" and "version of the named thing": "Which tomli release ...?" asks for a version,
+    and only a version written with the thing's name answers it; "Which release manager ...?" asks for a person.
+    Rule "label names the asked", pool side: the document's "Python-Version:" field joins the pool."""
+    from assistant.answer.candidates import with_labelled_fields
+
+    assert classify("Which tomli release was vendored into the standard library?") == "version"
+    assert classify("In what version of the Harbour Framework was the privacy profile added?") == "version"
+    assert classify("Which release manager handled 4.2?") == "name"
+    assert classify("What release schedule applies to 4.2?") != "version"
+    pep = 'The parser is based on tomli 1.2.3, which supports TOML 1.0.0.'
+    assert _picked_value("Which tomli release is the parser based on?", pep) == "1.2.3"
+    assert _picked_value("Which TOML version does the parser support?", pep) == "1.0.0"
+    assert _picked_value("Which Sphinx release is the parser based on?", pep) is None
+    framework = "The Institute released version 2.0 of the Harbour Framework on February 26, 2031."
+    assert _picked_value("Which version of the Harbour Framework was released in 2031?", framework) == "2.0"
+    assert _picked_value("Which version of the Eastmoor Standard was released?", framework) is None
+    doc = Document("pep-9572.txt", "PEP: 9572\nPython-Version: 4.8\n\nThis PEP adds a colon-equals operator.",
+                   {"title": "PEP 9572 - Assignment Expressions"})
+    from assistant.load.units import units
+
+    best, field = _sentence("This PEP adds a colon-equals operator.", doc), _sentence("Python-Version: 4.8", doc)
+    field.unit = next(u for u in units(doc) if doc.text[u.start:u.end].startswith("Python-Version"))
+    field.labelled = True
+    assert with_labelled_fields([best], [best, field]) == [best, field]
+    other = Document("pep-9573.txt", "Python-Version: 4.9", {"title": "PEP 9573"})
+    stranger = _sentence("Python-Version: 4.9", other)
+    stranger.labelled = True
+    assert with_labelled_fields([best], [best, stranger]) == [best]  # another document's header answers nothing
+    assert _picked_value("Which Python version added the colon-equals operator?", field) == "4.8"

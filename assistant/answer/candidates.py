@@ -42,6 +42,7 @@ class Sentence(DocumentSpan):
     context: str = ""  # "Title › Heading › Subheading"
     focus: float = 0.0  # share of the unit's own words that are the question's
     subject: str = ""  # what every unit of its document is about (``units.document_subject``)
+    labelled: bool = False  # a "label: value" field whose label is all words of the question (``_label_asked``)
     lead: str = ""  # its short document's lead paragraph (``units.lead_paragraph``), "" in a long one
 
 
@@ -124,6 +125,7 @@ def score_sentences(sentences: list[Sentence], intent: Intent, query_vector: Seq
         sentence.focus = sum(1 for t in own if any(term_match(t, q) for q in weights)) / len(own) if own else 0.0
         if intent.factoid and _label_asked(sentence, weights):
             sentence.coverage = max(sentence.coverage, MIN_FACT_COVERAGE)
+            sentence.labelled = True
         sentence.score = 0.5 * sentence.coverage + 0.5 * sentence.similarity + 0.02 / sentence.rank
 
 
@@ -201,6 +203,16 @@ def dated_first(eligible: list[Sentence], issued: str) -> list[Sentence]:
         return eligible
     dated = [s for s in eligible if str(s.doc.metadata.get("date", "")).startswith(issued)]
     return dated or eligible
+
+
+def with_labelled_fields(pool: list[Sentence], eligible: Sequence[Sentence]) -> list[Sentence]:
+    """Rule "label names the asked", pool side: the fields of the best unit's document whose label is all words of
+    the question ("Python-Version: 3.8" for "Which Python version added ...?" in the document the best passage is
+    from) join the pool, however low their similarity: a document's header answers for all of it."""
+    if not pool:
+        return pool
+    best = pool[0].doc
+    return pool + [s for s in eligible if s.labelled and s.doc is best and s not in pool]
 
 
 def relevant_enough(sentence: Sentence) -> bool:

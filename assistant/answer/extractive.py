@@ -17,7 +17,8 @@ from ..index.retrieve import Retrieval
 from . import candidates, picking
 from .picking import evidence_kind
 from .abstention import abstain, off_topic, uncovered, unnamed
-from .candidates import Embed, candidate_sentences, dated_first, prefer_named, score_sentences, unmet
+from .candidates import Embed, candidate_sentences, dated_first, prefer_named, score_sentences, unmet, \
+    with_labelled_fields
 from .citations import Draft, Segment
 from .composing import factoid, passages
 from .premises import false_premise
@@ -48,7 +49,7 @@ class ExtractiveAnswerer:
             return uncovered(intent, ranked[:60], best)
         eligible = dated_first(eligible, intent.issued)
         top = eligible[0]
-        pool = [s for s in eligible[:15] if s.score >= 0.6 * top.score]
+        pool = with_labelled_fields([s for s in eligible[:15] if s.score >= 0.6 * top.score], eligible)
         if (missing := unnamed(intent, pool, top, ranked[:60])) is not None:
             return missing
         names = [c for c in intent.constraints if c.kind == "name"]

@@ -10,6 +10,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from ..index.constraints import version_spans
+
 MONTHS = {m: i for i, m in enumerate(
     "january february march april may june july august september october november december".split(), start=1)}
 MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
@@ -55,7 +57,7 @@ _COUNT = re.compile(r"(?<![\w$.,/-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w%$]|
 class Value:
     """A value in a text: ``text[start:end]`` is how it is written, ``norm`` how it compares."""
 
-    kind: str  # date, month, year, percent, money, duration, count, name, place, office, term
+    kind: str  # date, month, year, percent, money, duration, count, name, place, office, term, version
     start: int
     end: int
     surface: str
@@ -376,6 +378,11 @@ _OFFICE = re.compile(rf"(?<![\w'\u2019\u2011-])(?:{_CAP}\s+){{0,3}}?{_HEAD}{_COM
 _NOT_QUALIFIERS = frozenset("each every any such there in with by from".split())
 
 
+def versions(text: str) -> list[Value]:
+    """Version numbers ("3.5", "3.8.0", "3.10.0rc1", "3.8.0 alpha 5"; no decimal amount such as "1.5%")."""
+    return [Value("version", a, b, text[a:b], key, text[a:b]) for a, b, key in version_spans(text)]
+
+
 # -- terms a text gives a thing -------------------------------------------------------------------------------------
 # Rule "called term": the name a text gives a thing is what follows "known as", "referred to as", "called",
 # "dubbed" ..., in quotes ("became informally known as "the walrus operator"", "referred to as “ghost guns.”").
@@ -464,6 +471,7 @@ EXTRACTORS = {
     "place": lambda text, published: places(text),
     "office": lambda text, published: offices(text),
     "term": lambda text, published: called_terms(text),
+    "version": lambda text, published: versions(text),
 }
 
 

@@ -19,7 +19,7 @@ from . import facts
 from .candidates import Sentence, matches_any, term_match, term_weights
 from .facts import Value
 from .places import is_country, is_place
-from .question import Intent, asked_thing
+from .question import Intent, asked_thing, versioned_thing
 
 _IDENTIFIER_QUESTION = re.compile(r"\b(number|no\.?) of (the|this|that)\b(?!.*\bhow many\b)", re.I)
 _ROLE_TERMS = frozenset(t for word in facts.OFFICE_WORDS for t in terms(word))  # "Secretary", "Manager", ...
@@ -57,6 +57,8 @@ def sentence_values(intent: Intent, sentence: Sentence) -> list[Value]:
         found = _with_units(facts.values("count", sentence.text, published), sentence.text)
     elif intent.kind == "place":
         found = _asked_places(intent, found)
+    elif intent.kind == "version":
+        found = _versions_of_asked(intent, sentence, found)
     asked = {v.norm for v in facts.values(kind, intent.text, published)}
     if intent.kind == "count":
         asked |= set(intent.numbers)
@@ -459,6 +461,29 @@ def _asked_column(intent: Intent, sentence: Sentence) -> tuple[int, int, str] | 
     a, b = cells(text, unit.start, unit.end)[k]
     head = cells(text, *header)[k]
     return a - sentence.start, b - sentence.start, text[head[0]:head[1]]
+
+
+def _versions_of_asked(intent: Intent, sentence: Sentence, found: list[Value]) -> list[Value]:
+    """Rule "version of the named thing": for "Which tomli release ...?", the versions written right after the
+    thing's name ("tomli 1.2.0", "Python 3.8"), before "of" and its name ("2.0 of the Harbour Framework") or in a
+    field whose label names it ("Python-Version: 3.8"); a
+    version of something else ("supports TOML 1.0.0") is no answer. A question naming nothing takes any."""
+    thing = versioned_thing(intent.text)
+    if not thing:
+        return found
+    label_end = _label_end(sentence)
+    label = set(terms(sentence.text[:label_end])) if label_end > 0 else set()
+    out = []
+    for value in found:
+        named = set(terms(sentence.text[max(0, value.start - 30):value.start])[-2:])
+        after = sentence.text[value.end:value.end + 60]
+        if re.match(r"\s+of\s", after):  # "version 2.0 of the Harbour Framework"
+            named |= set(terms(after)[:3])
+        if value.start >= label_end > 0:
+            named |= label
+        if all(matches_any(t, named) for t in thing):
+            out.append(value)
+    return out
 
 
 def _label_end(sentence: Sentence) -> int:

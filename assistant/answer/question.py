@@ -12,12 +12,13 @@ from .facts import Value
 from .instructions import strip_instructions
 from ..text import terms
 
-FACTOID_KINDS = ("date", "year", "percent", "money", "count", "duration", "name", "place", "term")
+FACTOID_KINDS = ("date", "year", "percent", "money", "count", "duration", "name", "place", "term", "version")
 KIND_PHRASES = {
     "date": "a date", "year": "a year", "percent": "a percentage", "money": "a money amount", "count": "a number",
     "duration": "a length of time", "name": "a name", "place": "a place", "list": "a list",
     "explain": "an explanation", "other": "that", "length": "a length or distance", "mass": "a weight",
     "speed": "a speed", "area": "an area", "term": "a name or term",
+    "version": "a version",
 }
 # The kind of answer, by the question's form. Each pattern is about how questions are asked, never about a corpus.
 _AUX = r"(?:are|were|is|was|do|does|did|have|has|had|will|would|can|could|should|must|may|might)"
@@ -40,6 +41,10 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("place", re.compile(r"^where (is|was|are|were|did|does|do|will|has|have|had)\b|\b(in|at|to|from|near) "
                          r"(what|which) (city|country|state|town|place|location|venue|region|province|capital|island|"
                          r"site)\b|^(what|which) (city|country|town|place|location|venue|capital|site)\b")),
+    # rule "version questions": "Which Python release first got ...?", "In what version was it added?"; not
+    # "Which release manager ..." nor "What release schedule ..."
+    ("version", re.compile(r"^(?:in |from |since |as of |by )?(?:which|what) (?:[\w.+-]+ ){0,2}?(?:release|version)s? "
+                           r"(?!(?:manager|schedule|date|notes|cycle|process|team|candidate|blocker)s?\b)")),
     # rule "called term": "What informal name did the operator pick up?", "What is the program called?"
     ("term", re.compile(r"^(?:what|which) (?:[\w-]+ ){0,2}?(?:name|nickname|term|moniker|label)s? (?:did|does|do|is|was|"
                         r"has|have|had|were|are)\b(?! (?:his|her|their)\b)|^what (?:is|was|are|were) (?:[\w:=-]+ ){1,6}?"
@@ -59,6 +64,17 @@ _DIMENSIONS: list[tuple[str, re.Pattern[str]]] = [
     ("area", re.compile(r"\b(?:acres?|acreage|hectares?|square (?:miles?|kilometers?|kilometres?|feet|meters?|"
                         r"metres?))\b", re.I)),  # "How big is the monument, in acres?"
 ]
+
+
+_VERSIONED = re.compile(r"^(?:in |from |since |as of |by )?(?:which|what) ((?:[\w.+-]+ ){0,2}?)(?:release|version)s?\b"
+                        r"(?: of (?:the )?([\w.+-]+))?", re.I)
+
+
+def versioned_thing(question: str) -> list[str]:
+    """Rule "version of the named thing", its question side: the terms of what a version question asks the version
+    of ("Which tomli release ...": tomli; "Which version of Sphinx ...": sphinx); [] when it names nothing."""
+    m = _VERSIONED.search(question.strip())
+    return terms(f"{m.group(1)} {m.group(2) or ''}") if m else []
 
 
 def measured_dimension(question: str) -> str:

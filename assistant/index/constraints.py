@@ -36,6 +36,11 @@ def _version_key(m: re.Match[str]) -> str:
     return m.group(1) + (_STAGES.get(stage.group(1), stage.group(1)) + stage.group(2) if stage else "")
 
 
+def version_spans(text: str) -> list[tuple[int, int, str]]:
+    """Each version written in ``text``: its start, end and key ("3.8.0 alpha 5": "3.8.0a5")."""
+    return [(m.start(), m.end(), _version_key(m)) for m in _VERSION.finditer(text)]
+
+
 def _versions(text: str) -> list[tuple[str, ...]]:
     return [_components(_version_key(m)) for m in _VERSION.finditer(text)]
 
