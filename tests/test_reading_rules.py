@@ -539,3 +539,22 @@ def test_version_questions_ask_for_the_version_of_the_named_thing():
     stranger.labelled = True
     assert with_labelled_fields([best], [best, stranger]) == [best]  # another document's header answers nothing
     assert _picked_value("Which Python version added the colon-equals operator?", field) == "4.8"
+
+
+def test_the_unit_s_own_year_speaks_for_it_unless_the_year_dates_the_document():
+    """Rule "the unit's own year": a unit that states years, none of them one the question asks about, speaks of
+    those years whatever its document's title says; a year that dates the document asked about ("the 2031
+    proclamation") is met by the title, whatever years the unit states."""
+    title = "A Proclamation on Harbour Safety Week, 2032"
+    q = "How many people drowned in harbours in 2032?"
+    assert constraints.unmet(q, "In 2031, more than 400 people drowned in harbours.", title) == ["2032"]
+    assert constraints.unmet(q, "More than 400 people drowned in harbours this year.", title) == []
+    assert constraints.unmet(q, "In 2032, 380 people drowned, down from 2031.", title) == []
+    q = "In the 2032 Harbour Safety Week proclamation, how many lifeguards were hired?"
+    assert constraints.unmet(q, "Since 2029, the program has hired 1,200 lifeguards.", title) == []
+    # a PEP schedule: the year of the release asked about, stated by the unit
+    q = "What was released on the first Monday of 2031?"
+    assert constraints.unmet(q, "4.2.0 final: Monday, 2030-10-14", "Python 4.2 Release Schedule (2031)") == ["2031"]
+    assert constraints.of_question("In 2031, who chaired the council?")[0].key == "2031"  # a comma ends a year
+    assert constraints.unmet("How much was budgeted for Fiscal Year 2032, as cited in the 2031 report?",
+                             "The Fiscal Year 2032 budget requests $4 million.", "Harbour report, 2031") == []

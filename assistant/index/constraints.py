@@ -49,7 +49,8 @@ def _versions(text: str) -> list[tuple[str, ...]]:
 # "Executive Order 14017", "RFC 2822"), not a month and day ("May 5") and not a quantity ("5 years").
 _IDENTIFIER = re.compile(r"\b(?:(?P<word>[A-Z][A-Za-z]*\.?(?:\s+[A-Z][a-z]+){0,2})(?P<sep>\s?[-#:]?\s?)|(?P<lword>[a-z]{2,5})"
                          r"(?P<lsep>[-#]))(?P<number>\d+(?:-\d+)?)(?![\d.,]*\s?(?:%|percent))\b")
-_YEAR = re.compile(r"(?<![\d.,$-])(1[89]\d\d|20\d\d)(?![\d.,%]|-\d)")
+_YEAR = re.compile(r"(?<![\d.,$-])(1[89]\d\d|20\d\d)(?!\d|[.,]\d|%|-\d)")
+_ISO_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)-[01]\d-[0-3]\d\b")  # the year of "2019-10-14"
 _NAMED = re.compile(r"(?<![\w'])([A-Z][\w'\u2019&.-]*(?:\s+(?:of|the|and|for|de|van|von|der)?\s*[A-Z][\w'\u2019&.-]*)*)")
 _QUESTION_WORDS = frozenset("""
 what which who whom whose when where why how is are was were do does did can could will would should shall may
@@ -64,6 +65,13 @@ class Constraint:
     kind: str
     surface: str
     key: str  # what is compared: version components, "word number", the year, the lower-cased name
+    of_document: bool = False  # a year that dates the document asked about ("the 2022 proclamation")
+
+
+# A year that dates a document: "the 2022 Equal Pay Day proclamation", "the 2024 report", "2023's strategy".
+_DOCUMENT_AFTER = re.compile(r"(?:'s|\u2019s)?\s+(?:[\w-]+\s+){0,4}?(?:proclamations?|orders?|memorand(?:um|a)|reports?|"
+                             r"statements?|releases?|declarations?|strategy|plan|budget|schedule|documents?|letters?|"
+                             r"speech|remarks|fact sheet|notice|guidance|rule|bill|act|summary|review|edition)\b", re.I)
 
 
 @lru_cache(maxsize=1024)
@@ -89,7 +97,8 @@ def of_question(question: str) -> tuple[Constraint, ...]:
         taken.append(m.span())
     for m in _YEAR.finditer(question):
         if free(*m.span()) and not _in_full_date(question, m.start()):
-            out.append(Constraint("year", m.group(0), m.group(1)))
+            out.append(Constraint("year", m.group(0), m.group(1),
+                                  of_document=bool(_DOCUMENT_AFTER.match(question, m.end()))))
             taken.append(m.span())
     for m in _NAMED.finditer(question):
         if not free(*m.span()):
@@ -111,8 +120,10 @@ def unmet(question: str | Sequence[Constraint], unit_text: str, context_text: st
     ``unit_text`` nor ``context_text`` (its heading path, document title, paragraph) matches, as written."""
     constraints = of_question(question) if isinstance(question, str) else question
     haystack = f"{unit_text}\n{context_text}"
+    years = set(_YEAR.findall(" ".join(c.surface for c in constraints)))  # "Fiscal Year 2024" asks of 2024 too
     return [c.surface for c in constraints if not matches(c, haystack)
-            or (c.kind == "version" and _version_contradicted(c.key, unit_text))]
+            or (c.kind == "version" and _version_contradicted(c.key, unit_text))
+            or (c.kind == "year" and not c.of_document and _year_contradicted(years, unit_text))]
 
 
 def matches(constraint: Constraint, text: str) -> bool:
@@ -190,6 +201,15 @@ def _identifier_matches(key: str, text: str) -> bool:
 
 def _year_matches(key: str, text: str) -> bool:
     return re.search(rf"(?<!\d){key}(?!\d)", text) is not None
+
+
+def _year_contradicted(asked: set[str], text: str) -> bool:
+    """Rule "the unit's own year": a unit that states years, none of them one the question asks about ("In
+    2021, more than 100,000 people died" for a question on 2022), speaks of those years, whatever year its
+    document's title or date gives; one that states no year, or one of the asked, takes its context's for the
+    rest ("the Fiscal Year 2024 budget" in the 2023 proclamation)."""
+    found = set(_YEAR.findall(text)) | set(_ISO_YEAR.findall(text))
+    return bool(found) and not found & asked
 
 
 def _name_matches(key: str, text: str) -> bool:
