@@ -558,3 +558,17 @@ def test_the_unit_s_own_year_speaks_for_it_unless_the_year_dates_the_document():
     assert constraints.of_question("In 2031, who chaired the council?")[0].key == "2031"  # a comma ends a year
     assert constraints.unmet("How much was budgeted for Fiscal Year 2032, as cited in the 2031 report?",
                              "The Fiscal Year 2032 budget requests $4 million.", "Harbour report, 2031") == []
+
+
+def test_which_county_or_state_asks_for_a_place():
+    """Rule "place questions": "Which county ...", "What state is X in?" ask for a place, as "which city" does;
+    "Which state of emergency ..." does not."""
+    assert classify("Which county got assistance for the storms?") == "place"
+    assert classify("What state is the new national monument in?") == "place"
+    assert classify("Which district elected the delegate?") == "place"
+    assert classify("Which state of emergency was declared?") != "place"
+    notice = ("Federal funding is available for the repair of facilities damaged by the severe storms and "
+              "flooding in Norbury County.")
+    assert _picked_value("Which county got assistance for the storms?", notice) == "Norbury County"
+    article = "The antimony mine the company plans to reopen lies in Alder County, about 40 miles from the border."
+    assert _picked_value("Which county is the antimony mine in?", article) == "Alder County"

@@ -40,7 +40,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     # "Where did ...", "In which city ...": a place (rule "place questions"); "Where can I apply?" asks how
     ("place", re.compile(r"^where (is|was|are|were|did|does|do|will|has|have|had)\b|\b(in|at|to|from|near) "
                          r"(what|which) (city|country|state|town|place|location|venue|region|province|capital|island|"
-                         r"site)\b|^(what|which) (city|country|town|place|location|venue|capital|site)\b")),
+                         r"site)\b|^(what|which) (city|country|town|place|location|venue|capital|site|county|parish|borough|district|"
+                         r"province|region|territory|island|state|municipality)\b(?! of\b)")),
     # rule "version questions": "Which Python release first got ...?", "In what version was it added?"; not
     # "Which release manager ..." nor "What release schedule ..."
     ("version", re.compile(r"^(?:in |from |since |as of |by )?(?:which|what) (?:[\w.+-]+ ){0,2}?(?:release|version)s? "
