@@ -567,6 +567,10 @@ def test_which_county_or_state_asks_for_a_place():
     assert classify("What state is the new national monument in?") == "place"
     assert classify("Which district elected the delegate?") == "place"
     assert classify("Which state of emergency was declared?") != "place"
+    # where in a publication the question names: no place
+    assert classify("Where was the order published in the Federal Register?") == "other"
+    assert classify("Where is the release schedule listed in the PEP index?") == "other"
+    assert classify("Where was the report published?") == "place"
     notice = ("Federal funding is available for the repair of facilities damaged by the severe storms and "
               "flooding in Norbury County.")
     assert _picked_value("Which county got assistance for the storms?", notice) == "Norbury County"

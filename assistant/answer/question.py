@@ -37,6 +37,9 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("count", re.compile(rf"\bhow many\b|\bhow much\b(?! of\b)|\b(what|which) (is|was|are|were) (the )?(\w+ ){{0,4}}(number|count|total|maximum|minimum|max|min|limit|size|length|amount|population|age|height|width|capacity|output|production|vote|tally|margin|score)\b|\bwhat (number|limit)\b|\b(?:up to|at most|at least|no more than) (?:what|which)\b")),
     ("percent", re.compile(r"\b(percent|percentage|share|proportion|fraction|portion)s?\b|%|\brates?\b")),
     ("year", re.compile(r"\b(what|which|in what) year\b")),
+    # "Where was it published in the Federal Register?" asks where in a publication it names, not for a place
+    ("other", re.compile(r"^where (is|was|are|were|did|does|do|will|has|have|had)\b.*\b(?:published|printed|listed|"
+                         r"appeared|appears|cited|codified|recorded|posted)\s+(?:in|on)\s+(?:the\s+)?\w+")),
     # "Where did ...", "In which city ...": a place (rule "place questions"); "Where can I apply?" asks how
     ("place", re.compile(r"^where (is|was|are|were|did|does|do|will|has|have|had)\b|\b(in|at|to|from|near) "
                          r"(what|which) (city|country|state|town|place|location|venue|region|province|capital|island|"
