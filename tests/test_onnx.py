@@ -106,6 +106,23 @@ def test_texts_encoded_two_at_once_get_the_vectors_they_get_alone_on_two_threads
 
 
 @pytest.mark.slow
+def test_a_session_that_cannot_be_built_fails_the_first_encode(tmp_path):
+    """The session is built on a thread of its own; what building it raised is raised where it is first used."""
+    import dataclasses
+    import shutil
+
+    from assistant.index.onnx_encoder import OnnxEmbeddings
+
+    encoder = ensure_encoder(model_path(DEFAULT_EMBEDDING_MODEL), default_cache_dir(), "int8")
+    shutil.copy(encoder.tokenizer_file, tmp_path / "tokenizer.json")
+    (tmp_path / "model.onnx").write_bytes(b"not an onnx graph")
+    broken = OnnxEmbeddings(dataclasses.replace(encoder, folder=tmp_path), threads=2, batch_size=1)
+    for _ in range(2):
+        with pytest.raises(Exception, match="(?i)protobuf|parse|load|invalid"):
+            broken.embed_query("When is the deadline?")
+
+
+@pytest.mark.slow
 def test_export_is_deterministic_and_safe_for_concurrent_processes(tmp_path):
     shared = get_embeddings(DEFAULT_EMBEDDING_MODEL, "onnx").encoder_id  # exported earlier into the user cache
     cache = tmp_path / "encoders"

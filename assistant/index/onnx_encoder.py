@@ -21,8 +21,9 @@ import json
 import os
 import shutil
 import tempfile
+import functools
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Sequence
@@ -279,18 +280,37 @@ class OnnxEmbeddings:
         self._parallel = threads if batch_size == 1 else 1  # runs at once (see above)
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
-        self._tokenizer = Tokenizer.from_file(str(encoder.tokenizer_file))
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(max_length=encoder.max_length)
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1 if self._parallel > 1 else threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # no busy-waiting on 2 shared cores
-        self._session: onnxruntime.InferenceSession = ort.InferenceSession(
-            str(encoder.model_file), options, providers=["CPUExecutionProvider"])
-        self._inputs = {i.name for i in self._session.get_inputs()}
+        # ONNX Runtime builds the session (loads and optimises the graph: 40-65 ms) without holding the GIL, so it
+        # is built on a thread of its own while the caller goes on (the tokenizer below, then opening the store
+        # and importing chromadb); the first use waits for it, and gets its error if it failed.
+        self._building: Future[onnxruntime.InferenceSession] = Future()
+        threading.Thread(target=self._build_session, args=(ort, str(encoder.model_file), options),
+                         name="onnx-session").start()
+        self._tokenizer = Tokenizer.from_file(str(encoder.tokenizer_file))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_length=encoder.max_length)
+
+    def _build_session(self, ort: Any, model_file: str, options: Any) -> None:
+        try:
+            session = ort.InferenceSession(model_file, options, providers=["CPUExecutionProvider"])
+            self._building.set_result(session)
+        except BaseException as exc:  # noqa: BLE001 (handed to whoever waits for the session)
+            self._building.set_exception(exc)
+
+    @property
+    def _session(self) -> "onnxruntime.InferenceSession":
+        """The ONNX Runtime session, once built (raises what building it raised)."""
+        return self._building.result()
+
+    @functools.cached_property
+    def _inputs(self) -> set[str]:
+        return {i.name for i in self._session.get_inputs()}
 
     def encode(self, texts: Sequence[str]) -> "np.ndarray":
         """An (n, dimension) float32 array of unit vectors, in the order of ``texts``."""
