@@ -294,8 +294,8 @@ def test_chromadb_is_imported_with_override_checks_off_and_the_decorator_restore
 
 
 def test_clients_are_built_with_override_checks_off_and_the_decorator_restored(tmp_path):
-    """open_client builds the client (whose system imports chromadb.api.rust) with the checks off, and threads that
-    open clients at once leave the checking decorator restored."""
+    """open_client builds the client (whose system imports chromadb.api.rust, or chromadb.api.fastapi for a server)
+    with the checks off, and threads that open clients at once leave the checking decorator restored."""
     import subprocess
     import sys
 
@@ -307,6 +307,11 @@ def test_clients_are_built_with_override_checks_off_and_the_decorator_restored(t
             f"paths = [{str(tmp_path)!r} + f'/index-{{i}}' for i in range(4)]\n"
             "threads = [threading.Thread(target=open_client, args=(Settings(index_dir=p),)) for p in paths]\n"
             "[t.start() for t in threads]; [t.join() for t in threads]\n"
+            "try:\n"
+            "    open_client(Settings(chroma_url='http://127.0.0.1:9'))  # no server: fails, after importing fastapi\n"
+            "except Exception:\n"
+            "    pass\n"
+            "from chromadb.api.fastapi import FastAPI\n"
             "from chromadb.api.rust import RustBindingsAPI\n"
             "assert (overrides.override, overrides.overrides) == original\n"
             "assert RustBindingsAPI.count_collections.__override__ is True\n"

@@ -36,8 +36,8 @@ def open_client(settings: Settings) -> "chromadb.ClientAPI":
             url = urlparse(settings.chroma_url)
             if not url.hostname:
                 raise IndexError_(f"ASSISTANT_CHROMA_URL is not a URL: {settings.chroma_url!r}")
-            limit_http_wait(settings.chroma_timeout)
-            with _override_checks_off():
+            with _override_checks_off():  # chromadb.api.fastapi is imported here, by the first HTTP client
+                limit_http_wait(settings.chroma_timeout)
                 return chromadb.HttpClient(host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https",
                                            settings=chroma_settings)
         with _override_checks_off():  # the first client imports chromadb.api.rust (see import_chromadb)
