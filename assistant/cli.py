@@ -214,7 +214,30 @@ def eval_(ctx: click.Context, corpus: str, backend: str | None, model: str | Non
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI, turning errors into one line on stderr."""
+    """Entry point: run the CLI, turning errors into one line on stderr. Run as the program (``argv`` None: the
+    ``assistant`` script, ``python -m assistant``), the process ends with the command (``_ending``)."""
+    try:
+        _run(argv)
+    finally:
+        if argv is None:
+            _ending()
+
+
+def _ending() -> None:
+    """The command is done and the process exits next: freeze the garbage collector's objects (``gc.freeze``).
+
+    As it exits, the interpreter runs full collections over every object still alive: some million, from
+    chromadb, pydantic, opentelemetry and ONNX Runtime, about 0.2 s of every cold ``assistant ask`` between the
+    end of the command and the end of the process (measured: 0.21 s, 0.04 s with the objects frozen). Frozen
+    objects are left out of those collections. atexit handlers and module teardown still run; only garbage in
+    reference cycles is not collected, and the process hands its memory back anyway. (Chroma commits each write
+    before it returns, so nothing it was asked to store waits for a collection.)"""
+    import gc
+
+    gc.freeze()
+
+
+def _run(argv: list[str] | None) -> None:
     try:
         cli.main(args=argv, prog_name="assistant", standalone_mode=False)
     except click.exceptions.Abort:

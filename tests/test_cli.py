@@ -144,3 +144,21 @@ def test_ingest_reports_skipped_files(tiny_settings):
     assert result.exit_code == 0, result.output
     assert "skipped broken.md: binary content" in result.stderr
     assert "1 files skipped" in result.stdout
+
+
+def test_the_program_freezes_the_collector_as_it_ends_and_an_in_process_call_does_not():
+    """Run as the program (no argv), main freezes the objects left for the collections the interpreter runs at
+    exit (``cli._ending``); called with argv (tests, other code), it leaves the caller's collector alone."""
+    code = ("import atexit, gc, sys\n"
+            "from assistant.cli import main\n"
+            "try:\n"
+            "    main(['--help'])\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "assert gc.get_freeze_count() == 0, 'an in-process call froze the collector'\n"
+            "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 0))\n"
+            "sys.argv = ['assistant', '--help']\n"
+            "main()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Usage:" in done.stdout and done.stdout.strip().endswith("frozen at exit: True"), done.stdout

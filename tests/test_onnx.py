@@ -90,6 +90,39 @@ def test_onnx_vectors_are_close_to_torch_on_real_text():
 
 
 @pytest.mark.slow
+def test_texts_encoded_two_at_once_get_the_vectors_they_get_alone_on_two_threads():
+    """int8 batches of one run two at once, one thread each: each text gets the vector that a run of it alone
+    on a two-thread session (how indexes were built before) gives it, bit for bit, in the order of the texts."""
+    from assistant.index.onnx_encoder import OnnxEmbeddings
+
+    encoder = ensure_encoder(model_path(DEFAULT_EMBEDDING_MODEL), default_cache_dir(), "int8")
+    texts = _corpus_texts()[:30] + ["When is the deadline for the negotiations?", "Who?", "a " * 300]
+    together = OnnxEmbeddings(encoder, threads=2, batch_size=1)
+    alone = OnnxEmbeddings(encoder, threads=2, batch_size=32)  # one session on two threads; each text a batch of one
+    want = np.stack([alone.encode([t])[0] for t in texts])
+    assert np.array_equal(together.encode(texts), want)
+    assert np.array_equal(np.array(together.embed_documents(texts[:2])), want[:2])
+    assert np.array_equal(np.array(together.embed_query(texts[0])), want[0])
+
+
+@pytest.mark.slow
+def test_a_session_that_cannot_be_built_fails_the_first_encode(tmp_path):
+    """The session is built on a thread of its own; what building it raised is raised where it is first used."""
+    import dataclasses
+    import shutil
+
+    from assistant.index.onnx_encoder import OnnxEmbeddings
+
+    encoder = ensure_encoder(model_path(DEFAULT_EMBEDDING_MODEL), default_cache_dir(), "int8")
+    shutil.copy(encoder.tokenizer_file, tmp_path / "tokenizer.json")
+    (tmp_path / "model.onnx").write_bytes(b"not an onnx graph")
+    broken = OnnxEmbeddings(dataclasses.replace(encoder, folder=tmp_path), threads=2, batch_size=1)
+    for _ in range(2):
+        with pytest.raises(Exception, match="(?i)protobuf|parse|load|invalid"):
+            broken.embed_query("When is the deadline?")
+
+
+@pytest.mark.slow
 def test_export_is_deterministic_and_safe_for_concurrent_processes(tmp_path):
     shared = get_embeddings(DEFAULT_EMBEDDING_MODEL, "onnx").encoder_id  # exported earlier into the user cache
     cache = tmp_path / "encoders"

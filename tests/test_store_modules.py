@@ -291,3 +291,31 @@ def test_chromadb_is_imported_with_override_checks_off_and_the_decorator_restore
             "print('ok')\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_clients_are_built_with_override_checks_off_and_the_decorator_restored(tmp_path):
+    """open_client builds the client (whose system imports chromadb.api.rust, or chromadb.api.fastapi for a server)
+    with the checks off, and threads that open clients at once leave the checking decorator restored."""
+    import subprocess
+    import sys
+
+    code = ("import threading, overrides; checked = []; real = overrides.override\n"
+            "def counting(*args, **kwargs): checked.append(args); return real(*args, **kwargs)\n"
+            "overrides.override = overrides.overrides = counting; original = counting, counting\n"
+            "from assistant.index.store.client import open_client\n"
+            "from assistant.settings import Settings\n"
+            f"paths = [{str(tmp_path)!r} + f'/index-{{i}}' for i in range(4)]\n"
+            "threads = [threading.Thread(target=open_client, args=(Settings(index_dir=p),)) for p in paths]\n"
+            "[t.start() for t in threads]; [t.join() for t in threads]\n"
+            "try:\n"
+            "    open_client(Settings(chroma_url='http://127.0.0.1:9'))  # no server: fails, after importing fastapi\n"
+            "except Exception:\n"
+            "    pass\n"
+            "from chromadb.api.fastapi import FastAPI\n"
+            "from chromadb.api.rust import RustBindingsAPI\n"
+            "assert (overrides.override, overrides.overrides) == original\n"
+            "assert RustBindingsAPI.count_collections.__override__ is True\n"
+            "assert checked == [], checked  # no chromadb method went through the checking decorator\n"
+            "print('ok')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

@@ -9,7 +9,9 @@ sees is wrapped to give each such client the ``chroma_timeout`` (a process-wide 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+import threading
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 from urllib.parse import urlparse
 
 from ...errors import IndexError_
@@ -34,10 +36,12 @@ def open_client(settings: Settings) -> "chromadb.ClientAPI":
             url = urlparse(settings.chroma_url)
             if not url.hostname:
                 raise IndexError_(f"ASSISTANT_CHROMA_URL is not a URL: {settings.chroma_url!r}")
-            limit_http_wait(settings.chroma_timeout)
-            return chromadb.HttpClient(host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https",
-                                       settings=chroma_settings)
-        return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+            with _override_checks_off():  # chromadb.api.fastapi is imported here, by the first HTTP client
+                limit_http_wait(settings.chroma_timeout)
+                return chromadb.HttpClient(host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https",
+                                           settings=chroma_settings)
+        with _override_checks_off():  # the first client imports chromadb.api.rust (see import_chromadb)
+            return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
     except IndexError_:
         raise
     except Exception as exc:  # chromadb raises bare Exception/ValueError subclasses for connection and disk errors
@@ -61,18 +65,39 @@ def import_chromadb() -> Any:
     chromadb decorates some 150 methods with ``@override``, which at import time disassembles the calling frame's
     bytecode to find the base class and compares signatures: a check of chromadb's own code, a quarter to a third
     of chromadb's import time and so of a cold ``assistant ask``. The decorator is swapped for one that only marks the
-    method while chromadb's modules are first imported, then restored for everyone else."""
+    method while chromadb's modules are first imported, then restored for everyone else. ``open_client`` does the
+    same while it builds a client: chromadb imports the module of its API implementation (``chromadb.api.rust``,
+    38 more ``@override`` methods, 70-90 ms checked) only when the first client's system starts."""
     if "chromadb" in sys.modules:
         return sys.modules["chromadb"]
+    with _override_checks_off():
+        import chromadb
+    return chromadb
+
+
+_checks_off = threading.Lock()
+_checks_off_depth: list[Any] = [0, None]  # blocks inside ``_override_checks_off`` now, the decorators they saved
+
+
+@contextmanager
+def _override_checks_off() -> Iterator[None]:
+    """``overrides.override`` (and its alias ``overrides``) only mark methods inside the block; the first block to
+    start saves the checking decorators and the last to end restores them, so threads that open clients at once
+    leave them restored."""
     import overrides
 
-    saved = overrides.override, overrides.overrides
-    overrides.override = overrides.overrides = _marked
+    with _checks_off:
+        if _checks_off_depth[0] == 0:
+            _checks_off_depth[1] = overrides.override, overrides.overrides
+            overrides.override = overrides.overrides = _marked
+        _checks_off_depth[0] += 1
     try:
-        import chromadb
+        yield
     finally:
-        overrides.override, overrides.overrides = saved
-    return chromadb
+        with _checks_off:
+            _checks_off_depth[0] -= 1
+            if _checks_off_depth[0] == 0:
+                overrides.override, overrides.overrides = _checks_off_depth[1]
 
 
 _http_timeout: list[float] = [30.0]  # seconds; the last ``limit_http_wait`` wins, for every client built after
