@@ -473,6 +473,9 @@ def test_year_less_date_is_read_as_written_never_given_a_year():
     doc = Document("pep-9160.txt", "Schedule\n\n" + schedule, {"title": "Python 9.6 Release Schedule",
                                                                "date": "2000-07-25"})
     assert _picked_value("When was the 9.6 final release actually made?", _sentence(schedule, doc)) == "September 5"
+    # the question's own date, written without its year in the evidence, is no answer
+    measures = "MOFCOM said on March 30 that it would suspend the March 9 measures for one year."
+    assert _picked_value("Until when are the March 9, 2031 export controls suspended?", measures) == "March 30"
     # a question's own year-less date is no premise to check
     assert analyse("What happens on March 3?").premises == []
 

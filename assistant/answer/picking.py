@@ -62,6 +62,8 @@ def sentence_values(intent: Intent, sentence: Sentence) -> list[Value]:
     asked = {v.norm for v in facts.values(kind, intent.text, published)}
     if intent.kind == "count":
         asked |= set(intent.numbers)
+    # a year-less "October 9" is the question's own "October 9, 2025" ("the October 9 measures")
+    asked |= {"*" + norm[4:] for norm in asked if re.fullmatch(r"\d{4}-\d\d-\d\d", norm)}
     return [v for v in found if v.norm not in asked and not _is_question_name(v, intent)]
 
 
