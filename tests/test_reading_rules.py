@@ -579,3 +579,34 @@ def test_which_county_or_state_asks_for_a_place():
     assert _picked_value("Which county got assistance for the storms?", notice) == "Norbury County"
     article = "The antimony mine the company plans to reopen lies in Alder County, about 40 miles from the border."
     assert _picked_value("Which county is the antimony mine in?", article) == "Alder County"
+
+
+def test_heading_names_the_asked_list():
+    """Rule "heading names the asked": a list question is answered by the list under a heading whose words are
+    all the question's, one beyond its versions and names ("Features for 9.1"; "Membership of the Board"), its
+    items however short; a heading of only the question's names ("Python 9.1") answers nothing."""
+    from assistant.answer.composing import _section_list
+
+    pep_text = ("This document describes the release schedule for Python 9.1.\n\nRelease Schedule\n\n"
+                "- 9.1a1 March 7, 2039\n- 9.1 final June 27, 2039\n\nFeatures for 9.1\n\n- importlib\n- io in C\n"
+                "- Ordered dictionary for collections\n\nFootnotes\n\nNone.\n")
+    heads = [[pep_text.index(h), pep_text.index(h) + len(h), 1] for h in ("Release Schedule", "Features for 9.1",
+                                                                           "Footnotes")]
+    pep = Document("pep-9375.txt", pep_text, {"title": "Python 9.1 Release Schedule", "headings": heads})
+    pool = [_sentence("This document describes the release schedule for Python 9.1.", pep)]
+    items = [pep.text[u.start:u.end] for _, u in _section_list(analyse("What features were planned for Python 9.1?"),
+                                                                pool)]
+    assert items == ["importlib", "io in C", "Ordered dictionary for collections"]
+    order_text = ("Sec. 5. Establishing a Harbour Safety Board.\n\nMembership of the Board\n\n"
+                  "The Board shall include officials from:\n\n(i) the Department of Transport;\n"
+                  "(ii) the Coast Agency; and\n(iii) the Port Authority.\n")
+    h = "Membership of the Board"
+    order = Document("order.md", order_text, {"title": "Executive Order on Harbour Safety",
+                                               "headings": [[order_text.index(h), order_text.index(h) + len(h), 2]]})
+    pool = [_sentence("Sec. 5. Establishing a Harbour Safety Board.", order)]
+    found = _section_list(analyse("Which agencies are on the Board's membership list?"), pool)
+    assert [order.text[u.start:u.end] for _, u in found][0].startswith("the Department of Transport")
+    # the heading of only the question's names and versions answers nothing
+    named = Document("pep-9376.txt", "Python 9.1\n\n- 9.1a1 March 7, 2039\n",
+                     {"title": "Schedule", "headings": [[0, 10, 1]]})
+    assert _section_list(analyse("Which Python 9.1 releases are there?"), [_sentence("9.1a1 March 7, 2039", named)]) == []

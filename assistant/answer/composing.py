@@ -208,6 +208,10 @@ def passages(intent: Intent, pool: list[Sentence], ranked: list[Sentence]) -> Dr
     best = pool[0]
     if (unknown := said_unknown(best, pool)) is not None:
         return unknown
+    section = _section_list(intent, pool) if intent.kind == "list" else []
+    if section:
+        return Draft(lead=[], evidence=[Quote(doc.source, u.start, u.end)
+                                        for doc, u in section])
     listed = _list_unit(pool, best) if intent.kind == "list" else None
     if listed is not None:
         return Draft(lead=[], evidence=[Quote(listed.doc.source, u.start, u.end) for u in _siblings(listed)])
@@ -255,6 +259,37 @@ def _list_unit(pool: list[Sentence], best: Sentence) -> Sentence | None:
     if items[0] is best:
         return best
     return next((s for s in items if s.text.rstrip().endswith(":")), items[0])
+
+
+SECTION_REACH = 3  # documents of the pool's first units whose sections may hold the asked list
+
+
+def _section_list(intent: Intent, pool: list[Sentence]) -> list[tuple[Document, Unit]]:
+    """Rule "heading names the asked": for a list question, the list right under a heading of one of the pool's
+    first documents whose words are all the question's, one of them beyond its versions, identifiers, years and
+    names ("Features for 3.1" for "What features were planned for Python 3.1?", "Members" for "Who are the
+    members of the Board?"); the items, however short ("importlib"), at most ``LIST_LIMIT``; [] when no heading
+    names the asked."""
+    pinned = {t for c in intent.constraints for t in terms(c.surface)}
+    asked = set(intent.focus_terms)
+    for doc in list({s.doc.source: s.doc for s in pool}.values())[:SECTION_REACH]:
+        units = document_units(doc)
+        for i, unit in enumerate(units):
+            if unit.kind != "heading":
+                continue
+            words = terms(doc.text[unit.start:unit.end])
+            if not words or not all(matches_any(t, asked) for t in words) or all(t in pinned for t in words):
+                continue
+            items: list[tuple[Document, Unit]] = []
+            for nxt in units[i + 1:i + 3 + LIST_LIMIT]:
+                if nxt.kind not in ("item", "row"):
+                    if items or nxt.kind == "heading" or nxt.start - unit.end > 400:
+                        break
+                    continue  # a lead-in sentence or two between the heading and its list
+                items.append((doc, nxt))
+            if items:
+                return items[:LIST_LIMIT]
+    return []
 
 
 def _introduced_list(sentence: Sentence) -> list[Unit]:
