@@ -610,3 +610,19 @@ def test_heading_names_the_asked_list():
     named = Document("pep-9376.txt", "Python 9.1\n\n- 9.1a1 March 7, 2039\n",
                      {"title": "Schedule", "headings": [[0, 10, 1]]})
     assert _section_list(analyse("Which Python 9.1 releases are there?"), [_sentence("9.1a1 March 7, 2039", named)]) == []
+
+
+def test_office_questions_ask_for_a_job_title_not_the_one_the_question_names():
+    """Rules "office questions" and "acronym of the question": "What job did X hold at Y?" asks for an office;
+    the office the question already names by its acronym ("chosen for the HSA": the Director of the Harbour
+    Safety Agency) is no answer to what else the person held."""
+    assert classify("What job did Ada Quill hold at Norbury University when she was chosen for the HSA?") == "office"
+    assert classify("What position does Ivo Brandt hold?") == "office"
+    assert classify("What role did the council play in the talks?") != "office"
+    assert classify("What is the title of the PEP?") != "office"
+    release = ("Dr. Ada Quill, Director of the Harbour Safety Agency A. Quill is a physician who currently leads "
+               "Norbury University Hospital as Chair of the Department of Surgery.")
+    assert _picked_value("What job did Ada Quill hold at Norbury University Hospital when she was chosen for the HSA?",
+                         release) == "Chair of the Department of Surgery"
+    article = "Treasury Secretary Ivo Brandt hosted the critical minerals meeting in Norbury on Monday."
+    assert _picked_value("What position does Ivo Brandt hold?", article) == "Treasury Secretary"

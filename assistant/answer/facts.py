@@ -373,7 +373,8 @@ OFFICE_WORDS = _TITLE_WORDS | frozenset(w.lower() for w in re.split(r"[|\s]", _O
 _CAP = r"(?:U\.S\.|[A-Z][\w'\u2019&\u2011-]*)"
 _HEAD = rf"(?:{_OFFICE_HEADS})(?:e?s)?(?![\w'\u2019\u2011-])"
 _JOINS = rf"(?:\s+(?:of|for|on|the|&|and(?!\s+the\b)(?!\s+(?:{_CAP}\s+){{0,3}}{_HEAD})))"
-_COMPLEMENT = rf"(?:\s+(?:to|of|for|on)\s+(?:the\s+)?{_CAP}(?:{_JOINS}*\s+(?!{_HEAD}){_CAP})*)"
+# an initial ("W." of the name that follows the office) ends the complement
+_COMPLEMENT = rf"(?:\s+(?:to|of|for|on)\s+(?:the\s+)?{_CAP}(?:{_JOINS}*\s+(?!{_HEAD}|[A-Z]\.){_CAP})*)"
 _OFFICE = re.compile(rf"(?<![\w'\u2019\u2011-])(?:{_CAP}\s+){{0,3}}?{_HEAD}{_COMPLEMENT}{{0,3}}")
 _NOT_QUALIFIERS = frozenset("each every any such there in with by from".split())
 

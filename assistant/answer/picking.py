@@ -59,6 +59,8 @@ def sentence_values(intent: Intent, sentence: Sentence) -> list[Value]:
         found = _asked_places(intent, found)
     elif intent.kind == "version":
         found = _versions_of_asked(intent, sentence, found)
+    elif intent.kind == "office":  # "chosen for the NCI": the Director of the National Cancer Institute is given
+        found = [v for v in found if not _spelled_by_acronym(v.surface, intent.text)]
     asked = {v.norm for v in facts.values(kind, intent.text, published)}
     if intent.kind == "count":
         asked |= set(intent.numbers)
@@ -463,6 +465,17 @@ def _asked_column(intent: Intent, sentence: Sentence) -> tuple[int, int, str] | 
     a, b = cells(text, unit.start, unit.end)[k]
     head = cells(text, *header)[k]
     return a - sentence.start, b - sentence.start, text[head[0]:head[1]]
+
+
+def _spelled_by_acronym(office: str, question: str) -> bool:
+    """Rule "acronym of the question": whether the capitalised words of ``office`` have a run whose initials are
+    an acronym the question writes ("National Cancer Institute" for "NCI", "Federal Emergency Management Agency"
+    for "FEMA"): the question names that office already, so it is no answer to what else the person is."""
+    acronyms = set(re.findall(r"\b[A-Z]{2,6}\b", question))
+    if not acronyms:
+        return False
+    initials = "".join(w[0] for w in re.findall(r"[A-Z][\w'\u2019-]*", office))
+    return any(a in initials for a in acronyms)
 
 
 def _versions_of_asked(intent: Intent, sentence: Sentence, found: list[Value]) -> list[Value]:

@@ -12,13 +12,13 @@ from .facts import Value
 from .instructions import strip_instructions
 from ..text import terms
 
-FACTOID_KINDS = ("date", "year", "percent", "money", "count", "duration", "name", "place", "term", "version")
+FACTOID_KINDS = ("date", "year", "percent", "money", "count", "duration", "name", "place", "term", "version", "office")
 KIND_PHRASES = {
     "date": "a date", "year": "a year", "percent": "a percentage", "money": "a money amount", "count": "a number",
     "duration": "a length of time", "name": "a name", "place": "a place", "list": "a list",
     "explain": "an explanation", "other": "that", "length": "a length or distance", "mass": "a weight",
     "speed": "a speed", "area": "an area", "term": "a name or term",
-    "version": "a version",
+    "version": "a version", "office": "an office or job title",
 }
 # The kind of answer, by the question's form. Each pattern is about how questions are asked, never about a corpus.
 _AUX = r"(?:are|were|is|was|do|does|did|have|has|had|will|would|can|could|should|must|may|might)"
@@ -45,6 +45,11 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
                          r"(what|which) (city|country|state|town|place|location|venue|region|province|capital|island|"
                          r"site)\b|^(what|which) (city|country|town|place|location|venue|capital|site|county|parish|borough|district|"
                          r"province|region|territory|island|state|municipality)\b(?! of\b)")),
+    # rule "office questions": "What job did X hold at Y?", "What position does X have?", "What is X's title?"
+    ("office", re.compile(r"^(?:what|which) (?:[\w-]+ ){0,1}?(?:job|position|post|office|title)s? (?:did|does|do|"
+                          r"is|was|has|had|will|would)\b(?! (?:the )?(?:bill|act|order|law|report|proclamation|"
+                          r"document|pep|book|article)\b)|^what (?:is|was) (?:[\w.'\u2019-]+ ){1,4}?(?:job|position|"
+                          r"post)\b")),
     # rule "version questions": "Which Python release first got ...?", "In what version was it added?"; not
     # "Which release manager ..." nor "What release schedule ..."
     ("version", re.compile(r"^(?:in |from |since |as of |by )?(?:which|what) (?:[\w.+-]+ ){0,2}?(?:release|version)s? "
