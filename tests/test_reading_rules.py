@@ -626,3 +626,25 @@ def test_office_questions_ask_for_a_job_title_not_the_one_the_question_names():
                          release) == "Chair of the Department of Surgery"
     article = "Treasury Secretary Ivo Brandt hosted the critical minerals meeting in Norbury on Monday."
     assert _picked_value("What position does Ivo Brandt hold?", article) == "Treasury Secretary"
+
+
+def test_a_list_of_names_answers_a_list_question():
+    """Rule "a list of names answers a list question": a unit nearly as good as the best that enumerates three or
+    more named things inline leads; a list of clauses names nothing and does not."""
+    from assistant.answer.composing import _named_items, _naming_list_first
+
+    order = [_sentence("Establishing a Harbour Safety Board."),
+             _sentence("These recommendations shall describe: (i) identified gaps in the Board's authorities; "
+                       "(ii) the Board's proposed mission; (iii) membership criteria."),
+             _sentence("The Board shall comprise representatives of the Department of Transport, the Coast Agency, "
+                       "the HSA, and the Port Authority.")]
+    for s, score in zip(order, (0.72, 0.71, 0.68)):
+        s.score = score
+    assert _named_items(order[1].text) < 3 <= _named_items(order[2].text)
+    assert _naming_list_first(order, order[0]) is order[2]
+    pep = [_sentence("This PEP proposes a standard library module for reading TOML."),
+           _sentence("Many projects use it, such as Pip, Build, Pytest, Mypy and Black.")]
+    pep[0].score, pep[1].score = 0.7, 0.5  # far below the best: the best stays first
+    assert _naming_list_first(pep, pep[0]) is pep[0]
+    pep[1].score = 0.65
+    assert _naming_list_first(pep, pep[0]) is pep[1]

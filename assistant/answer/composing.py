@@ -221,6 +221,8 @@ def passages(intent: Intent, pool: list[Sentence], ranked: list[Sentence]) -> Dr
         if introduced:
             return Draft(lead=[], evidence=[lead_in.quote] + [Quote(lead_in.doc.source, u.start, u.end)
                                                               for u in introduced])
+    if intent.kind == "list":
+        best = _naming_list_first(pool, best)
     limit = 3 if intent.kind in ("list", "explain") else 2
     chosen = [best]
     for s in pool[1:]:
@@ -247,6 +249,32 @@ def display(value: Value, doc: Document) -> str:
         when = f" in a text dated {date}" if date else ""
         return f"{value.display} (written \u201c{value.resolved_from}\u201d{when})"
     return value.display
+
+
+NAMED_ITEMS = 3  # the capitalised items an inline enumeration needs to be a list of names
+_ITEM_SPLIT = re.compile(r",\s*(?:and\s+|or\s+)?|;\s*|\s+and\s+")
+
+
+def _naming_list_first(pool: list[Sentence], best: Sentence) -> Sentence:
+    """Rule "a list of names answers a list question": among the units nearly as good as the best (85% of its
+    score), the one that enumerates the most named things inline ("representatives of the Department of
+    Defense, the Department of Justice, CISA, the NSA, and the FBI"), at least three, leads; a list of clauses
+    ("(i) identified gaps ..., (ii) the Board's proposed mission ...") names nothing."""
+    near = [s for s in pool[:6] if s.score >= 0.85 * best.score]
+    counted = [(_named_items(s.text), s) for s in near]
+    top = max(counted, key=lambda c: c[0], default=(0, best))
+    return top[1] if top[0] >= NAMED_ITEMS and top[0] > _named_items(best.text) else best
+
+
+def _named_items(text: str) -> int:
+    """How many comma-, semicolon- or "and"-separated items of ``text`` open with a capitalised word or an
+    acronym (after "the")."""
+    count = 0
+    for item in _ITEM_SPLIT.split(text):
+        words = [w for w in item.split() if w.lower() not in ("the", "a", "an")]
+        if words and words[0][:1].isupper() and not re.match(r"\(?[ivxIVX]+\)|\(?[a-z]\)", words[0]):
+            count += 1
+    return count
 
 
 def _list_unit(pool: list[Sentence], best: Sentence) -> Sentence | None:
