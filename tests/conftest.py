@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -146,6 +147,11 @@ centre. Deliveries to the market square are allowed before 7 am.
 The works office asks drivers to plan ahead during the closure and to follow the yellow diversion signs.
 """,
 }
+
+
+def run_python(code: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``code`` run by this Python in a fresh process (for what one import or exit does), its output captured."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
 
 
 def free_port() -> int:

@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 
 from assistant.answerers import NAMES
 from assistant.cli import cli
-from conftest import REPO
+from conftest import REPO, run_python
 
 # The console script pip installed beside this interpreter (`python -m assistant` runs the same main where it is not).
 SCRIPT = Path(sys.executable).with_name("assistant")
@@ -159,6 +159,6 @@ def test_the_program_freezes_the_collector_as_it_ends_and_an_in_process_call_doe
             "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 0))\n"
             "sys.argv = ['assistant', '--help']\n"
             "main()\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    done = run_python(code)
     assert done.returncode == 0, done.stderr
     assert "Usage:" in done.stdout and done.stdout.strip().endswith("frozen at exit: True"), done.stdout

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from collections import Counter
 
 import numpy as np
@@ -15,6 +13,7 @@ import pytest
 from assistant.documents import Chunk
 from assistant.index.keyword import B, K1, KeywordIndex
 from assistant.text import terms
+from conftest import run_python
 
 TEXTS = [
     "The harbour bridge reopened on May 3, the city said.",
@@ -156,5 +155,5 @@ def test_searching_imports_neither_scipy_nor_bm25s():
             "assert i.search('bridge', 3)\n"
             "assert not {'scipy', 'bm25s'} & set(sys.modules), sorted({'scipy', 'bm25s'} & set(sys.modules))\n"
             "print('ok')\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    done = run_python(code)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

@@ -23,6 +23,7 @@ from assistant.index.store.chroma_errors import translate
 from assistant.index.store.identity import SCHEMA_VERSION, built_with, check_identity
 from assistant.index.store.paging import batch_slices, paged
 from assistant.settings import DEFAULT_EMBEDDING_MODEL, Settings
+from conftest import run_python
 
 pytestmark = pytest.mark.slow  # builds indexes (real Chroma), though it loads no model
 
@@ -278,9 +279,6 @@ def test_a_chroma_url_that_is_no_url_is_one_line(settings):
 
 def test_chromadb_is_imported_with_override_checks_off_and_the_decorator_restored():
     """import_chromadb swaps overrides' checking decorator only while chromadb's modules load."""
-    import subprocess
-    import sys
-
     code = ("import overrides; original = overrides.override\n"
             "from assistant.index.store.client import import_chromadb\n"
             "chromadb = import_chromadb()\n"
@@ -289,16 +287,13 @@ def test_chromadb_is_imported_with_override_checks_off_and_the_decorator_restore
             "assert Client.get_collection.__override__ is True\n"
             "assert import_chromadb() is chromadb\n"
             "print('ok')\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    done = run_python(code)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
 
 def test_clients_are_built_with_override_checks_off_and_the_decorator_restored(tmp_path):
     """open_client builds the client (whose system imports chromadb.api.rust, or chromadb.api.fastapi for a server)
     with the checks off, and threads that open clients at once leave the checking decorator restored."""
-    import subprocess
-    import sys
-
     code = ("import threading, overrides; checked = []; real = overrides.override\n"
             "def counting(*args, **kwargs): checked.append(args); return real(*args, **kwargs)\n"
             "overrides.override = overrides.overrides = counting; original = counting, counting\n"
@@ -317,5 +312,5 @@ def test_clients_are_built_with_override_checks_off_and_the_decorator_restored(t
             "assert RustBindingsAPI.count_collections.__override__ is True\n"
             "assert checked == [], checked  # no chromadb method went through the checking decorator\n"
             "print('ok')\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    done = run_python(code)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

@@ -9,7 +9,6 @@ from dataclasses import replace
 from typing import Sequence
 
 from ..documents import Document
-from ..index import constraints
 from ..index.keyword import KeywordIndex
 from ..load.units import Unit, units as document_units
 from ..text import terms
