@@ -542,6 +542,11 @@ def test_version_questions_ask_for_the_version_of_the_named_thing():
     stranger.labelled = True
     assert with_labelled_fields([best], [best, stranger]) == [best]  # another document's header answers nothing
     assert _picked_value("Which Python version added the colon-equals operator?", field) == "4.8"
+    # a version question about a release is answered by another release of its line
+    pinned = constraints.of_question("Which release was 4.8.0's last security release?")
+    assert constraints.unmet(pinned, "4.8.20 final: Friday, 2039-09-06", "", siblings=True) == []
+    assert constraints.unmet(pinned, "4.8.20 final: Friday, 2039-09-06", "") == ["4.8.0"]
+    assert constraints.unmet(pinned, "4.9.1 final: Friday, 2040-09-06", "", siblings=True) == ["4.8.0"]
 
 
 def test_the_unit_s_own_year_speaks_for_it_unless_the_year_dates_the_document():

@@ -162,7 +162,8 @@ def plain_similarity(embed: Embed, sentences: Sequence[Sentence], query_vector: 
 def unmet(intent: Intent, sentence: Sentence) -> list[str]:
     """The question's versions, identifiers and years that the unit, its paragraph, heading path and document
     title leave unmatched. (Named things are checked over the pool: a unit may call a person by role.)"""
-    return constraints.unmet([c for c in intent.constraints if c.kind != "name"], sentence.text, sentence.window)
+    return constraints.unmet([c for c in intent.constraints if c.kind != "name"], sentence.text, sentence.window,
+                             siblings=intent.kind == "version")
 
 
 def header_end(doc: Document) -> int:

@@ -115,15 +115,27 @@ def of_question(question: str) -> tuple[Constraint, ...]:
     return tuple(out)
 
 
-def unmet(question: str | Sequence[Constraint], unit_text: str, context_text: str = "") -> list[str]:
+def unmet(question: str | Sequence[Constraint], unit_text: str, context_text: str = "",
+          siblings: bool = False) -> list[str]:
     """The constraints of ``question`` (a question, or constraints already read from one) that neither
-    ``unit_text`` nor ``context_text`` (its heading path, document title, paragraph) matches, as written."""
+    ``unit_text`` nor ``context_text`` (its heading path, document title, paragraph) matches, as written.
+    ``siblings``: the question asks for a version (rule "version questions": "Which release was 3.8.0's last
+    security release?"), so any release of a version's line meets it."""
     constraints = of_question(question) if isinstance(question, str) else question
+    if siblings:
+        constraints = [line_of(c) for c in constraints]
     haystack = f"{unit_text}\n{context_text}"
     years = set(_YEAR.findall(" ".join(c.surface for c in constraints)))  # "Fiscal Year 2024" asks of 2024 too
     return [c.surface for c in constraints if not matches(c, haystack)
-            or (c.kind == "version" and _version_contradicted(c.key, unit_text))
+            or (c.kind == "version" and not siblings and _version_contradicted(c.key, unit_text))
             or (c.kind == "year" and not c.of_document and _year_contradicted(years, unit_text))]
+
+
+def line_of(constraint: Constraint) -> Constraint:
+    """A version constraint widened to its release line ("3.8.0" to "3.8"); other constraints as they are."""
+    if constraint.kind != "version":
+        return constraint
+    return Constraint("version", constraint.surface, ".".join(_components(constraint.key.rstrip("*"))[:2]))
 
 
 def matches(constraint: Constraint, text: str) -> bool:
