@@ -550,7 +550,7 @@ def test_version_questions_ask_for_the_version_of_the_named_thing():
 
 
 def test_the_unit_s_own_year_speaks_for_it_unless_the_year_dates_the_document():
-    """Rule "the unit's own year": a unit that states years, none of them one the question asks about, speaks of
+    """Rules "the unit's own year" and "the unit's own version": a unit that states years, none of them one the question asks about, speaks of
     those years whatever its document's title says; a year that dates the document asked about ("the 2031
     proclamation") is met by the title, whatever years the unit states."""
     title = "A Proclamation on Harbour Safety Week, 2032"
@@ -564,6 +564,15 @@ def test_the_unit_s_own_year_speaks_for_it_unless_the_year_dates_the_document():
     q = "What was released on the first Monday of 2031?"
     assert constraints.unmet(q, "4.2.0 final: Monday, 2030-10-14", "Python 4.2 Release Schedule (2031)") == ["2031"]
     assert constraints.of_question("In 2031, who chaired the council?")[0].key == "2031"  # a comma ends a year
+    # rule "the unit's own version": another product's versions (another major number) are about that product
+    q = "On what date was Python 9.4, the first release with the parser, published?"
+    assert constraints.unmet(q, "The release of TOML 1.0.0 in January 2031 made the format stable.",
+                             "PEP 9680 (Python-Version: 9.4)") == ["9.4"]
+    assert constraints.unmet("For how many years did 9.8 get security updates?",
+                             "Security updates were released for 5 years until the release of Python 9.13.0 final.",
+                             "Python 9.8 Release Schedule") == []
+    assert constraints.unmet("Which harbour code version 2.1 rules apply to ferries?",
+                             "Rule 14 of the code (version 2.1) covers ferries.", "Harbour Code") == []
     assert constraints.unmet("How much was budgeted for Fiscal Year 2032, as cited in the 2031 report?",
                              "The Fiscal Year 2032 budget requests $4 million.", "Harbour report, 2031") == []
 

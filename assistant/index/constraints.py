@@ -126,8 +126,10 @@ def unmet(question: str | Sequence[Constraint], unit_text: str, context_text: st
         constraints = [line_of(c) for c in constraints]
     haystack = f"{unit_text}\n{context_text}"
     years = set(_YEAR.findall(" ".join(c.surface for c in constraints)))  # "Fiscal Year 2024" asks of 2024 too
+    majors = {_components(c.key.rstrip("*"))[0] for c in constraints if c.kind == "version"}
     return [c.surface for c in constraints if not matches(c, haystack)
-            or (c.kind == "version" and not siblings and _version_contradicted(c.key, unit_text))
+            or (c.kind == "version" and not siblings and (_version_contradicted(c.key, unit_text)
+                                                          or _versions_elsewhere(majors, unit_text)))
             or (c.kind == "year" and not c.of_document and _year_contradicted(years, unit_text))]
 
 
@@ -184,6 +186,16 @@ def _version_contradicted(key: str, text: str) -> bool:
         elif len(have) >= 3:
             same_line = True
     return same_line and not exact
+
+
+def _versions_elsewhere(majors: set[str], text: str) -> bool:
+    """Rule "the unit's own version", the sibling of "the unit's own year": a unit whose versions all have
+    another major number than every version the question asks about ("The release of TOML 1.0.0 in January
+    2021 ..." for a question on Python 3.11) speaks of another product's releases, whatever its document's
+    header says. A release of another line of the same major ("until the release of Python 3.13.0" in a text on
+    3.8) may date the asked one, so it is kept."""
+    found = _versions(text)
+    return bool(found) and all(have[0] not in majors for have in found)
 
 
 def version_coarser(key: str, text: str) -> bool:
