@@ -59,7 +59,7 @@ def sentence_values(intent: Intent, sentence: Sentence) -> list[Value]:
         found = _asked_places(intent, found)
     elif intent.kind == "version":
         found = _versions_of_asked(intent, sentence, found)
-    elif intent.kind == "office":  # "chosen for the NCI": the Director of the National Cancer Institute is given
+    elif intent.kind == "office":  # "chosen for the HSA": the Director of the Harbour Safety Agency is given
         found = [v for v in found if not _spelled_by_acronym(v.surface, intent.text)]
     asked = {v.norm for v in facts.values(kind, intent.text, published)}
     if intent.kind == "count":

@@ -48,7 +48,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     # rule "office questions": "What job did X hold at Y?", "What position does X have?", "What is X's title?"
     ("office", re.compile(r"^(?:what|which) (?:[\w-]+ ){0,1}?(?:job|position|post|office|title)s? (?:did|does|do|"
                           r"is|was|has|had|will|would)\b(?! (?:the )?(?:bill|act|order|law|report|proclamation|"
-                          r"document|pep|book|article)\b)|^what (?:is|was) (?:[\w.'\u2019-]+ ){1,4}?(?:job|position|"
+                          r"document|proposal|paper|book|article)\b)|^what (?:is|was) (?:[\w.'\u2019-]+ ){1,4}?(?:job|position|"
                           r"post)\b")),
     # rule "version questions": "Which Python release first got ...?", "In what version was it added?"; not
     # "Which release manager ..." nor "What release schedule ..."
