@@ -22,8 +22,8 @@ from .question import KIND_PHRASES, Intent
 
 _CONDITIONAL_QUESTION = re.compile(r"\bwhat (happens|would happen|will happen)\b.*\b(if|when|unless)\b", re.I)
 _CONDITIONAL = re.compile(r"\b(if|unless|otherwise|fail\w*)\b", re.I)
-LIST_LIMIT = 15
-LEAD_IN_REACH = 3  # a list question's answer may be the list a unit this high in the pool introduces  # items of one list quoted as the answer to a list question
+LIST_LIMIT = 15  # items of one list quoted as the answer to a list question
+LEAD_IN_REACH = 3  # a list question's answer may be the list a unit this high in the pool introduces
 
 
 def factoid(intent: Intent, pool: list[Sentence], ranked: list[Sentence], keyword: KeywordIndex) -> Draft:
@@ -209,8 +209,7 @@ def passages(intent: Intent, pool: list[Sentence], ranked: list[Sentence]) -> Dr
         return unknown
     section = _section_list(intent, pool) if intent.kind == "list" else []
     if section:
-        return Draft(lead=[], evidence=[Quote(doc.source, u.start, u.end)
-                                        for doc, u in section])
+        return Draft(lead=[], evidence=[Quote(doc.source, u.start, u.end) for doc, u in section])
     listed = _list_unit(pool, best) if intent.kind == "list" else None
     if listed is not None:
         return Draft(lead=[], evidence=[Quote(listed.doc.source, u.start, u.end) for u in _siblings(listed)])
@@ -320,9 +319,9 @@ def _section_list(intent: Intent, pool: list[Sentence]) -> list[tuple[Document, 
 
 
 def _introduced_list(sentence: Sentence) -> list[Unit]:
-    """Rule "a lead-in brings its list": when the best unit (or one of the next, nearly as good) introduces a list ("There are three kinds of
-    proposal:", "The following counties are included:"), the items (or rows) right after it, at most
-    ``LIST_LIMIT``; [] when it introduces none."""
+    """Rule "a lead-in brings its list": when a unit (the best, or one of the next nearly as good) introduces a
+    list ("There are three kinds of proposal:", "The following counties are included:"), the items (or rows)
+    right after it, at most ``LIST_LIMIT``; [] when it introduces none."""
     if not sentence.text.rstrip().endswith(":"):
         return []
     units = [u for u in document_units(sentence.doc) if u.kind != "code"]
