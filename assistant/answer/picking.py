@@ -445,26 +445,22 @@ def _on_answer_side(value: Value, sentence: Sentence, intent: Intent) -> bool:
 
 def _asked_column(intent: Intent, sentence: Sentence) -> tuple[int, int, str] | None:
     """Rule "table column": the cell of a table row (offsets relative to the unit, and the header's text) under
-    the column whose header
-    the question names with all its words ("on AMD Zen 3" in a table of overhead by processor, "the 2024 budget"
-    in a table of budgets by year), or None when the unit is no row under a header or the question names no
-    column (or two equally)."""
+    the column whose header the question names with all its words ("on AMD Zen 3" in a table of overhead by
+    processor, "the 2024 budget" in a table of budgets by year), or None when the unit is no row under a header
+    or the question names no column (or two equally)."""
     unit, text = sentence.unit, sentence.doc.text
     header = table_header(text, unit) if unit is not None else None
     if header is None:
         return None
     asked = set(intent.focus_terms)
-    named = []
-    for k, (a, b) in enumerate(cells(text, *header)):
-        words = terms(text[a:b])
-        if k and words and all(matches_any(t, asked) for t in words):
-            named.append((len(words), k))
-    if not named or (len(named) > 1 and sorted(named)[-1][0] == sorted(named)[-2][0]):
+    heads = cells(text, *header)
+    named = sorted((len(words), k) for k, (a, b) in enumerate(heads) if k
+                   and (words := terms(text[a:b])) and all(matches_any(t, asked) for t in words))
+    if not named or (len(named) > 1 and named[-1][0] == named[-2][0]):
         return None
-    k = max(named)[1]
+    k = named[-1][1]
     a, b = cells(text, unit.start, unit.end)[k]
-    head = cells(text, *header)[k]
-    return a - sentence.start, b - sentence.start, text[head[0]:head[1]]
+    return a - sentence.start, b - sentence.start, text[heads[k][0]:heads[k][1]]
 
 
 def _spelled_by_acronym(office: str, question: str) -> bool:
@@ -481,8 +477,8 @@ def _spelled_by_acronym(office: str, question: str) -> bool:
 def _versions_of_asked(intent: Intent, sentence: Sentence, found: list[Value]) -> list[Value]:
     """Rule "version of the named thing": for "Which tomli release ...?", the versions written right after the
     thing's name ("tomli 1.2.0", "Python 3.8"), before "of" and its name ("2.0 of the Harbour Framework") or in a
-    field whose label names it ("Python-Version: 3.8"); a
-    version of something else ("supports TOML 1.0.0") is no answer. A question naming nothing takes any."""
+    field whose label names it ("Python-Version: 3.8"); a version of something else ("supports TOML 1.0.0") is
+    no answer. A question naming nothing takes any."""
     thing = versioned_thing(intent.text)
     if not thing:
         return found
