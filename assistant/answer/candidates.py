@@ -43,6 +43,7 @@ class Sentence(DocumentSpan):
     focus: float = 0.0  # share of the unit's own words that are the question's
     subject: str = ""  # what every unit of its document is about (``units.document_subject``)
     labelled: bool = False  # a "label: value" field whose label is all words of the question (``_label_asked``)
+    header: str = ""  # a table row's header row (``units.table_header``), "" for other units
     lead: str = ""  # its short document's lead paragraph (``units.lead_paragraph``), "" in a long one
 
 
@@ -89,12 +90,14 @@ def candidate_sentences(retrieval: Retrieval, documents: dict[str, Document]) ->
             block = doc.text[unit.block_start:unit.block_end]
             if unit.kind != "sentence" and unit.block_end <= unit.start:
                 block = f"{block}\n{text}"  # an item with the paragraph that leads into its list
-            if (header := table_header(doc.text, unit)) is not None:
-                block = f"{doc.text[header[0]:header[1]]}\n{block}"  # a row with its table's header row
+            header = table_header(doc.text, unit)
+            header_row = doc.text[header[0]:header[1]] if header is not None else ""
+            if header_row:
+                block = f"{header_row}\n{block}"  # a row with its table's header row (rule "table column")
             dated = doc.metadata.get("date", "")
             out.append(Sentence(doc=doc, start=unit.start, end=unit.end, rank=rank,
                                 window=f"{ctx} ({dated})\n{block}" if dated else f"{ctx}\n{block}", unit=unit,
-                                context=ctx, subject=subject, lead=lead))
+                                context=ctx, subject=subject, lead=lead, header=header_row))
     return out
 
 
@@ -115,8 +118,8 @@ def score_sentences(sentences: list[Sentence], intent: Intent, query_vector: Seq
         lead = _lead_terms(sentence.lead)
         if sentence.unit is not None and sentence.unit.block_end <= sentence.unit.start:  # a list's lead-in
             around |= set(_context_terms(sentence.doc.text[sentence.unit.block_start:sentence.unit.block_end]))
-        if (header := table_header(sentence.doc.text, sentence.unit) if sentence.unit else None) is not None:
-            around |= set(_context_terms(sentence.doc.text[header[0]:header[1]]))  # rule "table column"
+        if sentence.header:
+            around |= set(_context_terms(sentence.header))  # rule "table column"
         sentence.coverage = sum(w * (1.0 if matches_any(t, present) else 0.5 if matches_any(t, around)
                                      else LEAD_TERM_SHARE if matches_any(t, lead) else 0.0)
                                 for t, w in weights.items()) / total
