@@ -27,6 +27,9 @@ _WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 # Nouns that name a person by what they are ("Which FEMA official ...", "Which minister ...").
 _PERSON_NOUNS = (r"secretary|spokesperson|spokesman|minister|official|representative|person|president|chair|manager|"
                  r"author|director|administrator|officer|member")
+# "Which <thing> release", "In what version": the form of a version question (rule "version questions"), with
+# the thing it names captured (rule "version of the named thing", ``versioned_thing``)
+_VERSION_ASKED = r"^(?:in |from |since |as of |by )?(?:which|what) ((?:[\w.+-]+ ){0,2}?)(?:release|version)s?"
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     # a question that opens with "when" asks for a date, whatever values it mentions ("the 200 percent tariff")
     ("date", re.compile(r"^(?:(?:until|by|since|from|starting|beginning|as of) )?when\b|^(?:on |by |until )?(what|which) "
@@ -52,8 +55,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
                           r"post)\b")),
     # rule "version questions": "Which Python release first got ...?", "In what version was it added?"; not
     # "Which release manager ..." nor "What release schedule ..."
-    ("version", re.compile(r"^(?:in |from |since |as of |by )?(?:which|what) (?:[\w.+-]+ ){0,2}?(?:release|version)s? "
-                           r"(?!(?:manager|schedule|date|notes|cycle|process|team|candidate|blocker)s?\b)")),
+    ("version", re.compile(_VERSION_ASKED + r" (?!(?:manager|schedule|date|notes|cycle|process|team|candidate|"
+                           r"blocker)s?\b)")),
     # rule "called term": "What informal name did the operator pick up?", "What is the program called?"
     ("term", re.compile(r"^(?:what|which) (?:[\w-]+ ){0,2}?(?:name|nickname|term|moniker|label)s? (?:did|does|do|is|was|"
                         r"has|have|had|were|are)\b(?! (?:his|her|their)\b)|^what (?:is|was|are|were) (?:[\w:=-]+ ){1,6}?"
@@ -75,8 +78,7 @@ _DIMENSIONS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-_VERSIONED = re.compile(r"^(?:in |from |since |as of |by )?(?:which|what) ((?:[\w.+-]+ ){0,2}?)(?:release|version)s?\b"
-                        r"(?: of (?:the )?([\w.+-]+))?", re.I)
+_VERSIONED = re.compile(_VERSION_ASKED + r"\b(?: of (?:the )?([\w.+-]+))?", re.I)
 
 
 def versioned_thing(question: str) -> list[str]:
