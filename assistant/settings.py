@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature for generated answers.")
     llm_sources: int = Field(8, ge=1, le=50, description="Top retrieved passages (chunks) whose units, and whose "
                                                           "documents' best units, the model may be shown.")
+    llm_reply_cache: Path | None = Field(None, description="Folder replaying model replies by exact request (for "
+                                                           "re-running an eval after a change past the model); off "
+                                                           "by default.")
     llm_units: int = Field(10, ge=1, le=40, description="Most evidence units (sentences, list items) shown to the "
                                                          "model, numbered; fewer keeps CPU models fast.")
 

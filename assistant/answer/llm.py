@@ -24,6 +24,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict, PrivateAttr, model_validator
 
 from ..errors import LLMError, LLMUnavailableError, ModelFileError
+from . import replies
 from .models import resolve_model, smollm2_gguf
 from ..settings import Settings
 
@@ -269,6 +270,15 @@ def stream_text(model: BaseChatModel, messages: list[BaseMessage], settings: Set
                 **kwargs: Any) -> Iterator[str]:
     """Stream the model's text, filling ``generation`` (tokens, TTFT, time). Raises LLMError, within
     ``settings.llm_timeout`` for a server that stops answering mid-stream."""
+    cache = settings.llm_reply_cache
+    key = replies.request_key(model_label(model), settings, messages, kwargs) if cache else ""
+    stored = replies.load(cache, key) if cache else None
+    if stored is not None:  # replayed: the recorded text and metrics
+        for name in ("text", "prompt_tokens", "completion_tokens", "seconds", "ttft_s", "chunks"):
+            setattr(generation, name, stored[name])
+        generation.extra["cached"] = True
+        yield generation.text
+        return
     started = time.perf_counter()
     deadline = started + settings.llm_timeout
     usage: dict[str, int] = {}
@@ -293,3 +303,6 @@ def stream_text(model: BaseChatModel, messages: list[BaseMessage], settings: Set
         generation.seconds = round(time.perf_counter() - started, 3)
         generation.prompt_tokens = int(usage.get("input_tokens") or 0)
         generation.completion_tokens = int(usage.get("output_tokens") or generation.chunks)
+    if cache and generation.text:
+        replies.save(cache, key, {name: getattr(generation, name) for name in
+                                  ("text", "prompt_tokens", "completion_tokens", "seconds", "ttft_s", "chunks")})
