@@ -662,3 +662,12 @@ def test_a_list_of_names_answers_a_list_question():
     assert _naming_list_first(pep, pep[0]) is pep[0]
     pep[1].score = 0.65
     assert _naming_list_first(pep, pep[0]) is pep[1]
+
+
+def test_a_day_month_year_date_is_read_with_dashes_too():
+    from assistant.answer.facts import dates
+
+    # a PEP header's "Created:" field and a government table's date column
+    assert [v.norm for v in dates("Created: 09-Nov-2011")] == ["2011-11-09"]
+    assert [v.norm for v in dates("| Filed | 14-Oct-2019 | Closed | 2 Dec 2019 |")] == ["2019-10-14", "2019-12-02"]
+    assert dates("build 12-Mayday-2020") == [] and [v.norm for v in dates("5 May 2020")] == ["2020-05-05"]

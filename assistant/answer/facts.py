@@ -27,7 +27,7 @@ TENS_WORDS = {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70
 
 _DATE_PATTERNS = [
     ("mdy", re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b")),
-    ("dmy", re.compile(rf"\b(\d{{1,2}})\s+({_MONTH})\s+(\d{{4}})\b")),
+    ("dmy", re.compile(rf"\b(\d{{1,2}})(?:\s+|-)({_MONTH})(?:\s+|-)(\d{{4}})\b")),  # "5 May 2020", "09-Nov-2011"
     ("iso", re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")),
     ("md_rel", re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\s+(this|last|next)\s+year\b")),
     ("md", re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s+\d{{4}})")),
