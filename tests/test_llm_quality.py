@@ -64,4 +64,5 @@ def test_qwen_answers_carry_only_figures_of_their_cited_units(corpus_settings):
         if answer.meta.get("answered_by") == "model":
             lead = answer.text.split("\n")[0]
             claim = lead.split("[")[0]
-            assert not unsupported_figures(claim, [c.quote for c in answer.citations]), answer.text
+            assert not unsupported_figures(claim, [c.quote for c in answer.citations],
+                                           [c.date for c in answer.citations]), answer.text

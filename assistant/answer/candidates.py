@@ -86,19 +86,40 @@ def candidate_sentences(retrieval: Retrieval, documents: dict[str, Document]) ->
             if len(words(text)) < (4 if unit.kind == "sentence" else 2):
                 continue  # fragments are context, not evidence
             seen.add((doc.source, unit.start))
-            ctx = unit_context(doc, unit)
-            block = doc.text[unit.block_start:unit.block_end]
-            if unit.kind != "sentence" and unit.block_end <= unit.start:
-                block = f"{block}\n{text}"  # an item with the paragraph that leads into its list
-            header = table_header(doc.text, unit)
-            header_row = doc.text[header[0]:header[1]] if header is not None else ""
-            if header_row:
-                block = f"{header_row}\n{block}"  # a row with its table's header row (rule "table column")
-            dated = doc.metadata.get("date", "")
-            out.append(Sentence(doc=doc, start=unit.start, end=unit.end, rank=rank,
-                                window=f"{ctx} ({dated})\n{block}" if dated else f"{ctx}\n{block}", unit=unit,
-                                context=ctx, subject=subject, lead=lead, header=header_row))
+            out.append(unit_sentence(doc, unit, rank, subject, lead))
     return out
+
+
+def units_read_alone(pairs: Sequence[tuple[Document, Unit]]) -> list[Sentence]:
+    """Candidates for units read on their own, unscored but with their terms (what picking a value from them
+    needs): the gate's second reading of the units a model cited."""
+    out = [unit_sentence(doc, unit, rank) for rank, (doc, unit) in enumerate(pairs, start=1)]
+    for sentence in out:
+        sentence.tokens = _positions(sentence.text)
+    return out
+
+
+def unit_sentence(doc: Document, unit: Unit, rank: int, subject: str | None = None,
+                  lead: str | None = None) -> Sentence:
+    """The candidate for one evidence unit, with its context, paragraph (a list item's lead-in, a row's table
+    header) and its document's subject and lead paragraph (computed here when not given)."""
+    text = doc.text[unit.start:unit.end]
+    if subject is None:
+        subject = document_subject(doc)
+    if lead is None:
+        lead = lead_paragraph(doc) if len(doc.text) <= SHORT_DOCUMENT_CHARS else ""
+    ctx = unit_context(doc, unit)
+    block = doc.text[unit.block_start:unit.block_end]
+    if unit.kind != "sentence" and unit.block_end <= unit.start:
+        block = f"{block}\n{text}"  # an item with the paragraph that leads into its list
+    header = table_header(doc.text, unit)
+    header_row = doc.text[header[0]:header[1]] if header is not None else ""
+    if header_row:
+        block = f"{header_row}\n{block}"  # a row with its table's header row (rule "table column")
+    dated = doc.metadata.get("date", "")
+    return Sentence(doc=doc, start=unit.start, end=unit.end, rank=rank,
+                    window=f"{ctx} ({dated})\n{block}" if dated else f"{ctx}\n{block}", unit=unit,
+                    context=ctx, subject=subject, lead=lead, header=header_row)
 
 
 def score_sentences(sentences: list[Sentence], intent: Intent, query_vector: Sequence[float], keyword: KeywordIndex,

@@ -15,16 +15,18 @@ import logging
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterator, Mapping, Sequence
 
 from langchain_core.language_models import BaseChatModel
 
 from .answerer import Drafted, Found, Resources
+from .composing import second_reader
 from .citations import Draft, Quote, Segment
 from .condense import Question, condense_with_model
+from .question import Intent
 from .evidence import EvidenceUnit, select
-from .grounding import Verdict, check_answer
+from .grounding import Reading, Verdict, check_answer, figures, names, unsupported_figures
 from .llm import Generation, LLMUnavailableError, describe_failure, get_chat_model, model_label, stream_text
 from .prompting import SYSTEM, Reply, answer_schema, build_messages, parse
 from ..settings import Settings
@@ -151,9 +153,9 @@ class GenerativeAnswerer:
             return
 
     def stream(self, question: str, units: list[EvidenceUnit], fallback: Draft,
-               gate_question: str | None = None) -> Iterator[Draft | Outcome]:
+               gate_question: str | None = None, reading: Reading | None = None) -> Iterator[Draft | Outcome]:
         """Yield the verified Draft as soon as the reply is whole and judged (before the stream ends), then the
-        final Outcome."""
+        final Outcome. ``reading`` is the gate's second reader (rule "second reading")."""
         started = time.perf_counter()
         messages = build_messages(question, units)
         by_number = {u.number: u for u in units}
@@ -165,7 +167,7 @@ class GenerativeAnswerer:
         def judge(text: str) -> Reply:
             got = parse(text)
             if not got.abstained:
-                check_answer(got.answer, got.units, by_number, gate_question or question, verdict)
+                check_answer(got.answer, got.units, by_number, gate_question or question, verdict, reading)
             return got
 
         for _ in self._stream(messages, units, attempts):
@@ -205,6 +207,28 @@ class GenerativeAnswerer:
     def _draft(self, verdict: Verdict) -> Draft:
         evidence: list[Quote] = list(dict.fromkeys(q for v in verdict.kept for q in v.quotes))
         return Draft(lead=_segments(verdict.kept), evidence=evidence)
+
+
+def with_passages(draft: Draft, extractive: Draft, intent: Intent | None) -> Draft:
+    """Rule "passages stay": for a question answered by passages (a list, an explanation, not a value), the
+    model's verified sentences lead and the passages the extractive reader quotes follow them as evidence. A small
+    model summing up a list or an argument drops items ("int(), float(), complex()" of four constructors); the
+    quotes keep them. Rule "agreeing support": when the model states the value the extractive reader leads with,
+    the units supporting that value are cited too (a second document saying the same)."""
+    if intent is None or extractive.abstained or extractive.conflict:
+        return draft
+    if intent.factoid and not _states_lead(draft, extractive):
+        return draft
+    return replace(draft, evidence=list(dict.fromkeys([*draft.evidence, *extractive.evidence])))
+
+
+def _states_lead(draft: Draft, extractive: Draft) -> bool:
+    """Whether the model's lead states every figure and name of the extractive lead (and it has one)."""
+    theirs = "".join(seg.text for seg in extractive.lead).strip().rstrip(".")
+    ours = "".join(seg.text for seg in draft.lead)
+    if not theirs or not (figures(theirs) or names(theirs)):
+        return False
+    return not unsupported_figures(theirs, [ours]) and all(w in ours for w in names(theirs))
 
 
 class ModelAnswerer:
@@ -255,8 +279,10 @@ class ModelAnswerer:
                           llm_skipped="no passage is about the question")
             return
         outcome: Outcome | None = None
+        reading = second_reader(found.intent, keyword) if found.intent is not None else None
         for step in GenerativeAnswerer(self.model(), self.settings).stream(model_question, units, fallback,
-                                                                           gate_question=question_for_gate(asked)):
+                                                                           gate_question=question_for_gate(asked),
+                                                                           reading=reading):
             if isinstance(step, Outcome):
                 outcome = step
             else:
@@ -269,4 +295,4 @@ class ModelAnswerer:
         elif outcome.llm["abstained"]:
             yield Drafted(outcome.draft, llm=outcome.llm, answered_by="abstained (the model found no answer)")
         else:
-            yield Drafted(outcome.draft, llm=outcome.llm, answered_by="model")
+            yield Drafted(with_passages(outcome.draft, fallback, found.intent), llm=outcome.llm, answered_by="model")

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from .citations import Quote
 from .corrections import contradicts
 from .instructions import addresses_model
-from .facts import MONTH_NAMES, NUMBER_WORDS, TENS_WORDS
-from typing import TYPE_CHECKING
+from .facts import EXTRACTORS, MONTH_NAMES, NUMBER_WORDS, TENS_WORDS, dates, parse_date, same_value, values
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..text import STOPWORDS, sentence_spans, terms
 
 if TYPE_CHECKING:
     from .evidence import EvidenceUnit
+    from .facts import Value
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +71,12 @@ def figures(text: str) -> set[str]:
     return out
 
 
-def unsupported_figures(sentence: str, quotes: list[str]) -> list[str]:
-    """The figures of ``sentence`` that none of ``quotes`` contains."""
+def unsupported_figures(sentence: str, quotes: list[str], published: Sequence[str] = ()) -> list[str]:
+    """The figures of ``sentence`` that none of ``quotes`` contains; ``published`` gives each quote's document
+    date (ISO), against which a quote's "July 13 this year" is read."""
     quoted: set[str] = set()
+    days = [parse_date(p) for p in published] + [None] * (len(quotes) - len(published))
+    quoted_dates = {v.norm for q, day in zip(quotes, days) for v in dates(q, day)}
     for q in quotes:
         quoted |= figures(q)
         # "2.7 billion dollars" / "USD 2.7 billion" in a quote supports "$2.7 billion"
@@ -80,12 +84,34 @@ def unsupported_figures(sentence: str, quotes: list[str]) -> list[str]:
                              q, re.I):
             mag = f" {m.group(2).lower()}" if m.group(2) else ""
             quoted.add(f"${_norm_number(m.group(1))}{mag}")
-    return sorted(f.removeprefix("month:") for f in figures(sentence) if f not in quoted)
+    # Rule "date as a whole": a date the sentence states must be a date of the quotes, however written
+    # ("October 14, 2019" for "2019-10-14"); its day is not supported by any other "14" (or "one week").
+    stated = dates(sentence)
+    masked = sentence
+    for v in stated:
+        masked = masked[:v.start] + " " * (v.end - v.start) + masked[v.end:]
+    missing = [v.surface for v in stated if not _date_supported(v.norm, quoted_dates, quoted)]
+    return sorted(missing + [f.removeprefix("month:") for f in figures(masked) if f not in quoted])
+
+
+def _date_supported(norm: str, quoted_dates: set[str], quoted: set[str]) -> bool:
+    """Whether a date the sentence states (``facts.dates`` norm: "2019-10-14", month "2018-12", year-less
+    "*-09-05") is a date of the quotes: the same day, a day within the stated month, or the quotes' year-less day
+    with the year among their figures."""
+    for q in quoted_dates:
+        if q == norm or q.startswith(norm + "-"):
+            return True
+        if q.startswith("*") and norm[4:] == q[1:] and _norm_number(norm[:4]) in quoted:
+            return True
+        if norm.startswith("*") and q[4:] == norm[1:]:
+            return True
+    return False
 
 
 # -- names --------------------------------------------------------------------------------------------------------------
 _NAME_WORD = re.compile(r"(?<![\w'\u2019])([A-Z\u00c0-\u00de][\w'\u2019.-]*[\w])")
-_NOT_NAMES = frozenset("yes no not none n/a".split())
+# months are checked as figures (a date however written), not as names
+_NOT_NAMES = frozenset("yes no not none n/a".split()) | frozenset(m.lower() for m in MONTH_NAMES[1:])
 
 
 def names(text: str) -> list[str]:
@@ -135,9 +161,30 @@ def answer_sentences(answer: str) -> list[str]:
     return [answer[a:b].strip() for a, b in spans] or ([answer.strip()] if answer.strip() else [])
 
 
+Reading = Callable[[list["EvidenceUnit"], list["EvidenceUnit"]], "list[Value] | None"]
+
+
+def states_reading(text: str, read: Sequence["Value"]) -> bool:
+    """Whether the sentence ``text`` states one of the values ``read`` (the second reading of its units): the same
+    date, number, percentage or amount once parsed, the value as written, or a name word of it."""
+    flat = " ".join(text.split()).lower()
+    own_names = set(names(text))
+    for value in read:
+        if " ".join(value.surface.split()).lower() in flat or value.display.lower() in flat:
+            return True
+        if value.kind in EXTRACTORS and value.kind not in ("name", "version"):
+            if any(same_value(v, value) for v in values(value.kind, text)):
+                return True
+        elif own_names & set(names(value.surface)):
+            return True
+    return False
+
+
 def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"], question: str,
-                 verdict: Verdict | None = None) -> Verdict:
-    """Run a model's answer, citing unit ids ``cited`` of ``units``, through the gate for ``question``."""
+                 verdict: Verdict | None = None, reading: Reading | None = None) -> Verdict:
+    """Run a model's answer, citing unit ids ``cited`` of ``units``, through the gate for ``question``.
+    ``reading`` gives the values the extractive reader takes from a set of units for the question (rule "second
+    reading", ``composing.readings``): a sentence answering a value question must state one its units give."""
     verdict = verdict or Verdict()
     sentences = answer_sentences(answer)
     verdict.proposed += len(sentences)
@@ -172,13 +219,13 @@ def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"]
         # issue 14: a unit that says the sentence is wrong, or gives another value for it, is no support
         backing = [u for u in support if not contradicts(u.text, text)]
         if support and not backing:
-            verdict.drop(f"its units contradict it (a correction, or another value): {text[:60]!r}")
-            continue
-        reason = _unsupported(text, backing, question) if backing else "cites no given unit" if not known else \
-            f"cites only units that do not answer the question asked ({'; '.join(verdict.refused_units)})"
+            reason = "its units contradict it (a correction, or another value)"
+        else:
+            reason = _unsupported(text, backing, question) if backing else "cites no given unit" if not known else \
+                f"cites only units that do not answer the question asked ({'; '.join(verdict.refused_units)})"
         own = _own_values(text, question)
         # the units that hold what the sentence states (all of them when it states no figure or name of its own)
-        quotes = [u.quote for u in backing if not own or any(not _unsupported(v, [u], question) for v in own)]
+        holders = [u for u in backing if not own or any(not _unsupported(v, [u], question) for v in own)]
         if reason:
             # The model's ids were wrong but its answer may still be what a shown unit states: cite the units
             # (matching the question's constraints) that hold every value and name of the sentence.
@@ -188,11 +235,19 @@ def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"]
                 verdict.drop(f"{reason}: {text[:60]!r}")
                 continue
             verdict.recited += 1
-            quotes = [u.quote for u in holding[:2]]
+            holders = holding[:2]
+        if reading is not None:
+            # rule "second reading": the value stated is the one its units give for what is asked
+            read = reading(holders, list(units.values()))
+            if read is not None and not states_reading(text, read):
+                given = ", ".join(dict.fromkeys(v.display for v in read)) if read else ""
+                verdict.drop(f"its units give {given} for what is asked: {text[:60]!r}" if given else
+                             f"its units give no value of the asked kind for what is asked: {text[:60]!r}")
+                continue
         if any(k.text.lower() == text.lower() for k in verdict.kept):
             verdict.drop(f"repeats an earlier sentence: {text[:60]!r}")
             continue
-        verdict.kept.append(Verified(text=text, quotes=quotes))
+        verdict.kept.append(Verified(text=text, quotes=[u.quote for u in holders]))
     return verdict
 
 
@@ -216,7 +271,7 @@ def _unsupported(text: str, support: list["EvidenceUnit"], question: str) -> str
     # A value the question itself states (its version, year) may sit in the heading or title the constraint check
     # matched; every other value must be in the cited units' own text.
     asked = {a.removeprefix("month:") for a in figures(question)}
-    missing = [f for f in unsupported_figures(text, texts)
+    missing = [f for f in unsupported_figures(text, texts, [u.date for u in support])
                if not (f in asked and not unsupported_figures(f, [contexts]))]
     if missing:
         return f"states {', '.join(missing)} which no cited unit contains"
