@@ -325,3 +325,14 @@ def test_a_quotation_confirmed_or_off_the_question_is_not_corrected():
     assert quoted_claim_corrected(news, _quote_of(news, news.text), [news, check], ["date", "adopt"]) is None
     # a correcting document is never corrected by one of its own kind or lower
     assert quoted_claim_corrected(check, _quote_of(check, check.text[:60]), [news, check], ["title"]) is None
+
+
+@pytest.mark.slow
+@pytest.mark.llm
+def test_disagreement_stays_when_a_model_answers(planted):
+    """Rule "disagreement stays": with a model configured, a corrected value is still answered by the extractive
+    reader's correction (the model, which would state one value, is not asked), and says so in its meta."""
+    settings = planted.model_copy(update={"llm": "llamacpp", "llm_model": "smollm2"})
+    answer = ask("When did the harbour bridge reopen?", settings=settings)
+    assert answer.text.split("\n")[0].startswith("May 5, 2025"), answer.text
+    assert answer.meta["answered_by"] == "extractive (the sources disagree)" and "llm_skipped" in answer.meta

@@ -164,3 +164,35 @@ def test_a_right_value_cited_by_the_wrong_id_is_recited_to_the_unit_stating_it()
     verdict = check_answer("March 5, 2030.", [_number(release, "relief program")], release, q,
                            reading=second_reader(analyse(q, q), _Keyword()))
     assert verdict.kept and verdict.kept[0].quotes == [release[_number(release, "first meeting")].quote]
+
+
+def test_a_relative_date_must_be_stated_as_the_date_it_is():
+    news = Document("news.md", "# Ministers meet\n\nOn the 12th, finance ministers met in Ottawa to discuss cobalt.\n",
+                    {"title": "Ministers meet", "date": "2031-03-15"})
+    notice = Document("notice.md", "# Storm notice\n\nThe storm reached the coast last October, the agency said.\n",
+                      {"title": "Storm notice", "date": "2031-03-15"})
+    for doc, q, relative, resolved in (
+            (news, "On what day did the finance ministers meet?", "On the 12th.", "March 12, 2031."),
+            (notice, "When did the storm reach the coast?", "Last October.", "October 2030.")):
+        shown = {i: EvidenceUnit(i, doc, u) for i, u in enumerate((u for u in units(doc) if u.evidence), start=1)}
+        reader = second_reader(analyse(q, q), _Keyword())
+        assert not check_answer(relative, [2], shown, q, reading=reader).kept, (q, relative)
+        assert [k.text for k in check_answer(resolved, [2], shown, q, reading=reader).kept] == [resolved]
+
+
+def test_settle_the_models_abstention_is_checked_like_its_answers():
+    from assistant.answer.generative import MODEL_ABSTAINED, Outcome, settle
+
+    a = Quote("pep.txt", 0, 10)
+    passages = Draft(lead=[], evidence=[a])
+    abstained = Draft(lead=[Segment("The sources don't say.")], evidence=[], abstained=True)
+    said_not = Outcome(Draft(lead=[Segment(MODEL_ABSTAINED)], evidence=[], abstained=True),
+                       {"fallback": False, "abstained": True})
+    why = analyse("Why was the deadline set?", "Why was the deadline set?")
+    overruled = settle(said_not, passages, why)  # the extractive reader answers from the passages
+    assert overruled.draft is passages and overruled.fallback == "extractive" and overruled.llm["fallback"]
+    kept = settle(said_not, abstained, why)  # neither finds it: the model's abstention stands
+    assert kept.draft.abstained and kept.fallback is None and kept.answered_by.startswith("abstained")
+    model = Draft(lead=[Segment("It was set by the board", [a])], evidence=[a])
+    answered = settle(Outcome(model, {"fallback": False, "abstained": False}), abstained, why)
+    assert answered.draft.lead == model.lead and answered.answered_by == "model"

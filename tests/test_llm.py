@@ -425,10 +425,13 @@ def check_result(answer: Answer, settings: Settings, name: str) -> None:
         assert LLM_KEYS <= set(answer.meta["llm"]), answer.meta["llm"]
         llm = answer.meta["llm"]
         assert llm["kept"] + llm["dropped"] == llm["sentences"]
-        assert llm["fallback"] == (llm["kept"] == 0)
+        # a model abstention is kept (not a fallback) unless the extractive answer overrules it (rule "abstention
+        # checked": then it is a fallback)
+        assert llm["fallback"] == (llm["kept"] == 0) or (llm["abstained"] and llm["kept"] == 0)
         assert llm["completion_tokens"] > 0 and llm["seconds"] > 0
-    elif name != "extractive":  # an LLM backend that did not call its model abstained in code
-        assert answer.meta.get("llm_skipped") and answer.abstained
+    elif name != "extractive":  # an LLM backend that did not call its model abstained in code, or the sources
+        # disagree and the extractive answer says so (rule "disagreement stays")
+        assert answer.meta.get("llm_skipped") and (answer.abstained or answer.conflict)
     assert_figures_supported(answer, documents, strict=name != "extractive" and not answer.meta.get("fallback"))
 
 

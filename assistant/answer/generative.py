@@ -3,9 +3,12 @@ the cited units state and what answers the question asked.
 
 Abstention before the model is kept only where no passage is about the question (the extractive answerer
 abstained with nothing to show: off topic, unknown terms). Whether the passages hold the answer is the model's
-call ("NOT_IN_SOURCES"), checked by the gate (``grounding.check_answer``). When nothing the model wrote survives,
-the extractive answer (or its abstention) is returned and ``meta["fallback"]`` says so. The result is the same
-``Draft`` as the extractive answerer's, rendered and verified by ``citations.render``.
+call ("NOT_IN_SOURCES"), checked by the gate (``grounding.check_answer``), which also holds a value question's
+answer to the value the extractive reader takes from the cited units (rule "second reading",
+``composing.readings``). When nothing the model wrote survives, the extractive answer (or its abstention) is
+returned and ``meta["fallback"]`` says so (``settle``). A kept answer to a list or an explanation keeps the
+extractive reader's passages under it (``with_passages``). The result is the same ``Draft`` as the extractive
+answerer's, rendered and verified by ``citations.render``.
 """
 
 from __future__ import annotations
@@ -209,6 +212,33 @@ class GenerativeAnswerer:
         return Draft(lead=_segments(verdict.kept), evidence=evidence)
 
 
+DISAGREE = "the sources disagree on it, or one corrects another: the extractive answer says so"
+
+
+def settle(outcome: Outcome, extractive: Draft, intent: Intent | None) -> Drafted:
+    """The model answerer's last word, from the gate's outcome and the extractive answer.
+
+    - nothing the model wrote survived: the extractive answer (or its abstention), marked as a fallback;
+    - rule "abstention checked": the model's "not in the sources" is a claim too; when the extractive reader
+      answers from the passages (no abstention), its answer is returned, marked as a fallback;
+    - the model found no answer and neither did the extractive reader: the model's abstention;
+    - else the model's verified sentences (``with_passages``).
+
+    Rule "disagreement stays" is decided before the model is asked (``ModelAnswerer.stream``): when the extractive
+    reader finds that the sources disagree on the value, or that one corrects another, its answer says so, and a
+    model stating one value would hide it."""
+    llm = outcome.llm
+    if llm["fallback"]:  # nothing generated survived verification
+        return Drafted(outcome.draft, fallback="extractive", llm=llm,
+                       answered_by="extractive (fallback)" if not extractive.abstained else "abstained (fallback)")
+    if llm["abstained"] and not extractive.abstained:
+        return Drafted(extractive, fallback="extractive", llm={**llm, "fallback": True},
+                       answered_by="extractive (the model found no answer, the passages hold one)")
+    if llm["abstained"]:
+        return Drafted(outcome.draft, llm=llm, answered_by="abstained (the model found no answer)")
+    return Drafted(with_passages(outcome.draft, extractive, intent), llm=llm, answered_by="model")
+
+
 def with_passages(draft: Draft, extractive: Draft, intent: Intent | None) -> Draft:
     """Rule "passages stay": for a question answered by passages (a list, an explanation, not a value), the
     model's verified sentences lead and the passages the extractive reader quotes follow them as evidence. A small
@@ -278,6 +308,9 @@ class ModelAnswerer:
             yield Drafted(draft, answered_by="abstained before the model",
                           llm_skipped="no passage is about the question")
             return
+        if fallback.conflict:  # rule "disagreement stays", decided in code (see ``settle``)
+            yield Drafted(fallback, answered_by="extractive (the sources disagree)", llm_skipped=DISAGREE)
+            return
         outcome: Outcome | None = None
         reading = second_reader(found.intent, keyword) if found.intent is not None else None
         for step in GenerativeAnswerer(self.model(), self.settings).stream(model_question, units, fallback,
@@ -289,10 +322,4 @@ class ModelAnswerer:
                 yield step
         if outcome is None:
             raise RuntimeError("the generative answerer ended without an outcome")
-        if outcome.llm["fallback"]:  # nothing generated survived verification
-            yield Drafted(outcome.draft, fallback="extractive", llm=outcome.llm,
-                          answered_by="extractive (fallback)" if not fallback.abstained else "abstained (fallback)")
-        elif outcome.llm["abstained"]:
-            yield Drafted(outcome.draft, llm=outcome.llm, answered_by="abstained (the model found no answer)")
-        else:
-            yield Drafted(with_passages(outcome.draft, fallback, found.intent), llm=outcome.llm, answered_by="model")
+        yield settle(outcome, fallback, found.intent)

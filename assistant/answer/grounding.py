@@ -170,8 +170,9 @@ def states_reading(text: str, read: Sequence["Value"]) -> bool:
     flat = " ".join(text.split()).lower()
     own_names = set(names(text))
     for value in read:
-        if " ".join(value.surface.split()).lower() in flat or value.display.lower() in flat:
-            return True
+        written = " ".join(value.surface.split()).lower()
+        if (written in flat and not value.resolved_from) or value.display.lower() in flat:
+            return True  # a relative date ("on the 12th") must be stated as the date it is
         if value.kind in EXTRACTORS and value.kind not in ("name", "version"):
             if any(same_value(v, value) for v in values(value.kind, text)):
                 return True
