@@ -196,3 +196,32 @@ def test_settle_the_models_abstention_is_checked_like_its_answers():
     model = Draft(lead=[Segment("It was set by the board", [a])], evidence=[a])
     answered = settle(Outcome(model, {"fallback": False, "abstained": False}), abstained, why)
     assert answered.draft.lead == model.lead and answered.answered_by == "model"
+
+
+def test_a_right_value_from_a_header_field_not_shown_is_recited_to_it_when_its_label_names_what_is_asked():
+    from assistant.answer.generative import header_fields
+
+    pep = Document("pep-9465.txt", "PEP: 9465\nTitle: A matrix operator\nCreated: 20-Feb-2031\n"
+                   "Python-Version: 5.5\n\nAbstract\n========\n\nThis PEP proposes a new infix operator for "
+                   "matrix multiplication in Python.\n", {"title": "pep-9465"})
+    rule = Document("rule.md", "Agency: Department of Tides\nEffective-Date: 2030-03-05\nDocket: TD-2030-17\n\n"
+                    "# Harbour dues\n\nThe Department of Tides sets new harbour dues for ships over 90 metres.\n",
+                    {"title": "Harbour dues"})
+    for doc, q, right, label_elsewhere in (
+            (pep, "Which Python release first got the matrix operator?", "Python 5.5",
+             ("When was the operator accepted?", "2031-02-20")),
+            (rule, "On what date do the new harbour dues take effect?", "March 5, 2030",
+             ("When were the harbour dues announced?", "March 5, 2030"))):
+        body = [u for u in units(doc) if u.evidence and u.kind != "field"]
+        shown = {i: EvidenceUnit(i, doc, u) for i, u in enumerate(body, start=1)}
+        header = header_fields(list(shown.values()))
+        assert header and all(u.unit.kind == "field" for u in header)
+        reader = second_reader(analyse(q, q), _Keyword())
+        kept = check_answer(right, [1], shown, q, reading=reader, header=header)
+        assert [k.text for k in kept.kept] == [right] and kept.recited == 1, (q, kept.dropped)
+        assert doc.text[kept.kept[0].quotes[0].start:kept.kept[0].quotes[0].end].split(":")[0] in \
+            ("Python-Version", "Effective-Date")
+        other_q, value = label_elsewhere  # "Created" and "Effective-Date" name no announcement or acceptance
+        other = check_answer(value, [1], shown, other_q, reading=second_reader(analyse(other_q, other_q),
+                                                                               _Keyword()), header=header)
+        assert not other.kept, other_q

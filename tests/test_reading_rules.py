@@ -671,3 +671,15 @@ def test_a_day_month_year_date_is_read_with_dashes_too():
     assert [v.norm for v in dates("Created: 09-Nov-2011")] == ["2011-11-09"]
     assert [v.norm for v in dates("| Filed | 14-Oct-2019 | Closed | 2 Dec 2019 |")] == ["2019-10-14", "2019-12-02"]
     assert dates("build 12-Mayday-2020") == [] and [v.norm for v in dates("5 May 2020")] == ["2020-05-05"]
+
+
+def test_first_before_a_verb_numbers_no_sibling():
+    from assistant.answer.picking import _label_contradicts
+
+    # a PEP header field and a release list
+    assert not _label_contradicts("Python-Version", "Which Python release first got the matrix operator?")
+    assert not _label_contradicts("Python-Version", "Which release first introduced the walrus operator?")
+    assert _label_contradicts("3.8.0 beta 4", "When was the first beta of 3.8.0 released?")
+    # a legislative record and a government table
+    assert not _label_contradicts("Fiscal Year 2024", "Which agency first proposed the rule?")
+    assert _label_contradicts("Second reading", "When was the first reading of the bill held?")

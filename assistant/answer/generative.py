@@ -24,6 +24,7 @@ from typing import Any, Iterator, Mapping, Sequence
 from langchain_core.language_models import BaseChatModel
 
 from .answerer import Drafted, Found, Resources
+from .candidates import header_end
 from .composing import second_reader
 from .citations import Draft, Quote, Segment
 from .condense import Question, condense_with_model
@@ -32,6 +33,7 @@ from .evidence import EvidenceUnit, select
 from .grounding import Reading, Verdict, check_answer, figures, names, unsupported_figures
 from .llm import Generation, LLMUnavailableError, describe_failure, get_chat_model, model_label, stream_text
 from .prompting import SYSTEM, Reply, answer_schema, build_messages, parse
+from ..load.units import units as document_units
 from ..settings import Settings
 from ..text import terms
 
@@ -170,7 +172,8 @@ class GenerativeAnswerer:
         def judge(text: str) -> Reply:
             got = parse(text)
             if not got.abstained:
-                check_answer(got.answer, got.units, by_number, gate_question or question, verdict, reading)
+                check_answer(got.answer, got.units, by_number, gate_question or question, verdict, reading,
+                             header_fields(units))
             return got
 
         for _ in self._stream(messages, units, attempts):
@@ -210,6 +213,18 @@ class GenerativeAnswerer:
     def _draft(self, verdict: Verdict) -> Draft:
         evidence: list[Quote] = list(dict.fromkeys(q for v in verdict.kept for q in v.quotes))
         return Draft(lead=_segments(verdict.kept), evidence=evidence)
+
+
+def header_fields(units: Sequence[EvidenceUnit]) -> list[EvidenceUnit]:
+    """The header fields ("Created: ...", "Python-Version: ...") of the documents of ``units`` that are not among
+    them, numbered 0 (never shown to the model): where the gate may recite a right value whose ids were wrong."""
+    shown = {(u.document.source, u.unit.start) for u in units}
+    out: list[EvidenceUnit] = []
+    for doc in {u.document.source: u.document for u in units}.values():
+        end = header_end(doc)
+        out += [EvidenceUnit(0, doc, u) for u in document_units(doc)
+                if u.kind == "field" and u.end <= end and (doc.source, u.start) not in shown]
+    return out
 
 
 DISAGREE = "the sources disagree on it, or one corrects another: the extractive answer says so"

@@ -182,10 +182,13 @@ def states_reading(text: str, read: Sequence["Value"]) -> bool:
 
 
 def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"], question: str,
-                 verdict: Verdict | None = None, reading: Reading | None = None) -> Verdict:
+                 verdict: Verdict | None = None, reading: Reading | None = None,
+                 header: Sequence["EvidenceUnit"] = ()) -> Verdict:
     """Run a model's answer, citing unit ids ``cited`` of ``units``, through the gate for ``question``.
     ``reading`` gives the values the extractive reader takes from a set of units for the question (rule "second
-    reading", ``composing.readings``): a sentence answering a value question must state one its units give."""
+    reading", ``composing.readings``): a sentence answering a value question must state one its units give.
+    ``header`` holds the header fields of the shown units' documents that were not shown ("Python-Version:
+    3.5"): a sentence whose ids are wrong may be recited to one of them too, under the same checks."""
     verdict = verdict or Verdict()
     sentences = answer_sentences(answer)
     verdict.proposed += len(sentences)
@@ -210,7 +213,10 @@ def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"]
                                          f"{unit.document.title!r}{' › ' + unit.section if unit.section else ''})")
             continue
         support.append(unit)
-    allowed = [u for n, u in units.items() if not addresses_model(u.text) and _shares_words(u, question)
+    # a header field the model was not shown answers only what its label names ("Created: 09-Jan-2023" is no
+    # date of acceptance)
+    named = [u for u in header if set(terms(u.text[:max(u.unit.value_start - u.unit.start, 0)])) & set(terms(question))]
+    allowed = [u for u in [*units.values(), *named] if not addresses_model(u.text) and _shares_words(u, question)
                and not u.unmet(question)]
     for sentence in sentences:
         text = " ".join(sentence.split())

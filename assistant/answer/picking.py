@@ -531,8 +531,21 @@ _ORDINAL_NAMED = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\s+([A-Za-z]{2,})\
 def _numbered_words(text: str) -> dict[str, str]:
     """Words with a number after them ("alpha 3", "candidate 2", "rc1") or an ordinal before them ("first beta")."""
     found = {m.group(1).lower(): m.group(2) for m in _NUMBERED.finditer(text) if m.group(1).lower() not in STOPWORDS}
-    found.update({m.group(2).lower(): _ORDINALS[m.group(1).lower()] for m in _ORDINAL_NAMED.finditer(text)})
+    found.update({m.group(2).lower(): _ORDINALS[m.group(1).lower()] for m in _ORDINAL_NAMED.finditer(text)
+                  if not _verb_after_ordinal(m.group(2))})
     return found
+
+
+# "first got", "first became": "first" as an adverb before a verb in the past, not an ordinal of a noun
+_IRREGULAR_PAST = frozenset("got became came went made took gave began ran saw had did was were brought built "
+                            "found held led left met put read set sent spoke stood won wrote".split())
+
+
+def _verb_after_ordinal(word: str) -> bool:
+    """Whether the word after "first"/"second" is a verb in the past ("first got", "first introduced", "first
+    appeared"), so the ordinal numbers no noun ("the first beta" does)."""
+    lower = word.lower()
+    return lower in _IRREGULAR_PAST or lower in STOPWORDS or (lower.endswith("ed") and len(lower) > 4)
 
 
 def _label_contradicts(label: str, question: str) -> bool:
