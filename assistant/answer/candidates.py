@@ -324,11 +324,11 @@ def _positions(text: str) -> tuple[tuple[str, int, int], ...]:
     return tuple(out)
 
 
-@functools.lru_cache(maxsize=4096)
 @functools.lru_cache(maxsize=256)
 def _lead_terms(subject: str) -> frozenset[str]:
     return frozenset(terms(subject))
 
 
+@functools.lru_cache(maxsize=4096)
 def _context_terms(context: str) -> tuple[str, ...]:
     return tuple(terms(context))
