@@ -147,8 +147,10 @@ def readings(intent: Intent, sentences: Sequence[Sentence], keyword: KeywordInde
     if not intent.factoid or intent.kind not in READ_KINDS or intent.dimension:
         return None
     picks = [p for p in (pick_value(intent, s, keyword) for s in sentences) if p is not None]
-    fits = [label_fit(intent, r, keyword) for r in rivals if pick_value(intent, r, keyword) is not None]
-    best_fit = max((f for f in fits if f is not None), default=None)
+    # only a rival field is weighed (its label first: picking a value is the dearer test)
+    fits = [f for r in rivals if (f := label_fit(intent, r, keyword)) is not None
+            and pick_value(intent, r, keyword) is not None]
+    best_fit = max(fits, default=None)
     if best_fit is not None:
         picks = [p for p in picks if (fit := label_fit(intent, p.sentence, keyword)) is None
                  or fit >= best_fit - FIELD_MARGIN]
@@ -161,7 +163,8 @@ def readings(intent: Intent, sentences: Sequence[Sentence], keyword: KeywordInde
     return picks
 
 
-def second_reader(intent: Intent, keyword: KeywordIndex) -> Callable[[Sequence[Any]], list[Value] | None]:
+def second_reader(intent: Intent, keyword: KeywordIndex) \
+        -> Callable[[Sequence[Any], Sequence[Any]], list[Value] | None]:
     """The gate's second reader for ``intent``: given the evidence units a model cited (anything with
     ``document`` and ``unit``) and the units shown beside them, the values ``readings`` takes from the cited ones,
     read alone; None when the question asks no value the reader reads."""

@@ -215,7 +215,8 @@ def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"]
         support.append(unit)
     # a header field the model was not shown answers only what its label names ("Created: 09-Jan-2023" is no
     # date of acceptance)
-    named = [u for u in header if set(terms(u.text[:max(u.unit.value_start - u.unit.start, 0)])) & set(terms(question))]
+    asked = set(terms(question))
+    named = [u for u in header if set(terms(u.text[:max(u.unit.value_start - u.unit.start, 0)])) & asked]
     allowed = [u for u in [*units.values(), *named] if not addresses_model(u.text) and _shares_words(u, question)
                and not u.unmet(question)]
     for sentence in sentences:
