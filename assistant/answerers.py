@@ -29,10 +29,10 @@ class AnswererSpec:
 
 
 ANSWERERS: tuple[AnswererSpec, ...] = (
-    AnswererSpec("extractive", "quotes the passages, no language model; the default",
-                 "assistant.answer.answerer:Extractive"),
-    AnswererSpec("llamacpp", "a local GGUF model run in-process by llama.cpp reads the passages, every sentence verified",
-                 "assistant.answer.generative:ModelAnswerer"),
+    AnswererSpec("llamacpp", "a local GGUF model run in-process by llama.cpp reads the passages, every sentence "
+                 "verified; the default", "assistant.answer.generative:ModelAnswerer"),
+    AnswererSpec("extractive", "quotes the passages, no language model: the fast mode, and for machines without "
+                 "the model", "assistant.answer.answerer:Extractive"),
     AnswererSpec("openai", "a model behind any OpenAI-compatible server reads the passages, every sentence verified",
                  "assistant.answer.generative:ModelAnswerer"),
 )

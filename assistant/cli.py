@@ -70,7 +70,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, quiet: bo
 @click.option("--history", type=click.File("r"), help="A JSON file with the conversation so far: "
               '[{"role": "user"|"assistant", "content": "..."}].')
 @click.option("--answerer", type=click.Choice(ANSWERERS), default=None,
-              help="Who writes this answer (default: ASSISTANT_LLM, else extractive).")
+              help="Who writes this answer (default: ASSISTANT_LLM, else llamacpp).")
 @click.option("--top-k", type=click.IntRange(1, 50), default=None,
               help="Passages retrieved and handed to the answerer (default: ASSISTANT_TOP_K, else 8).")
 @click.pass_context
@@ -165,7 +165,7 @@ def models(names: tuple[str, ...]) -> None:
               show_default=True, help="Which suite: the bundled corpus' own, one over a shared corpus in "
               "../shared/corpora (its subset is indexed once, cached by content), or all of them.")
 @click.option("--backend", type=click.Choice(ANSWERERS), default=None,
-              help="Who writes the answers (default: ASSISTANT_LLM, else extractive).")
+              help="Who writes the answers (default: ASSISTANT_LLM, else llamacpp).")
 @click.option("--model", default=None, help="Model for --backend llamacpp: qwen2.5-1.5b (default), qwen2.5-0.5b, "
               "smollm2 or a GGUF path (ASSISTANT_LLM_MODEL).")
 @click.option("--category", multiple=True, help="Only these categories (repeatable).")

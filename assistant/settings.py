@@ -68,7 +68,7 @@ class Settings(BaseSettings):
 
     # --- answering: which backend writes the answer (issue 3) -------------------------------------------------
     llm: AnswererName = Field(  # type: ignore[valid-type]
-        "extractive", description=f"Who writes answers: {describe_answerers()}.")
+        "llamacpp", description=f"Who writes answers: {describe_answerers()}.")
     llm_model: str = Field("qwen2.5-1.5b", description="Model for llamacpp: 'qwen2.5-1.5b' (Qwen2.5-Coder-1.5B-"
                                                        "Instruct, the 'qwen' extra), 'qwen2.5-0.5b' (the 'qwen-small' "
                                                        "extra), 'smollm2' (SmolLM2-135M, in the llamacpp extra) or the "
@@ -91,6 +91,12 @@ class Settings(BaseSettings):
                                                            "by default.")
     llm_units: int = Field(10, ge=1, le=40, description="Most evidence units (sentences, list items) shown to the "
                                                          "model, numbered; fewer keeps CPU models fast.")
+    llm_evidence_chars: int = Field(1100, ge=200, le=20000, description="Characters of evidence units shown to the "
+                                                                        "model (prompt evaluation on 2 CPU cores runs "
+                                                                        "at ~70 tokens/s: 100 tokens cost ~1.4 s).")
+    keep_disagreement: bool = Field(True, description="When the passages disagree on the value asked, or one "
+                                                      "corrects another, answer with both sides instead of asking "
+                                                      "the model for one value.")
 
     # --- embedding backend (issue 7) ----------------------------------------------------------------------------
     embedding_backend: Literal["torch", "onnx"] = Field(

@@ -46,6 +46,9 @@ def _isolate(patch: pytest.MonkeyPatch, folder: Path) -> None:
             patch.delenv(name)
     for name, own in OWN_FOLDERS.items():
         patch.setenv(name, str(folder / own))
+    # The default answerer is the local model; a test that means it says so (``answerer=`` or ASSISTANT_LLM), and
+    # every other test gets the extractive fast mode, so that the tiers without the model stay fast.
+    patch.setenv("ASSISTANT_LLM", "extractive")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -26,9 +26,12 @@ def test_every_setting_is_its_default_and_the_writable_folders_are_the_tests_own
     for name in Settings.model_fields:
         if name in own:
             assert Path(getattr(settings, name)).is_relative_to(tmp_path_factory.getbasetemp()), name
+        elif name == "llm":  # conftest sets the fast mode (the last test of this file checks the default)
+            assert settings.llm == "extractive" and defaults.llm == "llamacpp"
         elif name not in kept:
             assert getattr(settings, name) == getattr(defaults, name), name
-    assert not {n for n in os.environ if n.startswith("ASSISTANT_")} - KEPT_VARIABLES - set(OWN_FOLDERS)
+    assert not {n for n in os.environ if n.startswith("ASSISTANT_")} - KEPT_VARIABLES - set(OWN_FOLDERS) \
+        - {"ASSISTANT_LLM"}
 
 
 def test_the_big_caches_are_shared_and_the_others_are_the_sessions_own():
@@ -85,3 +88,11 @@ def test_but_not_with_the_next_test(corpus_settings):
     if not _seen:
         pytest.skip("runs after test_an_assistant_is_shared_within_a_test")
     assert get_assistant(corpus_settings) is not _seen[0]
+
+
+def test_the_default_answerer_is_the_local_model_and_tests_get_the_fast_mode(monkeypatch):
+    from assistant.settings import Settings
+
+    assert Settings().llm == "extractive"  # conftest: tests that mean the model say so
+    monkeypatch.delenv("ASSISTANT_LLM")
+    assert Settings().llm == "llamacpp"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import operator
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
 from ..index import constraints
@@ -83,6 +83,12 @@ class EvidenceUnit:
         the document's subject (rule "document subject", ``units.document_subject``)."""
         return unmet(question, self.text, self.heading, f"{self.paragraph}\n{document_subject(self.document)}")
 
+    def pinned_unmet(self, question: str) -> list[str]:
+        """The versions, identifiers and years the question pins that neither this unit nor its title, heading
+        path or date states (what the gate holds a cited unit to)."""
+        pinned = [c for c in constraints.of_question(question) if c.kind != "name"]
+        return constraints.unmet(pinned, self.text, self.heading)
+
 
 def unmet(question: str, text: str, heading: str, paragraph: str) -> list[str]:
     asked = constraints.of_question(question)
@@ -112,6 +118,7 @@ class Selection:
 
     units: list[EvidenceUnit]
     coverage: float
+    ranked: list[EvidenceUnit] = field(default_factory=list)  # ``units`` best first
 
 
 def _candidates(retrieval: Retrieval, documents: Mapping[str, Document], chunks: int,
@@ -191,7 +198,9 @@ def select(question: str, retrieval: Retrieval, documents: Mapping[str, Document
         used += size
         if len(picked) >= limit:
             break
+    best_first = list(picked)
     order = {doc.source: min(r for r, d, _ in picked if d.source == doc.source) for _, doc, _ in picked}
     picked.sort(key=lambda p: (order[p[1].source], p[1].source, p[2].start))
-    return Selection([EvidenceUnit(number=i, document=doc, unit=u) for i, (_, doc, u) in enumerate(picked, start=1)],
-                     best_coverage)
+    shown = [EvidenceUnit(number=i, document=doc, unit=u) for i, (_, doc, u) in enumerate(picked, start=1)]
+    by_span = {(e.document.source, e.unit.start): e for e in shown}
+    return Selection(shown, best_coverage, [by_span[(doc.source, u.start)] for _, doc, u in best_first])

@@ -1,14 +1,13 @@
-"""The LLM answerer: the model reads numbered evidence units and answers with their ids; the gate keeps only what
-the cited units state and what answers the question asked.
+"""The model answerer: the model reads numbered, labelled evidence units and answers with their ids; the gate keeps
+only what the cited units state.
 
-Abstention before the model is kept only where no passage is about the question (the extractive answerer
-abstained with nothing to show: off topic, unknown terms). Whether the passages hold the answer is the model's
-call ("NOT_IN_SOURCES"), checked by the gate (``grounding.check_answer``), which also holds a value question's
-answer to the value the extractive reader takes from the cited units (rule "second reading",
-``composing.readings``). When nothing the model wrote survives, the extractive answer (or its abstention) is
-returned and ``meta["fallback"]`` says so (``settle``). A kept answer to a list or an explanation keeps the
-extractive reader's passages under it (``with_passages``). The result is the same ``Draft`` as the extractive
-answerer's, rendered and verified by ``citations.render``.
+Code abstains before the model only when retrieval matched nothing (``matched_nothing``). Whether the passages hold
+the answer is the model's call ("NOT_IN_SOURCES"); the gate (``grounding.check_answer``) checks what the model
+claims in ways true of every document: the cited units exist and were shown, every figure, date and name stated is
+in them, and the version, year or identifier the question pins is met. When nothing survives, the answer says the
+sources don't answer it and shows the closest passages (``settle``): never a value another reader picked. Each kept
+sentence cites the smallest clause run of its units that states it (``quotes.tighten``). The result is the same
+``Draft`` as the extractive answerer's, rendered and verified by ``citations.render``.
 """
 
 from __future__ import annotations
@@ -25,17 +24,16 @@ from langchain_core.language_models import BaseChatModel
 
 from .answerer import Drafted, Found, Resources
 from .candidates import header_end
-from .composing import second_reader
 from .citations import Draft, Quote, Segment
 from .condense import Question, condense_with_model
-from .question import Intent
-from .evidence import EvidenceUnit, select
-from .grounding import Reading, Verdict, check_answer, figures, names, unsupported_figures
+from .evidence import EvidenceUnit, Selection, select
+from .grounding import Verdict, check_answer
+from .quotes import tighten
 from .llm import Generation, LLMUnavailableError, describe_failure, get_chat_model, model_label, stream_text
 from .prompting import SYSTEM, Reply, answer_schema, build_messages, parse
 from ..load.units import units as document_units
+from ..index.retrieve import Retrieval
 from ..settings import Settings
-from ..text import terms
 
 
 log = logging.getLogger(__name__)
@@ -69,16 +67,6 @@ def question_for_gate(question: Question) -> str:
     """The question whose constraints the gate holds the answer to: the question with any pronoun or ellipsis
     resolved from the conversation (a follow-up's subject words are search terms, not constraints)."""
     return question.resolved
-
-
-def about_question(question: str, similarity: float, coverage: float, known: Any, settings: Settings) -> bool:
-    """Whether any passage is about the question at all: close in meaning (``similarity`` of the best retrieved
-    chunk) or holding half of its weighted terms (``coverage`` of the best unit), and no term of it unknown to the
-    whole corpus unless a passage is clearly about it. The only abstention decided before the model is asked."""
-    if similarity < settings.min_similarity and coverage < 0.5:
-        return False
-    unknown = [t for t in terms(question) if len(t) > 2 and not t[0].isdigit() and not known(t)]
-    return not (unknown and similarity < 0.45 and coverage < 0.5)
 
 
 def _request(settings: Settings, units: list[EvidenceUnit], fmt: str) -> dict[str, Any]:
@@ -157,10 +145,10 @@ class GenerativeAnswerer:
                     _openai_format[(self.settings.openai_base_url, self.settings.openai_model)] = fmt
             return
 
-    def stream(self, question: str, units: list[EvidenceUnit], fallback: Draft,
-               gate_question: str | None = None, reading: Reading | None = None) -> Iterator[Draft | Outcome]:
+    def stream(self, question: str, units: list[EvidenceUnit],
+               gate_question: str | None = None) -> Iterator[Draft | Outcome]:
         """Yield the verified Draft as soon as the reply is whole and judged (before the stream ends), then the
-        final Outcome. ``reading`` is the gate's second reader (rule "second reading")."""
+        final Outcome."""
         started = time.perf_counter()
         messages = build_messages(question, units)
         by_number = {u.number: u for u in units}
@@ -172,7 +160,7 @@ class GenerativeAnswerer:
         def judge(text: str) -> Reply:
             got = parse(text)
             if not got.abstained:
-                check_answer(got.answer, got.units, by_number, gate_question or question, verdict, reading,
+                check_answer(got.answer, got.units, by_number, gate_question or question, verdict,
                              header_fields(units))
             return got
 
@@ -182,7 +170,7 @@ class GenerativeAnswerer:
                 reply = judge(generation.text)
                 if verdict.kept:
                     verified_s = round(time.perf_counter() - started, 3)
-                    yield self._draft(verdict)
+                    yield self._draft(verdict, units)
         generation = attempts[-1] if attempts else Generation()
         if reply is None:  # plain text, or JSON never closed (truncated)
             reply = judge(generation.text)
@@ -198,21 +186,20 @@ class GenerativeAnswerer:
                "recited": verdict.recited, "format": generation.format, "parsed": reply.how, "units": len(units),
                "cited": reply.units,
                "answer": reply.answer}
-        if reply.abstained:
-            log.info("the model found no answer in the %d units", len(units))
-            evidence = list(fallback.evidence)[:2] if fallback.abstained else []
-            yield Outcome(draft=Draft(lead=[Segment(MODEL_ABSTAINED)], evidence=evidence, abstained=True), llm=llm)
+        if reply.abstained or not kept:
+            log.info("the model found no answer in the %d units" if reply.abstained else
+                     "no generated sentence survived verification (%d units)", len(units))
+            yield Outcome(draft=Draft(lead=[Segment(MODEL_ABSTAINED)], evidence=[], abstained=True), llm=llm)
             return
-        if not kept:
-            log.info("no generated sentence survived verification (%d proposed); using the extractive answer",
-                     verdict.proposed)
-            yield Outcome(draft=fallback, llm=llm)
-            return
-        yield Outcome(draft=self._draft(verdict), llm=llm)
+        yield Outcome(draft=self._draft(verdict, units), llm=llm)
 
-    def _draft(self, verdict: Verdict) -> Draft:
-        evidence: list[Quote] = list(dict.fromkeys(q for v in verdict.kept for q in v.quotes))
-        return Draft(lead=_segments(verdict.kept), evidence=evidence)
+    def _draft(self, verdict: Verdict, units: Sequence[EvidenceUnit]) -> Draft:
+        """The kept sentences, each citing the smallest span of each of its units that states what it says."""
+        texts = {u.document.source: u.document.text for u in units}
+        kept = [replace(v, quotes=list(dict.fromkeys(tighten(texts[q.source], q, v.text) if q.source in texts else q
+                                                      for q in v.quotes))) for v in verdict.kept]
+        evidence: list[Quote] = list(dict.fromkeys(q for v in kept for q in v.quotes))
+        return Draft(lead=_segments(kept), evidence=evidence)
 
 
 def header_fields(units: Sequence[EvidenceUnit]) -> list[EvidenceUnit]:
@@ -228,52 +215,33 @@ def header_fields(units: Sequence[EvidenceUnit]) -> list[EvidenceUnit]:
 
 
 DISAGREE = "the sources disagree on it, or one corrects another: the extractive answer says so"
+NOT_VERIFIED = "The sources don't answer this: no answer could be checked against the passages."
+CLOSEST = 2  # passages shown under an abstention
 
 
-def settle(outcome: Outcome, extractive: Draft, intent: Intent | None) -> Drafted:
-    """The model answerer's last word, from the gate's outcome and the extractive answer.
+def matched_nothing(retrieval: Retrieval, min_similarity: float) -> bool:
+    """Whether retrieval found nothing relevant: no passage close in meaning and none sharing a keyword with the
+    question. The only case in which code abstains before the model reads."""
+    return not any((c.similarity or 0.0) >= min_similarity or c.keyword_rank is not None for c in retrieval.chunks)
 
-    - nothing the model wrote survived: the extractive answer (or its abstention), marked as a fallback;
-    - rule "abstention checked": the model's "not in the sources" is a claim too; when the extractive reader
-      answers from the passages (no abstention), its answer is returned, marked as a fallback;
-    - the model found no answer and neither did the extractive reader: the model's abstention;
-    - else the model's verified sentences (``with_passages``).
 
-    Rule "disagreement stays" is decided before the model is asked (``ModelAnswerer.stream``): when the extractive
-    reader finds that the sources disagree on the value, or that one corrects another, its answer says so, and a
-    model stating one value would hide it."""
+def closest(selection: Selection, n: int = CLOSEST) -> list[Quote]:
+    """The ``n`` best-ranked units shown to the model: what an abstention shows of the passages."""
+    return [u.quote for u in selection.ranked[:n]]
+
+
+def settle(outcome: Outcome, selection: Selection) -> Drafted:
+    """The model answerer's last word, from the gate's outcome: the model's verified sentences; or, when the model
+    found no answer or nothing it wrote was verified, an abstention that shows the closest passages. Never a value
+    another reader picked."""
     llm = outcome.llm
-    if llm["fallback"]:  # nothing generated survived verification
-        return Drafted(outcome.draft, fallback="extractive", llm=llm,
-                       answered_by="extractive (fallback)" if not extractive.abstained else "abstained (fallback)")
-    if llm["abstained"] and not extractive.abstained:
-        return Drafted(extractive, fallback="extractive", llm={**llm, "fallback": True},
-                       answered_by="extractive (the model found no answer, the passages hold one)")
     if llm["abstained"]:
-        return Drafted(outcome.draft, llm=llm, answered_by="abstained (the model found no answer)")
-    return Drafted(with_passages(outcome.draft, extractive, intent), llm=llm, answered_by="model")
-
-
-def with_passages(draft: Draft, extractive: Draft, intent: Intent | None) -> Draft:
-    """Rule "passages stay": for a question answered by passages (a list, an explanation, not a value), the
-    model's verified sentences lead and the passages the extractive reader quotes follow them as evidence. A small
-    model summing up a list or an argument drops items ("int(), float(), complex()" of four constructors); the
-    quotes keep them. Rule "agreeing support": when the model states the value the extractive reader leads with,
-    the units supporting that value are cited too (a second document saying the same)."""
-    if intent is None or extractive.abstained or extractive.conflict:
-        return draft
-    if intent.factoid and not _states_lead(draft, extractive):
-        return draft
-    return replace(draft, evidence=list(dict.fromkeys([*draft.evidence, *extractive.evidence])))
-
-
-def _states_lead(draft: Draft, extractive: Draft) -> bool:
-    """Whether the model's lead states every figure and name of the extractive lead (and it has one)."""
-    theirs = "".join(seg.text for seg in extractive.lead).strip().rstrip(".")
-    ours = "".join(seg.text for seg in draft.lead)
-    if not theirs or not (figures(theirs) or names(theirs)):
-        return False
-    return not unsupported_figures(theirs, [ours]) and all(w in ours for w in names(theirs))
+        draft = Draft(lead=[Segment(MODEL_ABSTAINED)], evidence=closest(selection), abstained=True)
+        return Drafted(draft, llm=llm, answered_by="abstained (the model found no answer)")
+    if llm["fallback"]:  # nothing generated survived verification
+        draft = Draft(lead=[Segment(NOT_VERIFIED)], evidence=closest(selection), abstained=True)
+        return Drafted(draft, llm={**llm, "fallback": False}, answered_by="abstained (nothing verified)")
+    return Drafted(outcome.draft, llm=llm, answered_by="model")
 
 
 class ModelAnswerer:
@@ -285,14 +253,21 @@ class ModelAnswerer:
         self.settings = resources.settings.model_copy(update={"llm": name})
         self.resources = resources
         self._model: BaseChatModel | None = None
+        self._loading = threading.Lock()
+
+    @property
+    def ready(self) -> bool:
+        """Whether the model is loaded (the first question otherwise waits for it)."""
+        return self._model is not None
 
     def model(self) -> BaseChatModel:
         """The chat model, loaded on first use (a GGUF once per process) with its system prompt evaluated."""
-        if self._model is None:
-            model = get_chat_model(self.settings)
-            if hasattr(model, "warm"):  # llama.cpp: the fixed system prompt evaluated once per model
-                model.warm(SYSTEM)
-            self._model = model
+        with self._loading:
+            if self._model is None:
+                model = get_chat_model(self.settings)
+                if hasattr(model, "warm"):  # llama.cpp: the fixed system prompt evaluated once per model
+                    model.warm(SYSTEM)
+                self._model = model
         return self._model
 
     def condense(self, question: str, history: Sequence[Mapping[str, Any]]) -> Question:
@@ -306,35 +281,32 @@ class ModelAnswerer:
             raise describe_failure(exc, self.settings) from exc
 
     def stream(self, asked: Question, found: Found) -> Iterator[Draft | Drafted]:
-        """Abstain in code only when no passage is about the question; otherwise let the model read the evidence
-        units, yield each verified draft, and end with the model's (or the fallback's) Drafted."""
-        retrieval, documents, fallback = found.retrieval, found.documents, found.draft
+        """Abstain in code only when retrieval matched nothing; otherwise let the model read the evidence units,
+        yield each verified draft, and end with the model's Drafted (its verified answer or its abstention)."""
+        retrieval, documents = found.retrieval, found.documents
+        if matched_nothing(retrieval, self.settings.min_similarity):
+            yield Drafted(Draft(lead=[Segment(OFF_TOPIC)], evidence=[], abstained=True),
+                          answered_by="abstained before the model", llm_skipped="retrieval matched nothing")
+            return
+        if found.draft.conflict and self.settings.keep_disagreement:  # rule "disagreement stays"
+            yield Drafted(found.draft, answered_by="extractive (the sources disagree)", llm_skipped=DISAGREE)
+            return
         model_question = question_for_model(asked)
         keyword = self.resources.keyword_index()
-        preferred = list(fallback.evidence) + [q for seg in fallback.lead for q in seg.quotes]
         selection = select(model_question, retrieval, documents, idf=keyword.idf, embed=self.resources.embed,
-                           preferred=preferred, chunks=self.settings.llm_sources, limit=self.settings.llm_units)
-        units = selection.units
-        if not about_question(asked.asked, retrieval.best_similarity, selection.coverage, keyword.known,
-                              self.settings):
-            units = []
-        if not units:  # decided in code: no passage is about the question (off topic, unknown terms)
-            draft = fallback if fallback.abstained else Draft(lead=[Segment(OFF_TOPIC)], evidence=[], abstained=True)
-            yield Drafted(draft, answered_by="abstained before the model",
-                          llm_skipped="no passage is about the question")
-            return
-        if fallback.conflict:  # rule "disagreement stays", decided in code (see ``settle``)
-            yield Drafted(fallback, answered_by="extractive (the sources disagree)", llm_skipped=DISAGREE)
+                           chunks=self.settings.llm_sources, limit=self.settings.llm_units,
+                           budget=self.settings.llm_evidence_chars)
+        if not selection.units:
+            yield Drafted(Draft(lead=[Segment(OFF_TOPIC)], evidence=[], abstained=True),
+                          answered_by="abstained before the model", llm_skipped="no passage holds a usable unit")
             return
         outcome: Outcome | None = None
-        reading = second_reader(found.intent, keyword) if found.intent is not None else None
-        for step in GenerativeAnswerer(self.model(), self.settings).stream(model_question, units, fallback,
-                                                                           gate_question=question_for_gate(asked),
-                                                                           reading=reading):
+        for step in GenerativeAnswerer(self.model(), self.settings).stream(model_question, selection.units,
+                                                                           gate_question=question_for_gate(asked)):
             if isinstance(step, Outcome):
                 outcome = step
             else:
                 yield step
         if outcome is None:
             raise RuntimeError("the generative answerer ended without an outcome")
-        yield settle(outcome, fallback, found.intent)
+        yield settle(outcome, selection)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from .citations import Quote
 from .corrections import contradicts
 from .instructions import addresses_model
-from .facts import EXTRACTORS, MONTH_NAMES, NUMBER_WORDS, TENS_WORDS, dates, parse_date, same_value, values
+from .facts import MONTH_NAMES, NUMBER_WORDS, TENS_WORDS, dates, parse_date
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..text import STOPWORDS, sentence_spans, terms
@@ -161,33 +161,11 @@ def answer_sentences(answer: str) -> list[str]:
     return [answer[a:b].strip() for a, b in spans] or ([answer.strip()] if answer.strip() else [])
 
 
-Reading = Callable[[list["EvidenceUnit"], list["EvidenceUnit"]], "list[Value] | None"]
-
-
-def states_reading(text: str, read: Sequence["Value"]) -> bool:
-    """Whether the sentence ``text`` states one of the values ``read`` (the second reading of its units): the same
-    date, number, percentage or amount once parsed, the value as written, or a name word of it."""
-    flat = " ".join(text.split()).lower()
-    own_names = set(names(text))
-    for value in read:
-        written = " ".join(value.surface.split()).lower()
-        if (written in flat and not value.resolved_from) or value.display.lower() in flat:
-            return True  # a relative date ("on the 12th") must be stated as the date it is
-        if value.kind in EXTRACTORS and value.kind not in ("name", "version"):
-            if any(same_value(v, value) for v in values(value.kind, text)):
-                return True
-        elif own_names & set(names(value.surface)):
-            return True
-    return False
-
-
 def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"], question: str,
-                 verdict: Verdict | None = None, reading: Reading | None = None,
-                 header: Sequence["EvidenceUnit"] = ()) -> Verdict:
-    """Run a model's answer, citing unit ids ``cited`` of ``units``, through the gate for ``question``.
-    ``reading`` gives the values the extractive reader takes from a set of units for the question (rule "second
-    reading", ``composing.readings``): a sentence answering a value question must state one its units give.
-    ``header`` holds the header fields of the shown units' documents that were not shown ("Python-Version:
+                 verdict: Verdict | None = None, header: Sequence["EvidenceUnit"] = ()) -> Verdict:
+    """Run a model's answer, citing unit ids ``cited`` of ``units``, through the gate for ``question``: each cited
+    unit was shown and meets the version, year or identifier the question pins; each sentence states only
+    figures, dates and names its units hold. ``header`` holds the header fields of the shown units' documents that were not shown ("Python-Version:
     3.5"): a sentence whose ids are wrong may be recited to one of them too, under the same checks."""
     verdict = verdict or Verdict()
     sentences = answer_sentences(answer)
@@ -204,10 +182,7 @@ def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"]
         if addresses_model(unit.text):
             verdict.refused_units.append(f"unit {n} reads as an instruction to the model, not evidence")
             continue
-        if not _shares_words(unit, question):
-            verdict.refused_units.append(f"unit {n} shares no word with the question")
-            continue
-        unmet = unit.unmet(question)
+        unmet = unit.pinned_unmet(question)
         if unmet:
             verdict.refused_units.append(f"unit {n} is not about {', '.join(unmet)} (it is from "
                                          f"{unit.document.title!r}{' › ' + unit.section if unit.section else ''})")
@@ -217,8 +192,7 @@ def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"]
     # date of acceptance)
     asked = set(terms(question))
     named = [u for u in header if set(terms(u.text[:max(u.unit.value_start - u.unit.start, 0)])) & asked]
-    allowed = [u for u in [*units.values(), *named] if not addresses_model(u.text) and _shares_words(u, question)
-               and not u.unmet(question)]
+    allowed = [u for u in [*units.values(), *named] if not addresses_model(u.text) and not u.pinned_unmet(question)]
     for sentence in sentences:
         text = " ".join(sentence.split())
         if not any(ch.isalnum() for ch in text):
@@ -244,14 +218,6 @@ def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"]
                 continue
             verdict.recited += 1
             holders = holding[:2]
-        if reading is not None:
-            # rule "second reading": the value stated is the one its units give for what is asked
-            read = reading(holders, list(units.values()))
-            if read is not None and not states_reading(text, read):
-                given = ", ".join(dict.fromkeys(v.display for v in read)) if read else ""
-                verdict.drop(f"its units give {given} for what is asked: {text[:60]!r}" if given else
-                             f"its units give no value of the asked kind for what is asked: {text[:60]!r}")
-                continue
         if any(k.text.lower() == text.lower() for k in verdict.kept):
             verdict.drop(f"repeats an earlier sentence: {text[:60]!r}")
             continue
@@ -259,17 +225,22 @@ def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"]
     return verdict
 
 
-def _shares_words(unit: "EvidenceUnit", question: str) -> bool:
-    """Whether the unit, with its title and heading path, holds a word of the question (numbers aside): a unit
-    that shares only a year or a number with the question is about something else."""
-    asked = {t for t in terms(question) if not t[0].isdigit() and not t.startswith("$")}
-    return not asked or bool(asked & set(terms(f"{unit.text}\n{unit.heading}")))
-
-
 def _own_values(text: str, question: str) -> list[str]:
     """The figures and names the sentence states that the question does not (what a unit can be found by)."""
     asked = figures(question)
     return [f for f in figures(text) if f not in asked] + [w for w in names(text) if not _word_in(w, question)]
+
+
+def _scaled_by_context(figure: str, texts: list[str], support: list["EvidenceUnit"]) -> bool:
+    """Whether ``figure`` ("1150 thousand", "$12 million") is a unit's number scaled by the magnitude its table's
+    unit line, heading or lead-in paragraph gives ("(thousand metric tons)", "in millions of dollars")."""
+    number, _, magnitude = figure.partition(" ")
+    if not magnitude:
+        return False
+    if unsupported_figures(number.lstrip("$"), texts):
+        return False
+    around = "\n".join(f"{u.heading}\n{u.paragraph}" for u in support).lower()
+    return magnitude in around and (not number.startswith("$") or "$" in around or "dollar" in around)
 
 
 def _unsupported(text: str, support: list["EvidenceUnit"], question: str) -> str:
@@ -280,7 +251,8 @@ def _unsupported(text: str, support: list["EvidenceUnit"], question: str) -> str
     # matched; every other value must be in the cited units' own text.
     asked = {a.removeprefix("month:") for a in figures(question)}
     missing = [f for f in unsupported_figures(text, texts, [u.date for u in support])
-               if not (f in asked and not unsupported_figures(f, [contexts]))]
+               if not (f in asked and not unsupported_figures(f, [contexts]))
+               and not _scaled_by_context(f, texts, support)]
     if missing:
         return f"states {', '.join(missing)} which no cited unit contains"
     unnamed = [w for w in names(text) if not any(_word_in(w, t) for t in texts) and not _word_in(w, question)]

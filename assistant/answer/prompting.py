@@ -1,7 +1,7 @@
 """What the model reads and how its reply is read: numbered evidence units in, ``{"answer", "units"}`` out.
 
-The model gets the top evidence units of the retrieved passages (sentences, list items, "label: value" lines;
-``units.py``), each numbered and shown under its document title, date and heading path, and replies with a short
+The model gets the top evidence units of the retrieved passages (sentences, list items, "label: value" lines, table
+records; ``units.py``), each numbered and shown under its document title, date, heading path and page, and replies with a short
 answer and the ids of the units that state it, or ``NOT_IN_SOURCES``. It never writes a quote: code builds the
 quotes from the ids (exact spans of the stored text), and the gate (``grounding.py``) checks the answer against them.
 
@@ -19,6 +19,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from .citations import page_label
 from .evidence import EvidenceUnit
 
 NOT_IN_SOURCES = "NOT_IN_SOURCES"
@@ -48,7 +49,8 @@ def build_messages(question: str, units: list[EvidenceUnit]) -> list[BaseMessage
             doc_key, section = u.document.source, None
             date = f" ({u.date})" if u.date else ""
             lines.append(f"Document: {_escape(u.title)}{date}")
-        path = u.section
+        page = page_label(u.document, u.unit.start, u.unit.end)
+        path = " · ".join(x for x in (u.section, f"p. {page}" if page else "") if x)
         if path != section:
             section = path
             if path:

@@ -21,6 +21,7 @@ from .export import conversation_markdown
 logger = logging.getLogger(__name__)
 
 ERROR_PREFIX = conversation.ERROR_PREFIX
+LOADING = "Loading the local model (once per process, about half a minute)…"
 Outputs = tuple[Any, ...]  # chat messages, turns, textbox, answer JSON, export file, export path
 
 
@@ -77,6 +78,11 @@ class ChatHandlers:
         yield conversation.messages(turns)[0], turns, "", None, previous_export, previous_export
         try:
             self.answerer_ready(name)
+            chosen = get_assistant(self.settings).answerer(name)
+            if getattr(chosen, "ready", True) is False:  # a local model still loading: say so, then wait for it
+                yield (conversation.messages(turns, streaming=LOADING)[0], turns, "", None, previous_export,
+                       previous_export)
+                chosen.model()
             for item in get_assistant(self.settings).ask_stream(question, history, answerer=name, top_k=k):
                 if isinstance(item, Answer):
                     turns[-1] = conversation.finish(turn, item)

@@ -3,11 +3,13 @@ upload limit and optional login, after the index is loaded."""
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 
 import gradio as gr
 
-from .. import AssistantError, Settings, get_assistant, load_settings
+from .. import Assistant, AssistantError, Settings, get_assistant, load_settings
 from .app import build_app
 from .assets import CSS
 from .handlers import one_line
@@ -40,6 +42,26 @@ def launch(app: gr.Blocks, settings: Settings | None = None, *, port: int | None
     return port
 
 
+def load_model_in_background(assistant: Assistant, name: str) -> threading.Thread | None:
+    """Start loading answerer ``name``'s model in a thread, so the chat serves at once and the first question
+    finds the model ready (None when the answerer has no model to load). A failure is logged here and reported
+    in one line by the first question."""
+    chosen = assistant.answerer(name)
+    if getattr(chosen, "ready", True):
+        return None
+    print("Loading the local model in the background; the chat answers once it is ready.", flush=True)
+
+    def load() -> None:
+        try:
+            chosen.model()
+        except Exception:  # noqa: BLE001
+            logging.getLogger(__name__).exception("loading the %s model failed", name)
+
+    thread = threading.Thread(target=load, name="model-loader", daemon=True)
+    thread.start()
+    return thread
+
+
 def serve(settings: Settings | None = None, *, port: int | None = None, open_browser: bool = False) -> None:
     """Load the index (building it on first use), then serve the chat until interrupted. Every problem (a bad
     setting, an index that cannot open, a port in use) ends the process with one line."""
@@ -48,7 +70,9 @@ def serve(settings: Settings | None = None, *, port: int | None = None, open_bro
         settings = settings or load_settings()
         parse_auth(settings.chat_auth)
         print("Loading the index…", flush=True)
-        get_assistant(settings).warm()
+        assistant = get_assistant(settings)
+        assistant.warm()
+        load_model_in_background(assistant, settings.llm)
     except (AssistantError, ValueError) as err:
         raise SystemExit(f"error: {one_line(str(err))}") from None
     app = build_app(settings)

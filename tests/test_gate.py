@@ -1,0 +1,158 @@
+"""The generic gate a model's answer passes, on text in the style of three kinds of documents (a release schedule
+with header fields, a government release, a statistical table rendered as records): cited units must state every
+figure, date and name of the sentence; the version, year or identifier the question pins must be met; a right
+value cited by a wrong id is recited to the shown unit stating it; quotes are cut to the clause that states the
+value; and the answerer abstains in code only when retrieval matched nothing. The samples are written for these
+tests."""
+
+from __future__ import annotations
+
+from assistant.answer.citations import Draft, Quote, Segment
+from assistant.answer.evidence import EvidenceUnit, Selection
+from assistant.answer.generative import MODEL_ABSTAINED, NOT_VERIFIED, Outcome, header_fields, matched_nothing, settle
+from assistant.answer.grounding import check_answer
+from assistant.answer.quotes import tighten
+from assistant.documents import Chunk, Document, RetrievedChunk
+from assistant.index.retrieve import Retrieval
+from assistant.load.units import units
+
+PEP = """PEP: 9051
+Title: Frobnicator 5.1 Release Schedule
+
+Release Manager and Crew
+========================
+
+- 5.1 Release Manager: Ada Quill
+- Windows installers: Bram Okafor
+
+Release Schedule
+================
+
+- 5.1.0 candidate 1: Monday, 2031-09-29
+- 5.1.0 final: Monday, 2031-10-13
+"""
+
+RELEASE = """# Delegation to the Inauguration of the President of Eastmoor
+
+The Honorable Mara Vell, Secretary of the Department of Tides, will lead the delegation.
+
+The relief program has delivered nearly 4 million meals to 12 counties since 2029-04-01.
+
+The board held its first meeting on 2030-03-05 in Norbury.
+"""
+
+TABLE = """# Salient statistics
+
+(thousand metric tons)
+
+Production › Tin › 2029: 1,040
+Production › Tin › 2030: 1,150
+Imports › Tin › 2030: 310
+"""
+
+
+def _shown(source: str, text: str, title: str, date: str = "") -> dict[int, EvidenceUnit]:
+    doc = Document(source, text, {"title": title, **({"date": date} if date else {})})
+    found = [u for u in units(doc) if u.evidence]
+    return {i: EvidenceUnit(i, doc, u) for i, u in enumerate(found, start=1)}
+
+
+def _number(shown: dict[int, EvidenceUnit], text: str) -> int:
+    return next(n for n, u in shown.items() if text in u.text)
+
+
+def _kept(question: str, answer: str, shown: dict[int, EvidenceUnit], cited: str) -> list[str]:
+    return [k.text for k in check_answer(answer, [_number(shown, cited)], shown, question).kept]
+
+
+def test_every_figure_and_name_stated_must_be_in_the_cited_units():
+    pep = _shown("pep-9051.txt", PEP, "pep-9051")
+    assert _kept("When is 5.1.0 final?", "Monday, 2031-10-13", pep, "5.1.0 final") == ["Monday, 2031-10-13"]
+    assert _kept("When is 5.1.0 final?", "October 13, 2031.", pep, "5.1.0 final") == ["October 13, 2031."]
+    assert not _kept("When is 5.1.0 final?", "Monday, 2031-10-20", pep, "5.1.0 final")
+    release = _shown("delegation.md", RELEASE, "Delegation")
+    assert _kept("Who leads the delegation?", "Mara Vell leads it.", release, "Mara Vell")
+    assert not _kept("Who leads the delegation?", "Ines Tal leads it.", release, "Mara Vell")
+    assert not _kept("How many meals were delivered?", "Nearly 5 million meals.", release, "meals")
+    table = _shown("tin.txt", TABLE, "Salient statistics")
+    assert _kept("How much tin was produced in 2030?", "1,150 thousand metric tons.", table, "Production › Tin › 2030")
+    assert not _kept("How much tin was produced in 2030?", "1,250 thousand metric tons.", table,
+                     "Production › Tin › 2030")
+
+
+def test_the_version_or_year_the_question_pins_must_be_met_by_the_cited_unit():
+    pep = _shown("pep-9051.txt", PEP, "pep-9051")
+    verdict = check_answer("Monday, 2031-09-29", [_number(pep, "candidate 1")], pep, "When is 5.2.0 candidate 1?")
+    assert not verdict.kept and verdict.refused_units
+    table = _shown("tin.txt", TABLE, "Salient statistics")
+    verdict = check_answer("1,040", [_number(table, "2029")], table, "How much tin was produced in 2031?")
+    assert not verdict.kept and "2031" in " ".join(verdict.refused_units)
+
+
+def test_a_paraphrased_question_sharing_no_word_with_the_unit_is_still_answered():
+    release = _shown("delegation.md", RELEASE, "Delegation")
+    assert _kept("Who heads the group sent to the swearing-in?", "Mara Vell.", release, "Mara Vell") == ["Mara Vell."]
+
+
+def test_a_right_value_cited_by_the_wrong_id_is_recited_to_the_unit_stating_it():
+    pep = _shown("pep-9051.txt", PEP, "pep-9051")
+    verdict = check_answer("Monday, 2031-10-13", [_number(pep, "candidate 1")], pep, "When is 5.1.0 final?")
+    assert [k.text for k in verdict.kept] == ["Monday, 2031-10-13"] and verdict.recited == 1
+    assert verdict.kept[0].quotes == [pep[_number(pep, "5.1.0 final")].quote]
+    table = _shown("tin.txt", TABLE, "Salient statistics")
+    verdict = check_answer("310", [_number(table, "Production › Tin › 2029")], table, "Tin imports in 2030?")
+    assert verdict.kept and verdict.kept[0].quotes == [table[_number(table, "Imports")].quote]
+
+
+def test_a_header_field_not_shown_is_recited_only_when_its_label_names_what_is_asked():
+    rule = Document("rule.md", "Agency: Department of Tides\nEffective-Date: 2030-03-05\n\n# Harbour dues\n\n"
+                    "The Department of Tides sets new harbour dues for ships over 90 metres.\n", {"title": "Dues"})
+    body = [u for u in units(rule) if u.evidence and u.kind != "field"]
+    shown = {i: EvidenceUnit(i, rule, u) for i, u in enumerate(body, start=1)}
+    header = header_fields(list(shown.values()))
+    kept = check_answer("March 5, 2030", [1], shown, "What is the effective date of the dues?", header=header)
+    assert [k.text for k in kept.kept] == ["March 5, 2030"] and kept.recited == 1
+    assert not check_answer("March 5, 2030", [1], shown, "When were the dues announced?", header=header).kept
+
+
+def test_quotes_are_cut_to_the_clause_that_states_the_value():
+    legal = ("Sec. 3. (b) Within 180 days of the date of this proclamation, the Secretary shall report to the "
+             "President on the status of the negotiations, including any agreements reached with trading partners, "
+             "and shall recommend any further action that the Secretary deems appropriate.")
+    short = tighten(legal, Quote("p.md", 0, len(legal)), "The report is due within 180 days.")
+    cut_legal = legal[short.start:short.end]
+    assert cut_legal.startswith("Within 180 days of the date of this proclamation") and len(cut_legal) < len(legal) / 2
+    report = ("Federal obligations for research rose to $12.4 billion in FY2030, according to the agency's "
+              "annual survey, which covers grants, contracts, and intramural work across 14 departments.")
+    cut = tighten(report, Quote("r.pdf", 0, len(report)), "They rose to $12.4 billion.")
+    assert "$12.4 billion" in report[cut.start:cut.end] and cut.end - cut.start < len(report)
+    record = "Production › Tin › 2030: 1,150"
+    assert tighten(record, Quote("t.txt", 0, len(record)), "1,150.") == Quote("t.txt", 0, len(record))
+    why = tighten(legal, Quote("p.md", 0, len(legal)), "It asks for a report on the talks.")
+    assert why == Quote("p.md", 0, len(legal))
+
+
+def _retrieval(*hits: RetrievedChunk) -> Retrieval:
+    return Retrieval(query="q", chunks=list(hits), query_vector=[])
+
+
+def test_code_abstains_before_the_model_only_when_retrieval_matched_nothing():
+    chunk = Chunk("c1", "a.md", "text", 0, 4)
+    assert matched_nothing(_retrieval(), 0.22)
+    assert matched_nothing(_retrieval(RetrievedChunk(chunk, 0.01, similarity=0.1, dense_rank=1)), 0.22)
+    assert not matched_nothing(_retrieval(RetrievedChunk(chunk, 0.01, similarity=0.3, dense_rank=1)), 0.22)
+    assert not matched_nothing(_retrieval(RetrievedChunk(chunk, 0.01, similarity=0.1, keyword_rank=3)), 0.22)
+
+
+def test_when_nothing_survives_the_answer_abstains_with_the_closest_passages_never_another_readers_value():
+    shown = list(_shown("delegation.md", RELEASE, "Delegation").values())
+    selection = Selection(shown, 1.0, list(reversed(shown)))
+    for llm, lead in (({"fallback": False, "abstained": True}, MODEL_ABSTAINED),
+                      ({"fallback": True, "abstained": False}, NOT_VERIFIED)):
+        drafted = settle(Outcome(Draft(lead=[Segment(MODEL_ABSTAINED)], evidence=[], abstained=True), llm),
+                         selection)
+        assert drafted.draft.abstained and drafted.draft.lead[0].text == lead and drafted.fallback is None
+        assert drafted.draft.evidence == [shown[-1].quote, shown[-2].quote]
+    model = Draft(lead=[Segment("Mara Vell leads it", [shown[0].quote])], evidence=[shown[0].quote])
+    answered = settle(Outcome(model, {"fallback": False, "abstained": False}), selection)
+    assert answered.draft is model and answered.answered_by == "model"
