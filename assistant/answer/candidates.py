@@ -90,15 +90,6 @@ def candidate_sentences(retrieval: Retrieval, documents: dict[str, Document]) ->
     return out
 
 
-def units_read_alone(pairs: Sequence[tuple[Document, Unit]]) -> list[Sentence]:
-    """Candidates for units read on their own, unscored but with their terms (what picking a value from them
-    needs): the gate's second reading of the units a model cited."""
-    out = [unit_sentence(doc, unit, rank) for rank, (doc, unit) in enumerate(pairs, start=1)]
-    for sentence in out:
-        sentence.tokens = _positions(sentence.text)
-    return out
-
-
 def unit_sentence(doc: Document, unit: Unit, rank: int, subject: str | None = None,
                   lead: str | None = None) -> Sentence:
     """The candidate for one evidence unit, with its context, paragraph (a list item's lead-in, a row's table

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any, Callable, Sequence
+from typing import Sequence
 
 from ..documents import Document
 from ..index.keyword import KeywordIndex
@@ -14,10 +14,10 @@ from ..load.units import Unit, units as document_units
 from ..text import terms
 from . import corrections, facts
 from .abstention import abstain, quote_list, said_unknown
-from .candidates import Sentence, matches_any, names_it, near_duplicate, relevant_enough, units_read_alone, unmet
+from .candidates import Sentence, matches_any, names_it, near_duplicate, relevant_enough, unmet
 from .citations import Draft, Quote, Segment
 from .facts import Value
-from .picking import Pick, both_asked, label_fit, office_holders, pick_rank, pick_value, sentence_values
+from .picking import Pick, both_asked, office_holders, pick_rank, pick_value, sentence_values
 from .question import KIND_PHRASES, Intent
 
 _CONDITIONAL_QUESTION = re.compile(r"\bwhat (happens|would happen|will happen)\b.*\b(if|when|unless)\b", re.I)
@@ -126,56 +126,6 @@ def factoid(intent: Intent, pool: list[Sentence], ranked: list[Sentence], keywor
         said = f"{said}; {display(second, chosen.sentence.doc)}"
     lead = [Segment(said, [s.quote for s in support]), Segment(".")]
     return Draft(lead=lead, evidence=[s.quote for s in support])
-
-
-READ_KINDS = frozenset("date month year percent money duration count name version".split())
-
-
-FIELD_MARGIN = 0.05  # a field whose label fits the question this much worse than a rival field's answers another
-
-
-def readings(intent: Intent, sentences: Sequence[Sentence], keyword: KeywordIndex,
-             rivals: Sequence[Sentence] = ()) -> list[Pick] | None:
-    """Rule "second reading": the values the extractive reader takes from ``sentences`` (candidates with their
-    terms) for a question asking a value of a kind it reads (``READ_KINDS``): each unit's value of that kind
-    closest to the question's words (``pick_value``), from the units that name the question's names (a "who"
-    question), state its predicate or role (``_stating_predicate``) and speak of the asked thing
-    (``_speaks_of_asked``). Rule "asked field": a "label: value" unit gives nothing when one of ``rivals`` (the
-    other units shown with it) is a field giving a value of the asked kind under a label that fits the question
-    better ("Windows installers: ..." beside "Mac installers: ..." for "who made the Mac installers").
-    [] when they give none; None when the question asks no such value. The gate holds a model's answer to it."""
-    if not intent.factoid or intent.kind not in READ_KINDS or intent.dimension:
-        return None
-    picks = [p for p in (pick_value(intent, s, keyword) for s in sentences) if p is not None]
-    # only a rival field is weighed (its label first: picking a value is the dearer test)
-    fits = [f for r in rivals if (f := label_fit(intent, r, keyword)) is not None
-            and pick_value(intent, r, keyword) is not None]
-    best_fit = max(fits, default=None)
-    if best_fit is not None:
-        picks = [p for p in picks if (fit := label_fit(intent, p.sentence, keyword)) is None
-                 or fit >= best_fit - FIELD_MARGIN]
-    named = [c for c in intent.constraints if c.kind == "name"]
-    if intent.kind == "name" and named:
-        picks = [p for p in picks if all(names_it(c, p.sentence) for c in named)]
-    picks = _stating_predicate(intent, picks)
-    if intent.asked:
-        picks = [p for p in picks if _speaks_of_asked(intent, p.sentence)]
-    return picks
-
-
-def second_reader(intent: Intent, keyword: KeywordIndex) \
-        -> Callable[[Sequence[Any], Sequence[Any]], list[Value] | None]:
-    """The gate's second reader for ``intent``: given the evidence units a model cited (anything with
-    ``document`` and ``unit``) and the units shown beside them, the values ``readings`` takes from the cited ones,
-    read alone; None when the question asks no value the reader reads."""
-
-    def read(cited: Sequence[Any], shown: Sequence[Any] = ()) -> list[Value] | None:
-        rivals = [u for u in shown if u not in cited]
-        picks = readings(intent, units_read_alone([(u.document, u.unit) for u in cited]), keyword,
-                         units_read_alone([(u.document, u.unit) for u in rivals]))
-        return None if picks is None else [p.value for p in picks]
-
-    return read
 
 
 PRECISE_SCORE = 0.8  # a more precise date replaces the chosen month from a unit scoring at least this share

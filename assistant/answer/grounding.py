@@ -18,13 +18,12 @@ from .citations import Quote
 from .corrections import contradicts
 from .instructions import addresses_model
 from .facts import MONTH_NAMES, NUMBER_WORDS, TENS_WORDS, dates, parse_date
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from ..text import STOPWORDS, sentence_spans, terms
 
 if TYPE_CHECKING:
     from .evidence import EvidenceUnit
-    from .facts import Value
 
 log = logging.getLogger(__name__)
 

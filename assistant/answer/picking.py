@@ -516,12 +516,6 @@ def _label_fit(sentence: Sentence, label_end: int, weights: dict[str, float]) ->
     return 0.6 * coverage + 0.3 * precision
 
 
-def label_fit(intent: Intent, sentence: Sentence, keyword: KeywordIndex) -> float | None:
-    """``_label_fit`` of a "label: value" unit for the question (None for other units)."""
-    label_end = _label_end(sentence)
-    return _label_fit(sentence, label_end, term_weights(keyword, intent)) if label_end > 0 else None
-
-
 _ORDINALS = {w: str(i) for i, w in enumerate("zeroth first second third fourth fifth sixth seventh eighth ninth tenth "
                                              "eleventh twelfth".split())}
 _NUMBERED = re.compile(r"\b([A-Za-z]{2,})\s?(\d+)\b(?![.,]\d)")
