@@ -4,7 +4,11 @@ token, generation tokens/s and peak RSS, for a ~600-token prompt (the project's 
     python bench/llamacpp_speed.py                        # Qwen2.5 1.5B (assistant models --prepare qwen2.5-1.5b)
     python bench/llamacpp_speed.py --model smollm2 --prompt-tokens 300
 
-Latencies are honest only on idle cores.
+Latencies are honest only on idle cores. Measured 2026-12-07 on the 2 shared cores at a load average of 10 to 12
+(other jobs' tests), Qwen2.5-Coder 1.5B Q4_K_M, xllamacpp 2026.10.11549, `--prompt-tokens 530` (605 prompt tokens):
+  --threads 1: load 7.6 s; cold: TTFT 59.1 s (10 prompt tok/s), 4.9 gen tok/s; same document, new question (prefix
+  reused): TTFT 1.7 s, 5.6 gen tok/s; peak RSS 1,992 MB (the 1.1 GB GGUF is memory-mapped and counted).
+  --threads 2: cold TTFT 72.5 s, 0.3 to 0.6 gen tok/s: OpenMP's two threads stall when the cores are oversubscribed.
 """
 
 from __future__ import annotations
