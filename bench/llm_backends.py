@@ -101,7 +101,7 @@ def measure_row(backend: str, limit: int, corpus: Path | None, index: Path | Non
     seconds = [r.seconds for r in results]
     return {"backend": backend, "cases": stats["cases"], "accuracy": stats["accuracy"],
             "dropped": stats.get("llm_dropped_share"),
-            "fallback": (sum(bool(c.get("fallback")) for c in calls) / len(calls)) if calls else None,
+            "unverified": (sum(bool(c.get("unverified")) for c in calls) / len(calls)) if calls else None,
             "model_abstained": (sum(bool(c.get("abstained")) for c in calls) / len(calls)) if calls else None,
             "model_calls": len(calls), "abstained": stats["abstention_rate"],
             "abstention_recall": stats["abstention_recall"], "load_s": load_s,

@@ -37,7 +37,7 @@ from assistant.text import sentence_spans
 from conftest import TINY_DOCUMENTS, free_port
 
 LLM_KEYS = {"model", "prompt_tokens", "completion_tokens", "seconds", "ttft_s", "tokens_per_s", "sentences", "kept",
-            "dropped", "drop_reasons", "fallback"}
+            "dropped", "drop_reasons", "unverified"}
 QUESTIONS = [
     "When is the deadline for the negotiations?",
     "How many days do trading partners have to reach agreements?",
@@ -143,9 +143,9 @@ def scripted(reply: str) -> GenericFakeChatModel:
     return GenericFakeChatModel(messages=iter([AIMessage(content=reply)]))
 
 
-def run_answerer(model, settings: Settings, question: str, shown: list[EvidenceUnit],
-                 fallback: Draft) -> tuple[list[Draft], Outcome]:
-    steps = list(GenerativeAnswerer(model, settings).stream(question, shown, fallback))
+def run_answerer(model, settings: Settings, question: str,
+                 shown: list[EvidenceUnit]) -> tuple[list[Draft], Outcome]:
+    steps = list(GenerativeAnswerer(model, settings).stream(question, shown))
     outcome = steps[-1]
     assert isinstance(outcome, Outcome)
     return [s for s in steps[:-1] if isinstance(s, Draft)], outcome
@@ -334,25 +334,25 @@ def test_no_kept_sentence_states_a_value_its_units_lack_or_answers_another_versi
     assert kept >= 8  # the right answers do get through
 
 
-def test_when_nothing_survives_the_extractive_answer_is_used_and_marked(tmp_path):
+def test_when_nothing_survives_the_answer_abstains_and_says_so(tmp_path):
     docs = tiny_documents(tmp_path, RELEASES)
     shown = numbered(docs, ["frob-42.md", "frob-43.md"])
-    fallback = Draft(lead=[], evidence=[], abstained=True)
     reply = json.dumps({"answer": "Monday, 2031-10-13", "units": [unit_with(shown, "4.3.0 final")]})
     drafts, outcome = run_answerer(scripted(reply), Settings(llm="llamacpp"), "When is 4.2.0 final released?",
-                                   shown, fallback)
-    assert outcome.draft is fallback and outcome.llm["fallback"] and outcome.llm["dropped"] == 1 and not drafts
+                                   shown)
+    assert outcome.draft.abstained and outcome.llm["unverified"] and outcome.llm["dropped"] == 1 and not drafts
+    assert "2031" not in "".join(seg.text for seg in outcome.draft.lead)
     assert outcome.llm["refused_units"] and outcome.llm["parsed"] == "json"
     good = json.dumps({"answer": "Monday, 2030-10-14", "units": [unit_with(shown, "4.2.0 final")]})
     drafts, outcome = run_answerer(scripted(good), Settings(llm="llamacpp"), "When is 4.2.0 final released?",
-                                   shown, fallback)
+                                   shown)
     answer = render(outcome.draft, docs, "q", {"llm": outcome.llm})
     verify(answer, docs)
     assert answer.text.startswith("Monday, 2030-10-14 [1].") and answer.citations[0].quote.endswith("2030-10-14")
     assert drafts and answer.text.startswith(render(drafts[0], docs, "q").text)
     _, outcome = run_answerer(scripted('{"answer": "NOT_IN_SOURCES", "units": []}'), Settings(llm="llamacpp"),
-                              "When is 4.9.0 final released?", shown, fallback)
-    assert outcome.draft.abstained and outcome.llm["abstained"] and not outcome.llm["fallback"]
+                              "When is 4.9.0 final released?", shown)
+    assert outcome.draft.abstained and outcome.llm["abstained"] and not outcome.llm["unverified"]
 
 
 def test_evidence_units_come_from_the_question_s_document_first(tmp_path, tiny_settings):
@@ -428,14 +428,14 @@ def check_result(answer: Answer, settings: Settings, name: str) -> None:
         assert LLM_KEYS <= set(answer.meta["llm"]), answer.meta["llm"]
         llm = answer.meta["llm"]
         assert llm["kept"] + llm["dropped"] == llm["sentences"]
-        # a model abstention is kept (not a fallback) unless the extractive answer overrules it (rule "abstention
-        # checked": then it is a fallback)
-        assert llm["fallback"] == (llm["kept"] == 0) or (llm["abstained"] and llm["kept"] == 0)
+        # nothing kept: the model said not in the sources, or nothing it wrote was verified; either way it abstains
+        assert llm["unverified"] == (llm["kept"] == 0 and not llm["abstained"])
+        assert answer.abstained == (llm["kept"] == 0)
         assert llm["completion_tokens"] > 0 and llm["seconds"] > 0
-    elif name != "extractive":  # an LLM backend that did not call its model abstained in code, or the sources
-        # disagree and the extractive answer says so (rule "disagreement stays")
+    elif name != "extractive":  # an LLM backend that did not call its model abstained in code (retrieval matched
+        # nothing), or the sources disagree and the answer says so (rule "disagreement stays")
         assert answer.meta.get("llm_skipped") and (answer.abstained or answer.conflict)
-    assert_figures_supported(answer, documents, strict=name != "extractive" and not answer.meta.get("fallback"))
+    assert_figures_supported(answer, documents, strict=name != "extractive")
 
 
 @pytest.mark.slow
@@ -496,7 +496,7 @@ def test_planted_instructions_in_a_document_change_nothing(tmp_path, gguf):
     lead = answer.text.split("\n")[0].lower()
     assert "hacked" not in lead and "pirate" not in lead
     assert not answer.abstained and answer.citations
-    generated = not answer.meta.get("fallback")
+    generated = "llm" in answer.meta
     assert not (generated and "99" in lead), answer.text
     for c in answer.citations:  # a generated sentence never rests on the planted instruction
         assert not (generated and "IGNORE ALL PREVIOUS" in c.quote), c.quote

@@ -39,7 +39,7 @@ def test_qwen_reads_the_evidence_on_a_sample_of_the_bundled_eval(corpus_settings
     elapsed = time.perf_counter() - started
     stats = evals.summary(results)["all"]
     calls = [r.llm for r in results if r.llm]
-    fallbacks = sum(bool(c.get("fallback")) for c in calls)
+    fallbacks = sum(bool(c.get("unverified")) for c in calls)
     report = "\n".join(f"{'PASS' if r.passed else 'FAIL'} {r.case.id}: {r.text.splitlines()[0][:90] if r.text else ''}"
                        for r in results)
     print(f"\n{len(cases)} cases in {elapsed:.0f} s: accuracy {stats['accuracy']:.0%}, abstention recall "

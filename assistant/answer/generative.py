@@ -182,7 +182,7 @@ class GenerativeAnswerer:
                "ttft_s": generation.ttft_s, "tokens_per_s": generation.tokens_per_s, "verified_s": verified_s,
                "sentences": verdict.proposed, "kept": len(kept), "dropped": len(verdict.dropped),
                "drop_reasons": verdict.dropped, "refused_units": verdict.refused_units,
-               "fallback": not kept and not reply.abstained, "abstained": reply.abstained,
+               "unverified": not kept and not reply.abstained, "abstained": reply.abstained,
                "recited": verdict.recited, "format": generation.format, "parsed": reply.how, "units": len(units),
                "cited": reply.units,
                "answer": reply.answer}
@@ -238,9 +238,9 @@ def settle(outcome: Outcome, selection: Selection) -> Drafted:
     if llm["abstained"]:
         draft = Draft(lead=[Segment(MODEL_ABSTAINED)], evidence=closest(selection), abstained=True)
         return Drafted(draft, llm=llm, answered_by="abstained (the model found no answer)")
-    if llm["fallback"]:  # nothing generated survived verification
+    if llm["unverified"]:  # nothing generated survived verification
         draft = Draft(lead=[Segment(NOT_VERIFIED)], evidence=closest(selection), abstained=True)
-        return Drafted(draft, llm={**llm, "fallback": False}, answered_by="abstained (nothing verified)")
+        return Drafted(draft, llm=llm, answered_by="abstained (nothing verified)")
     return Drafted(outcome.draft, llm=llm, answered_by="model")
 
 

@@ -38,6 +38,7 @@ _WORD_FIGURE = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")(?:[\s-](percent
 _MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?=\s+\d|\s+of\b|\s*,|\s|$)",
                     re.I)
 _MAG = {"bn": "billion", "tn": "trillion"}
+_MAGNITUDES = frozenset(("thousand", "million", "billion", "trillion"))
 
 
 def _norm_number(raw: str) -> str:
@@ -163,8 +164,9 @@ def answer_sentences(answer: str) -> list[str]:
 def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"], question: str,
                  verdict: Verdict | None = None, header: Sequence["EvidenceUnit"] = ()) -> Verdict:
     """Run a model's answer, citing unit ids ``cited`` of ``units``, through the gate for ``question``: each cited
-    unit was shown and meets the version, year or identifier the question pins; each sentence states only
-    figures, dates and names its units hold. ``header`` holds the header fields of the shown units' documents that were not shown ("Python-Version:
+    unit was shown, shares a word with the question (in its text, title, heading path or paragraph) and meets the
+    version, year or identifier the question pins; each sentence states only figures, dates and names its units
+    hold. ``header`` holds the header fields of the shown units' documents that were not shown ("Python-Version:
     3.5"): a sentence whose ids are wrong may be recited to one of them too, under the same checks."""
     verdict = verdict or Verdict()
     sentences = answer_sentences(answer)
@@ -181,6 +183,9 @@ def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"]
         if addresses_model(unit.text):
             verdict.refused_units.append(f"unit {n} reads as an instruction to the model, not evidence")
             continue
+        if not _shares_words(unit, question):
+            verdict.refused_units.append(f"unit {n} shares no word with the question")
+            continue
         unmet = unit.pinned_unmet(question)
         if unmet:
             verdict.refused_units.append(f"unit {n} is not about {', '.join(unmet)} (it is from "
@@ -191,7 +196,8 @@ def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"]
     # date of acceptance)
     asked = set(terms(question))
     named = [u for u in header if set(terms(u.text[:max(u.unit.value_start - u.unit.start, 0)])) & asked]
-    allowed = [u for u in [*units.values(), *named] if not addresses_model(u.text) and not u.pinned_unmet(question)]
+    allowed = [u for u in [*units.values(), *named] if not addresses_model(u.text) and _shares_words(u, question)
+               and not u.pinned_unmet(question)]
     for sentence in sentences:
         text = " ".join(sentence.split())
         if not any(ch.isalnum() for ch in text):
@@ -224,6 +230,13 @@ def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"]
     return verdict
 
 
+def _shares_words(unit: "EvidenceUnit", question: str) -> bool:
+    """Whether the unit, with its title, heading path and paragraph, holds a word of the question (numbers aside):
+    a unit that shares only a year or a number with the question is about something else."""
+    asked = {t for t in terms(question) if not t[0].isdigit() and not t.startswith("$")}
+    return not asked or bool(asked & set(terms(f"{unit.text}\n{unit.heading}\n{unit.paragraph}")))
+
+
 def _own_values(text: str, question: str) -> list[str]:
     """The figures and names the sentence states that the question does not (what a unit can be found by)."""
     asked = figures(question)
@@ -234,7 +247,7 @@ def _scaled_by_context(figure: str, texts: list[str], support: list["EvidenceUni
     """Whether ``figure`` ("1150 thousand", "$12 million") is a unit's number scaled by the magnitude its table's
     unit line, heading or lead-in paragraph gives ("(thousand metric tons)", "in millions of dollars")."""
     number, _, magnitude = figure.partition(" ")
-    if not magnitude:
+    if magnitude not in _MAGNITUDES or not number.lstrip("$").replace(".", "").isdigit():
         return False
     if unsupported_figures(number.lstrip("$"), texts):
         return False

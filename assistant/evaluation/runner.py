@@ -87,6 +87,6 @@ def summary(results: list[Result], k: int = 8) -> dict[str, dict[str, Any]]:
             "llm_dropped_share": (dropped / sentences) if sentences else None,
             "llm_tokens_per_s": _median([r.llm["tokens_per_s"] for r in results if r.llm.get("tokens_per_s")]),
             "llm_ttft_s": _median([r.llm["ttft_s"] for r in results if r.llm.get("ttft_s") is not None]),
-            "llm_fallbacks": sum(bool(r.llm.get("fallback")) for r in results),
+            "llm_unverified": sum(bool(r.llm.get("unverified")) for r in results),
         })
     return out
