@@ -94,6 +94,24 @@ def test_a_case_split_must_be_dev_heldout_or_fresh(tmp_path):
         load_cases(path)
 
 
+def test_a_case_over_pdfs_must_cite_the_page_its_answer_is_on(tmp_path):
+    case = Case("p", "How many?", "counts-and-percentages", [r"\b42\b"], ["r.pdf"], False, pages=(4, 9))
+    cite = Citation(1, "r.pdf", "T", "42 audits", 0, 9, page="3-4")
+    right = score(case, Answer("42 [1].", [cite], False, "q"))
+    elsewhere = score(case, Answer("42 [1].", [Citation(1, "r.pdf", "T", "42 audits", 0, 9, page="7")], False, "q"))
+    assert right.passed and right.page_cited is True
+    assert not elsewhere.passed and elsewhere.page_cited is False and "cites page 7, not 4/9" in elsewhere.reasons
+    assert score(Case("n", "When?", "dates", ["x"], ["a.md"], False), Answer("x", [], False, "q")).page_cited is None
+    assert summary([right, elsewhere])["all"]["page_citation"] == 0.5
+    path = tmp_path / "cases.jsonl"
+    path.write_text('{"id": "a", "question": "q", "category": "dates", "expect": ["x"], "page": 12}\n'
+                    '{"id": "b", "question": "q", "category": "dates", "expect": ["x"], "page": [3, 40]}\n')
+    assert [c.pages for c in load_cases(path)] == [(12,), (3, 40)]
+    path.write_text('{"id": "a", "question": "q", "category": "dates", "expect": ["x"], "page": 0}\n')
+    with pytest.raises(ValueError, match=r"cases.jsonl:1.*page must be a page number from 1"):
+        load_cases(path)
+
+
 @pytest.fixture(scope="module")
 def corpus_results(corpus_settings):
     from assistant.engine import get_assistant
