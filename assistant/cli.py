@@ -161,7 +161,7 @@ def models(names: tuple[str, ...]) -> None:
 
 
 @cli.command(name="eval")
-@click.option("--corpus", "corpus", type=click.Choice(["bundled", "peps", "whitehouse", "all"]), default="bundled",
+@click.option("--corpus", "corpus", type=click.Choice(["bundled", "peps", "whitehouse", "reports", "all"]), default="bundled",
               show_default=True, help="Which suite: the bundled corpus' own, one over a shared corpus in "
               "../shared/corpora (its subset is indexed once, cached by content), or all of them.")
 @click.option("--backend", type=click.Choice(ANSWERERS), default=None,

@@ -33,7 +33,9 @@ class Case:
     ``sources``: a citation must come from one of these; ``abstain``: the corpus lacks the answer;
     ``may_abstain``: abstaining is also right (a false premise may be corrected or declined);
     ``in_lead``: the facts must be in the lead rather than anywhere in the answer (default: by category);
-    ``split``: "dev", "heldout" or "fresh" (None: the case belongs to no split, as in the bundled suite).
+    ``split``: "dev", "heldout" or "fresh" (None: the case belongs to no split, as in the bundled suite);
+    ``pages``: the 1-based PDF page(s) of the expected source the answer is on (a right answer cites one of them;
+    written ``"page": 12`` or ``"page": [12, 40]`` when the document states the fact on several pages).
     """
 
     id: str
@@ -47,6 +49,7 @@ class Case:
     may_abstain: bool = False
     in_lead: bool | None = None
     split: str | None = None
+    pages: tuple[int, ...] = ()
 
     @property
     def lead_only(self) -> bool:
@@ -66,9 +69,19 @@ def load_cases(path: Path | str = DEFAULT_CASES) -> list[Case]:
                               expect=list(raw.get("expect", [])), sources=list(raw.get("sources", [])),
                               abstain=bool(raw.get("abstain", False)), history=list(raw.get("history", [])),
                               forbid=list(raw.get("forbid", [])), may_abstain=bool(raw.get("may_abstain", False)),
-                              in_lead=raw.get("in_lead"), split=raw.get("split")))
+                              in_lead=raw.get("in_lead"), split=raw.get("split"), pages=_pages(raw.get("page"))))
             if raw.get("split") not in (None, *SPLITS):
                 raise ValueError(f"split must be one of {', '.join(SPLITS)}, not {raw.get('split')!r}")
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as exc:
             raise ValueError(f"{path}:{number}: not a valid case ({exc})") from exc
     return cases
+
+
+def _pages(value: object) -> tuple[int, ...]:
+    """A case's "page" field as a tuple of 1-based page numbers (absent: empty)."""
+    if value is None:
+        return ()
+    pages = value if isinstance(value, list) else [value]
+    if not pages or not all(isinstance(p, int) and not isinstance(p, bool) and p >= 1 for p in pages):
+        raise ValueError(f"page must be a page number from 1 or a non-empty list of them, not {value!r}")
+    return tuple(pages)

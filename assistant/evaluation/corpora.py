@@ -30,7 +30,7 @@ from .runner import document_lookup, run
 from .scorers import Result
 
 CORPORA_DIR = EVALS_DIR / "corpora"
-SHARED = ("peps", "whitehouse")
+SHARED = ("peps", "whitehouse", "reports")
 CORPORA = (BUNDLED, *SHARED)
 # Settings that change what an index holds: a change of any of them builds a new index.
 _INDEX_SHAPING = ("chunk_size", "chunk_overlap", "embedding_model", "embedding_backend", "onnx_quantization",

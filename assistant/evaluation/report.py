@@ -15,8 +15,8 @@ from .scorers import Result
 _RATES = [("abstention_rate", "abstention rate"), ("abstention_precision", "abstention precision"),
           ("abstention_recall", "abstention recall"), ("false_premise_handled", "false premises handled"),
           ("citation_validity", "citation validity"), ("citation_precision", "citation precision"),
-          ("citation_support", "citation support"), ("hit@1", "retrieval hit@1"), ("hit@8", "retrieval hit@8"),
-          ("mrr", "retrieval MRR"), ("llm_dropped_share", "LLM sentences dropped")]
+          ("citation_support", "citation support"), ("page_citation", "page citation"), ("hit@1", "retrieval hit@1"),
+          ("hit@8", "retrieval hit@8"), ("mrr", "retrieval MRR"), ("llm_dropped_share", "LLM sentences dropped")]
 
 
 def table(stats: dict[str, dict[str, Any]]) -> str:
@@ -77,7 +77,7 @@ def record_floors(results: list[Result], path: Path | str = DEFAULT_FLOORS, slac
                     "citation_validity": 1.0},
         "baseline_passed": sorted(r.case.id for r in results if r.passed),
     }
-    for rate in ("abstention_recall", "abstention_precision", "false_premise_handled"):
+    for rate in ("abstention_recall", "abstention_precision", "false_premise_handled", "page_citation"):
         if stats["all"].get(rate) is not None:
             floors["overall"][rate] = round(max(0.0, stats["all"][rate] - 0.05), 2)
     Path(path).write_text(json.dumps(floors, indent=2) + "\n", encoding="utf-8")

@@ -50,7 +50,8 @@ def _median(values: list[float]) -> float | None:
 
 def summary(results: list[Result], k: int = 8) -> dict[str, dict[str, Any]]:
     """Per category (in suite order) and "all": cases, passed, accuracy, median latency; for "all" also
-    abstention precision/recall, false-premise handling, citation validity/precision/support, hit@k and MRR,
+    abstention precision/recall, false-premise handling, citation validity/precision/support, page citation (answers
+    citing the expected PDF page, where cases name one), hit@k and MRR,
     and the LLM's dropped-sentence share, tokens/s and time to first token when the backend reports them."""
     groups: dict[str, list[Result]] = defaultdict(list)
     for r in results:
@@ -77,6 +78,8 @@ def summary(results: list[Result], k: int = 8) -> dict[str, dict[str, Any]]:
         "citation_validity": _mean([float(r.valid) for r in results if r.valid is not None]),
         "citation_precision": _mean([r.precision for r in results if r.precision is not None]),
         "citation_support": _mean([float(r.supported) for r in answerable if not r.abstained]),
+        "page_citation": _mean([float(r.page_cited) for r in answerable
+                                if not r.abstained and r.page_cited is not None]),
         f"hit@{k}": _mean([float(x is not None and x <= k) for x in ranks]) if ranks else None,
         "hit@1": _mean([float(x == 1) for x in ranks]) if ranks else None,
         "mrr": _mean([1.0 / x if x else 0.0 for x in ranks]) if ranks else None,

@@ -9,6 +9,10 @@ Correctness is judged on the *lead* — the first paragraph, before the quoted e
 cases (dates, counts, names, conflicts, and any case marked ``in_lead``): a date that only appears inside a
 quote has not been given as the answer. Lists and explanations are judged on the whole answer, because the
 extractive answerer answers them with the quotes themselves.
+
+A case over PDFs names the page(s) its answer is on; a right answer must then also cite an expected source on one
+of those pages (``page_cited``), as it must cite an expected source at all: a citation to the right document but the
+wrong page sends the reader to the wrong place.
 """
 
 from __future__ import annotations
@@ -79,6 +83,7 @@ class Result:
     reasons: list[str]
     backend: str = "extractive"
     llm: dict[str, Any] = field(default_factory=dict)
+    page_cited: bool | None = None  # a citation of an expected source on an expected page (None: no page given)
 
     @property
     def reciprocal_rank(self) -> float | None:
@@ -91,6 +96,7 @@ class Result:
                 "passed": self.passed, "abstained": self.abstained, "should_abstain": self.case.abstain,
                 "correct": self.correct, "cited": self.cited, "supported": self.supported, "valid": self.valid,
                 "precision": self.precision, "rank": self.rank, "premise_ok": self.premise_ok,
+                "page_cited": self.page_cited,
                 "seconds": round(self.seconds, 3), "answer": self.text, "reasons": self.reasons,
                 "backend": self.backend, "llm": self.llm}
 
@@ -113,6 +119,14 @@ def retrieval_rank(case: Case, answer: Answer, document: DocumentText | None) ->
     return None
 
 
+def on_page(citation_page: str, pages: tuple[int, ...]) -> bool:
+    """Whether a citation's page label ("12" or "12-13") covers one of ``pages``."""
+    first, _, last = citation_page.partition("-")
+    if not first.isdigit() or (last and not last.isdigit()):
+        return False
+    return any(int(first) <= p <= int(last or first) for p in pages)
+
+
 def score(case: Case, answer: Answer, seconds: float = 0.0, document: DocumentText | None = None,
           backend: str = "extractive") -> Result:
     """Score one answer against its case. ``document(source)`` gives a stored document's (text, date), for
@@ -126,6 +140,9 @@ def score(case: Case, answer: Answer, seconds: float = 0.0, document: DocumentTe
     supporting = [c for c in answer.citations if any(matches(p, c.quote, c.date) for p in case.expect)]
     supported = not case.expect or bool(supporting)
     cited = not case.sources or any(c.source in case.sources for c in answer.citations)
+    page_cited: bool | None = None
+    if case.pages and not case.abstain:
+        page_cited = any(c.source in case.sources and on_page(c.page, case.pages) for c in answer.citations)
     precision = (len(supporting) / len(answer.citations)) if case.expect and answer.citations else None
     valid: bool | None = None
     if document is not None:
@@ -155,8 +172,12 @@ def score(case: Case, answer: Answer, seconds: float = 0.0, document: DocumentTe
             reasons.append(f"cites none of {case.sources}")
         if not supported:
             reasons.append("no cited quote holds an expected fact")
-        passed = not answer.abstained and correct and cited and supported and not forbidden and valid is not False
+        if page_cited is False and cited:
+            shown = sorted({c.page or "?" for c in answer.citations if c.source in case.sources})
+            reasons.append(f"cites page {', '.join(shown)}, not {'/'.join(map(str, case.pages))}")
+        passed = not answer.abstained and correct and cited and supported and not forbidden and valid is not False \
+            and page_cited is not False
     rank = retrieval_rank(case, answer, document)
     llm = dict(answer.meta.get("llm") or {})
     return Result(case, passed, answer.abstained, correct, cited, supported, valid, precision, rank, premise_ok,
-                  seconds, answer.text, reasons, backend, llm)
+                  seconds, answer.text, reasons, backend, llm, page_cited)
