@@ -21,7 +21,7 @@ import zlib
 from typing import Any
 
 from .blocks import TextBuilder, one_line
-from .tables import first_row_names_columns, records, unit_above
+from .tables import header_count, records, unit_above
 
 MAX_MEMBERS = 5000
 MAX_INFLATED = 256 * 1024 * 1024  # bytes, all members together
@@ -188,14 +188,14 @@ def _number_format(paragraph: Any, num_id: int, level: int) -> str:
 def _table_lines(table: Any, before: str) -> list[str]:
     """A table as records (``tables.records``): python-docx gives a merged cell once per grid position it
     covers, which is what spanning header cells need. The header rows are those marked to repeat on each page
-    (``w:tblHeader``), else the first row when it names the columns; the unit may be stated by the paragraph
+    (``w:tblHeader``), else the first rows when they name the columns; the unit may be stated by the paragraph
     above (a caption)."""
     rows = [[cell.text for cell in row.cells] for row in table.rows]
     heads = 0
     while heads < len(rows) - 1 and _repeats(table.rows[heads]):
         heads += 1
-    if heads == 0 and first_row_names_columns(rows):
-        heads = 1
+    if heads == 0:
+        heads = header_count(rows)
     return records(rows[:heads], rows[heads:], unit=unit_above(before))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .blocks import TextBuilder, one_line
-from .tables import caption_unit, first_row_names_columns, grid, records, unit_above
+from .tables import caption_unit, grid, header_count, records, unit_above
 
 _SKIP = {"script", "style", "noscript", "template", "head", "nav", "form", "button", "svg", "iframe", "select",
          "object", "canvas", "map"}
@@ -98,8 +98,8 @@ class _Walker:
 
 
 def _table_lines(table: Any, before: str) -> list[str]:
-    """A table as records: header rows are those in ``thead`` or made of ``th`` cells (else the first row, when
-    it names the columns); spanning cells fill every position they cover; the ``caption`` goes above."""
+    """A table as records: header rows are those in ``thead`` or made of ``th`` cells (else the first rows, when
+    they name the columns); spanning cells fill every position they cover; the ``caption`` goes above."""
     rows = [row for row in table.find_all("tr") if row.find_parent("table") is table]
     cells = [row.find_all(["td", "th"], recursive=False) for row in rows]
     rows, cells = [r for r, c in zip(rows, cells) if c], [c for c in cells if c]
@@ -108,8 +108,8 @@ def _table_lines(table: Any, before: str) -> list[str]:
     while heads < len(rows) - 1 and (rows[heads].find_parent("thead") is not None
                                  or all(c.name == "th" for c in cells[heads])):
         heads += 1
-    if heads == 0 and first_row_names_columns(texts):
-        heads = 1
+    if heads == 0:
+        heads = header_count(texts)
     caption_tag = table.find("caption")
     caption = _inline(caption_tag) if caption_tag is not None and caption_tag.find_parent("table") is table else ""
     return records(texts[:heads], texts[heads:], caption, caption_unit(caption) or unit_above(before))

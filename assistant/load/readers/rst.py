@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from .blocks import TextBuilder, one_line
-from .tables import caption_unit, grid, records, unit_above
+from .tables import caption_unit, grid, header_count, records, unit_above
 
 _HEADER_LINE = re.compile(r"^([A-Za-z][\w-]*):[ \t]*(.*)$")
 _ROLE_NAME = re.compile(r"(?<![\w`]):([A-Za-z][\w+.-]*(?::[A-Za-z][\w+.-]*)*):`")
@@ -385,7 +385,8 @@ class _Walker:
 
     def table_lines(self, node: Any, before: str) -> list[str]:
         """A table as records (``tables.records``): the rows of its ``thead`` name the columns, spanning entries
-        fill every position they cover, its title goes above."""
+        fill every position they cover (without a ``thead``, the first rows when they name the columns), its title
+        goes above."""
         def rows(section: str) -> list[list[str]]:
             found = [row for part in node.traverse(lambda n: n.tagname == section)
                      for row in part.children if row.tagname == "row"]
@@ -393,7 +394,11 @@ class _Walker:
                            int(entry.get("morerows", 0)) + 1) for entry in row.children] for row in found])
 
         title = next((tidy(_inline(child)) for child in node.children if child.tagname == "title"), "")
-        return records(rows("thead"), rows("tbody"), title, caption_unit(title) or unit_above(before))
+        head, body = rows("thead"), rows("tbody")
+        if not head:
+            count = header_count(body)
+            head, body = body[:count], body[count:]
+        return records(head, body, title, caption_unit(title) or unit_above(before))
 
 
 def _block_text(node: Any) -> str:

@@ -11,8 +11,9 @@ text, and later PDF) hands its header rows and body rows to ``records``:
   element of the paths below it (until the next group; with indented row names, until a row indented as little);
 - a row name that is only a number ("0", "2019") is given after the first column's header ("threadsafety 0");
 - every non-empty value cell is one record, kept as written ("—", "NA", "W", "1,040²"); the table's unit, when
-  its caption states one ("(thousand metric tons)", "in millions of dollars"), follows each numeric value in
-  brackets: the model sees a record without its caption, and an amount read without its unit is a wrong answer;
+  its caption states one ("(thousand metric tons)", "in millions of dollars"), follows each number in brackets:
+  the model is shown a record without its caption, and an amount read without its unit is a wrong answer (the
+  caption line stays above the records too, where retrieval and the record's lead-in see it);
 - the caption's lines come first, just above the records;
 - a table without header rows is a list of "name: value" lines when it has two columns, else its rows are kept
   with their cells joined by " | " (what a row without column names can say).
@@ -75,7 +76,9 @@ def unit_above(text: str) -> str:
     """The unit stated by the last block of ``text`` (the clean text written so far, up to a table) when that
     block is short enough to be the table's caption ("Table 2. Outlays (in millions of dollars)"), else ""."""
     last = text.rstrip("\n").rsplit("\n\n", 1)[-1]
-    return caption_unit(last) if last.count("\n") < 3 and len(last) <= 300 else ""
+    if last.count("\n") >= 3 or len(last) > 300 or PATH_SEPARATOR in last:
+        return ""  # a paragraph, or another table's records
+    return caption_unit(last)
 
 
 def _label(cell: str) -> str:
@@ -125,33 +128,83 @@ def records(header_rows: Sequence[Sequence[str]], body_rows: Sequence[Sequence[s
     if width == 1:
         return lines + [_value(row[0]) for row in body]
     names = _column_names(header_rows, width)
-    stub_name = names[0]
     unit = caption_unit(caption) if unit is None else unit
+    rows = _with_groups(body, width)
+    keys = _key_columns(rows, names)
+    out: list[str] = []
+    for row, groups in rows:
+        if row is None:
+            continue
+        name = _row_name(row, names, keys)
+        if not any(_value(c) for c in row[keys:]):
+            out += [name] if name else []  # a row with a name and nothing else
+            continue
+        stem = list(groups) + ([name] if name else [])
+        for column, cell in zip(names[keys:], row[keys:]):
+            value = _value(cell)
+            if not value:
+                continue
+            path = PATH_SEPARATOR.join(stem + ([column] if column else []))
+            shown = f"{value} ({unit})" if unit and is_numeric(value) else value
+            out.append(f"{path}: {shown}" if path else shown)
+    if not any(PATH_SEPARATOR in line or ": " in line for line in out):
+        out = [" | ".join(_value(c) for c in row) for row in [*header_rows, *body]]  # nothing to name a cell by
+    return lines + out
+
+
+def _with_groups(body: list[list[str]], width: int) -> list[tuple[list[str] | None, tuple[str, ...]]]:
+    """Each body row (None for a row-group row) with the row groups it sits in. A row group is a row with a name
+    and no values whose name ends with a colon, or that rows indented deeper follow, or (in a table of numbers with
+    two or more value columns) any such row; or a name spanning the whole row."""
+    numbers = any(is_numeric(c) for row in body for c in row[1:])
     indents = [_indent(row[0]) for row in body]
     indented = len(set(indents)) > 1
     groups: list[tuple[int, str]] = []  # (indent, name) of the row groups the next row sits in
-    for row, indent in zip(body, indents):
+    out: list[tuple[list[str] | None, tuple[str, ...]]] = []
+    for k, (row, indent) in enumerate(zip(body, indents)):
         row += [""] * (width - len(row))
         name = _label(row[0])
         values = [_value(c) for c in row[1:]]
-        if name and (not any(values) or all(v == name for v in values)):
+        deeper = k + 1 < len(body) and indents[k + 1] > indent
+        if name and ((width >= 3 and all(v == name for v in values)) or not any(values) and (
+                row[0].rstrip().endswith(":") or deeper or (width >= 3 and numbers))):
             while groups and groups[-1][0] >= indent:
                 groups.pop()
             groups.append((indent, name))
+            out.append((None, ()))
             continue
         if indented:
             while groups and groups[-1][0] >= indent:
                 groups.pop()
-        if name and stub_name and not re.search(r"[^\W\d_]", name):
-            name = f"{stub_name} {name}"  # "threadsafety 0", "Year 2019": a bare number names nothing
-        stem = [g for _, g in groups] + ([name] if name else [])
-        for column, value in zip(names[1:], values):
-            if not value:
-                continue
-            path = PATH_SEPARATOR.join(stem + ([column] if column else []))
-            shown = f"{value} ({unit})" if unit and re.search(r"\d", value) else value
-            lines.append(f"{path}: {shown}" if path else shown)
-    return lines
+        out.append((row, tuple(g for _, g in groups)))
+    return out
+
+
+def _key_columns(rows: Sequence[tuple[list[str] | None, tuple[str, ...]]], names: Sequence[str]) -> int:
+    """How many leading columns name a row: one, unless rows repeat their first cell (within their groups) and a
+    few more leading named columns of short words (no numbers) tell every row apart ("v", "w" → "Action
+    taken")."""
+    data = [(row, groups) for row, groups in rows if row is not None]
+    for keys in range(1, len(names)):
+        if keys > 1 and (not names[keys - 1] or any(is_numeric(row[keys - 1]) or len(row[keys - 1].split()) > 4
+                                                    for row, _ in data)):
+            break
+        seen = {(groups, tuple(_label(c) for c in row[:keys])) for row, groups in data}
+        if len(seen) == len(data):
+            return keys
+    return 1
+
+
+def _row_name(row: Sequence[str], names: Sequence[str], keys: int) -> str:
+    """What a row is called: its first cell ("Copper"); a bare number after its column's name ("threadsafety 0",
+    "Year 2019"); several key cells each after its column's name ("v new, w old")."""
+    cells = [_label(c) for c in row[:keys]]
+    if keys == 1:
+        name = cells[0]
+        if name and names[0] and not re.search(r"[^\W\d_]", name):
+            return f"{names[0]} {name}"  # a bare number names nothing
+        return name
+    return ", ".join(" ".join(x for x in (names[j], cells[j]) if x) for j in range(keys) if cells[j])
 
 
 def grid(rows: Sequence[Sequence[tuple[str, int, int]]]) -> list[list[str]]:
@@ -193,10 +246,31 @@ def first_row_names_columns(rows: Sequence[Sequence[str]]) -> bool:
     return len(rows[0]) >= 3 and all(len(c.split()) <= 4 and not is_numeric(c) for c in head)
 
 
+def header_count(rows: Sequence[Sequence[str]]) -> int:
+    """How many leading rows of a table that marks none (a Word table, an HTML table without ``th``, a reST
+    table without a header) name its columns: the first when ``first_row_names_columns``, and the rows after it
+    that, in a table of numbers, hold words or years under an empty (or the same, spanning) first cell
+    ("Python 3.2" over "16-bit wchar_t" over "32-bit")."""
+    if not first_row_names_columns(rows):
+        return 0
+    count = 1
+    while count < len(rows) - 1:
+        row, above = rows[count], rows[count - 1]
+        stub = " ".join(row[0].split())
+        cells = [c for c in row[1:] if c.strip()]
+        if stub and stub != " ".join(above[0].split()) or not cells \
+                or not all(is_year(c) or not (is_numeric(c) or is_blank_mark(c)) for c in cells) \
+                or not any(is_numeric(c) and not is_year(c) for later in rows[count + 1:] for c in later[1:]):
+            break
+        count += 1
+    return count
+
+
 # -- whitespace-aligned tables in plain text ---------------------------------------------------------------------------
 
 MAX_COLUMNS = 16  # a table wider than this is left line by line
 _SEPARATOR_LINE = re.compile(r"^[\s\-=_+|:.\u2013\u2014\u2500-\u257f]{3,}$")
+_CODE_MARK = re.compile(r"[=;{}]|(?:^|\s)(?:#|//)")
 _LIST_MARKER = re.compile(r"^(?:[-*+\u2022]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\([ivxlc]{1,6}\))$")
 
 
@@ -353,8 +427,8 @@ def _table_at(lines: Sequence[str], start: int, end: int, indented_block: bool,
         if len(columns) == 2 and stubs and (all(_LIST_MARKER.match(s) for s in stubs)
                                             or sum(s.endswith(":") for s in stubs) * 2 >= len(stubs)):
             return None  # a list with its markers apart, or "label: value" lines
-        if indented_block:
-            return None  # an indented block of text columns is code
+        if indented_block or 2 * sum(1 for _, line in multi if _CODE_MARK.search(line)) >= len(multi):
+            return None  # an indented block of text columns, or lines of assignments and comments: code
     elif indented_block and (len(columns) < 3 or len(multi) < 3):
         return None
     header, body, caption = _split_header(region, rows, grid, columns, numeric)
@@ -426,5 +500,5 @@ def _names_columns(grid: dict[int, list[str]], k: int, numeric: bool) -> bool:
     return len(grid[k]) >= 3 and all(len(c.split()) <= 4 for c in grid[k] if c)
 
 
-__all__ = ["AlignedTable", "first_row_names_columns", "grid", "MAX_COLUMNS", "PATH_SEPARATOR", "caption_unit", "find_aligned", "is_blank_mark",
+__all__ = ["AlignedTable", "first_row_names_columns", "grid", "header_count", "MAX_COLUMNS", "PATH_SEPARATOR", "caption_unit", "find_aligned", "is_blank_mark",
            "is_numeric", "is_year", "looks_tabular", "records", "unit_above"]
