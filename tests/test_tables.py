@@ -17,7 +17,7 @@ from assistant.load.units import is_record, units
 MAX = 10_000_000
 SEP = " \u203a "
 
-# -- the shared rendering ---------------------------------------------------------------------------------------------
+# -- the shared rendering ----------------------------------------------------------------------------------------------
 
 
 def test_records_carry_groups_multi_line_headers_and_the_unit():
@@ -57,7 +57,7 @@ def test_caption_unit(caption, unit):
     assert tables.caption_unit(caption) == unit
 
 
-# -- plain text ---------------------------------------------------------------------------------------------------
+# -- plain text --------------------------------------------------------------------------------------------------------
 
 STATISTICS = """\
 Salient statistics for the two metals, 2020-2023
@@ -104,6 +104,35 @@ def test_plain_statistical_summary():
     assert f"Imports{SEP}Zinc{SEP}2020: W" in records
     assert len(records) == 16 and all(is_record(r) for r in records)
     assert text.endswith("The figures for 2023 are estimates.")
+
+
+LAID_OUT = """\
+Table 5. Output of the two mills
+(thousand metric tons)
+
+                         2020     2021     2022     2023
+
+Production:
+  Copper                1,200    1,150      980    1,040
+
+Imports:
+  Copper                  300      310       \u2014      320
+
+Region        Plants   Staff
+North             12     340
+South              7     120
+"""
+
+
+def test_plain_table_goes_on_across_blank_lines_until_another_table():
+    blocks = plain.plain_text(LAID_OUT).split("\n\n")
+    assert blocks[0] == "Table 5. Output of the two mills\n(thousand metric tons)"
+    unit = " (thousand metric tons)"
+    assert blocks[1].split("\n") == [f"{group}{SEP}Copper{SEP}{year}: {value}" + unit * (value != "\u2014")
+                                     for group, values in (("Production", ("1,200", "1,150", "980", "1,040")),
+                                                           ("Imports", ("300", "310", "\u2014", "320")))
+                                     for year, value in zip(("2020", "2021", "2022", "2023"), values)]
+    assert blocks[2] == f"North{SEP}Plants: 12\nNorth{SEP}Staff: 340\nSouth{SEP}Plants: 7\nSouth{SEP}Staff: 120"
 
 
 def test_plain_budget_table_with_a_spanning_header():
@@ -166,7 +195,7 @@ def test_rows_that_do_not_align_stay_line_by_line():
     assert plain.plain_text("\n".join(rows)).count("\n") == 3  # too wide for records: never one paragraph
 
 
-# -- Markdown, HTML, .docx ----------------------------------------------------------------------------------------------
+# -- Markdown, HTML, .docx ---------------------------------------------------------------------------------------------
 
 MARKDOWN = """\
 # Water report
@@ -267,7 +296,7 @@ def test_docx_tables(tmp_path):
     assert f"Hearing{SEP}Closes: April 30" in lines
 
 
-# -- units and retrieval ------------------------------------------------------------------------------------------------
+# -- units and retrieval -----------------------------------------------------------------------------------------------
 
 
 def test_a_loaded_record_is_a_field_unit_under_its_heading(tmp_path):

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 PATH_SEPARATOR = " \u203a "
-_NUMERIC = re.compile(r"^[-+\u2212(]?[$\u20ac\u00a3]?\(?[-+\u2212]?\d[\d,.]*\)?%?[*\u2020\u2021\u00b9\u00b2\u00b3\u2074-\u2079a-zA-Z]{0,2}$")
+_NUMERIC = re.compile(r"^[-+\u2212(]?[$\u20ac\u00a3]?\(?[-+\u2212]?\d[\d,.]*\)?%?"
+                      r"[*\u2020\u2021\u00b9\u00b2\u00b3\u2074-\u2079a-zA-Z]{0,2}$")
 _DASH = re.compile(r"^(?:[-\u2013\u2014\u2012.]{1,3}|NA|N/?A|n\.?a\.?|W|X|\(D\)|\(NA\)|\(X\)|\(Z\)|\*+)$")
 _YEAR = re.compile(r"^(?:FY|CY)?\s?(?:19|20)\d\d(?:[-\u2013/](?:19|20)?\d\d)?[a-zA-Z*\u2020\u00b2\u00b3\u00b9]{0,2}$")
 # Words that say what a table's numbers count; a caption's parenthetical or "in ..." phrase holding one is its unit.
@@ -281,6 +282,7 @@ class AlignedTable:
     start: int
     end: int
     lines: list[str]
+    columns: int = 0
 
 
 def _fields(line: str) -> list[tuple[int, int, str]]:
@@ -378,6 +380,16 @@ def find_aligned(lines: Sequence[str], indented_block: bool = False, context: st
     return None
 
 
+def has_number_row(lines: Sequence[str]) -> bool:
+    """Whether a line holds two or more fields apart by runs of spaces, a number among those after the first:
+    a row of a table laid out with spaces ("Copper     1,200    1,150")."""
+    for line in lines:
+        fields = _fields(line.expandtabs(8))
+        if len(fields) >= 2 and not _is_separator(line) and _numbers(fields) >= 1:
+            return True
+    return False
+
+
 def looks_tabular(lines: Sequence[str]) -> bool:
     """Whether a block is rows of short fields (three or more lines of three or more fields, mostly numbers)
     that ``find_aligned`` could not align: kept line by line rather than joined into a paragraph."""
@@ -436,7 +448,7 @@ def _table_at(lines: Sequence[str], start: int, end: int, indented_block: bool,
         return None
     caption_text = "\n".join(region[k].strip() for k in caption)
     unit = caption_unit(caption_text) or caption_unit("\n".join(above.strip("\n").split("\n")[-3:]))
-    return AlignedTable(start, end, records(header, body, caption_text, unit))
+    return AlignedTable(start, end, records(header, body, caption_text, unit), len(columns))
 
 
 def _split_header(region: Sequence[str], rows: Sequence[tuple[int, str]], grid: dict[int, list[str]],
@@ -500,5 +512,6 @@ def _names_columns(grid: dict[int, list[str]], k: int, numeric: bool) -> bool:
     return len(grid[k]) >= 3 and all(len(c.split()) <= 4 for c in grid[k] if c)
 
 
-__all__ = ["AlignedTable", "first_row_names_columns", "grid", "header_count", "MAX_COLUMNS", "PATH_SEPARATOR", "caption_unit", "find_aligned", "is_blank_mark",
-           "is_numeric", "is_year", "looks_tabular", "records", "unit_above"]
+__all__ = ["AlignedTable", "MAX_COLUMNS", "PATH_SEPARATOR", "caption_unit", "find_aligned", "first_row_names_columns",
+           "grid", "has_number_row", "header_count", "is_blank_mark", "is_numeric", "is_year", "looks_tabular",
+           "records", "unit_above"]
