@@ -236,6 +236,12 @@ def test_markdown_tables(tmp_path):
     assert "|" not in doc.text
 
 
+def test_an_html_table_in_markdown_is_records_too(tmp_path):
+    doc = load_text(tmp_path, "notes.md", "# Notes\n\n<table>\n<tr><th>Fund</th><th>FY 2023</th></tr>\n"
+                                          "<tr><td>Parks</td><td>$92</td></tr>\n</table>\n\n<div>Kept <b>as</b> text</div>\n")
+    assert doc.text == f"Notes\n\nParks{SEP}FY 2023: $92\n\nKept as text"
+
+
 HTML = """\
 <html><head><title>Plan</title></head><body><h1>Plan</h1>
 <table><caption>Output by plant (thousand metric tons)</caption>

@@ -46,6 +46,13 @@ def render(source: str) -> tuple[str, list[list[int]], dict[str, str]]:
     return text, headings, meta
 
 
+def write_blocks(source: str, builder: TextBuilder) -> None:
+    """Write the blocks of an HTML fragment (a table in a Markdown file) into ``builder``."""
+    from bs4 import BeautifulSoup
+
+    _Walker(builder).blocks(BeautifulSoup(source, "html.parser"))
+
+
 class _Walker:
     def __init__(self, builder: TextBuilder) -> None:
         self.b = builder
@@ -161,4 +168,4 @@ def _list_lines(tag: Any, depth: int) -> list[str]:
     return lines
 
 
-__all__ = ["render"]
+__all__ = ["render", "write_blocks"]

@@ -49,6 +49,10 @@ def _blocks(nodes: list[Any], b: TextBuilder) -> None:
             head = [[_inline_text(cell) for cell in row.children] for row in _rows(node, "thead")]
             body = [[_inline_text(cell) for cell in row.children] for row in _rows(node, "tbody")]
             b.lines(records(head, body, unit=unit_above(b.text())), "table")
+        elif kind == "html_block" and re.search(r"<table\b[\s\S]*</table\s*>", node.content, re.I):
+            from .html import write_blocks
+
+            write_blocks(node.content, b)  # a table written in HTML: records, as in an HTML page
         elif kind == "html_block":
             text = html.unescape(_TAG.sub(" ", node.content))
             if text.strip():
