@@ -1,5 +1,5 @@
 """The load → clean contract (fast: no model): every format's Document.text is clean prose with heading offsets,
-list items and "label: value" lines one per line, tables row by row, code kept; the wrap-join heuristic on text in
+list items and "label: value" lines one per line, tables as records, code kept; the wrap-join heuristic on text in
 the style of two corpora; every PEP and a sample of White House documents from ../shared/corpora when present."""
 
 from __future__ import annotations
@@ -220,7 +220,7 @@ def test_markdown_meets_the_contract(tmp_path):
         "Sec. 2. Policy",
         "1. The first duty is to keep the water clean.\n2. The second duty:\n  - monitor the rivers;\n"
         "  - publish the results.",
-        "Region | Plants\nNorth | 12\nSouth | 7",
+        "North › Plants: 12\nSouth › Plants: 7",  # a table as records (readers/tables.py)
         "    code  stays\n      as it is",  # indented: the clean text's mark of code
     ]
     assert headings_of(doc) == [("Sec. 2. Policy", 1)]
@@ -343,7 +343,7 @@ def test_pep_meets_the_contract(tmp_path):
     assert "A Sphinx directive docutils does not know." in blocks
     assert '    def keep(this):\n        return "exactly"' in blocks
     assert "    $ python -m keep   # stays as is" in blocks
-    assert "Name | Count\nalpha | 1\nbeta | 2" in blocks
+    assert "alpha › Count: 1\nbeta › Count: 2" in blocks  # a table as records (readers/tables.py)
     assert "Field: value of a body field list" in blocks
     assert headings_of(doc) == [("Abstract", 1), ("Release Manager and Crew", 1), ("3.99.0 schedule", 2)]
 
@@ -386,7 +386,7 @@ def test_html_meets_the_contract(tmp_path):
     assert_contract(doc)
     assert doc.text.split("\n\n") == [
         "Water report", "The plant treats 4.2 million litres a day, see the table.", "Plants",
-        "- North\n  - Unit 1\n- South", "3. third\n4. fourth", "Name | Litres\nNorth | 2.0", "    keep\n      this",
+        "- North\n  - Unit 1\n- South", "3. third\n4. fourth", "North › Litres: 2.0", "    keep\n      this",
         "Loose text in a div"]
     assert headings_of(doc) == [("Water report", 1), ("Plants", 2)]
 
@@ -449,7 +449,7 @@ def test_docx_meets_the_contract(tmp_path):
     assert_contract(doc)
     assert doc.text.split("\n\n") == [
         "Summary", "The council adopted the plan on March 4.", "Measures",
-        "- Fix the leaks\n- Meter the farms\n1. First step\n2. Second step", "Measure | Saving\nLeaks | 6 percent",
+        "- Fix the leaks\n- Meter the farms\n1. First step\n2. Second step", "Measure: Saving\nLeaks: 6 percent",
         "Contact: the works office"]
     assert headings_of(doc) == [("Summary", 1), ("Measures", 2)]
     assert doc.metadata["title"] == "Water plan" and doc.metadata["date"] == "2031-03-04"

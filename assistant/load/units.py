@@ -1,5 +1,8 @@
-"""Answer units of a document: sentences, list items, "label: value" lines and table rows, each with the heading
-path it sits under.
+"""Answer units of a document: sentences, list items, "label: value" lines, table records and table rows, each with
+the heading path it sits under.
+
+A table record ("Imports › Copper › 2023: 320", ``readers.tables.records``) is a "label: value" unit (kind "field")
+whatever the length of its path or the look of its row name ("1. Wages › 2023: 14"): its path is its label.
 
 The loaders hand over clean text (one paragraph a line, lists and tables line by line) and the offsets of its
 headings (``metadata["headings"]``: ``[start, end, level]``). A unit never ends at a mere line wrap: inside a
@@ -32,6 +35,8 @@ _LABEL = re.compile(r"(?P<label>[^:\n]{1,80}?)[ \t]*:[ \t]+(?=\S)")
 _ATX = re.compile(r"^[ \t]{0,3}(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^[ \t]*([=\-~^\"'`#*+])\1{2,}[ \t]*$")
 _FENCE = re.compile(r"^[ \t]*(```|~~~)")
+_NOT_END = r"(?:[^:\n]|:(?![ \t]))"  # a character of a record's path: anything but the ": " that ends it
+_RECORD = re.compile(rf"{_NOT_END}+? \u203a {_NOT_END}*?:[ \t]+(?=\S)")
 
 
 @dataclass(frozen=True)
@@ -178,6 +183,12 @@ def _units(text: str, heads: tuple[tuple[int, int, int], ...], title: str) -> tu
             out.append(Unit(start, end, "code", heading_path(doc, start), start, end))
             i += 1
             continue
+        record = _RECORD.match(line, lead)
+        if record:
+            flush()
+            out.append(Unit(start, end, "field", heading_path(doc, start), start, end, at + record.end()))
+            i += 1
+            continue
         item = _ITEM.match(line)
         if item or _is_row(stripped) or (not block and _is_field(stripped)):
             flush()
@@ -221,6 +232,11 @@ def _hard_wrapped(lines: Sequence[str]) -> bool:
     """Whether consecutive lines are one hard-wrapped paragraph (every line within ``WRAP_WIDTH``) rather than
     separate one-line paragraphs (a caption above a long paragraph)."""
     return all(len(line.rstrip()) <= WRAP_WIDTH for line in lines)
+
+
+def is_record(line: str) -> bool:
+    """A table record as the loaders write it: "Row group › Row › Column: value"."""
+    return bool(_RECORD.match(line.strip()))
 
 
 def _is_field(line: str) -> bool:
@@ -352,4 +368,4 @@ def _setext_level(char: str) -> int:
     return _SETEXT_ORDER.index(char) + 1 if char in _SETEXT_ORDER else 3
 
 
-__all__ = ["SEPARATOR", "Unit", "context", "heading_path", "headings", "identity", "units"]
+__all__ = ["SEPARATOR", "Unit", "context", "heading_path", "headings", "identity", "is_record", "units"]

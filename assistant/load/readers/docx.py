@@ -20,7 +20,8 @@ import zipfile
 import zlib
 from typing import Any
 
-from .blocks import TextBuilder, one_line, table_row
+from .blocks import TextBuilder, one_line
+from .tables import header_count, records, unit_above
 
 MAX_MEMBERS = 5000
 MAX_INFLATED = 256 * 1024 * 1024  # bytes, all members together
@@ -88,7 +89,7 @@ def render(raw: bytes) -> tuple[str, list[list[int]], dict[str, Any], dict[str, 
                 _paragraph(builder, paragraph)
             elif tag == "tbl":
                 _flush(builder, items)
-                builder.lines(_table_rows(Table(element, document)), "table")
+                builder.lines(_table_lines(Table(element, document), builder.text()), "table")
         _flush(builder, items)
         props = document.core_properties
         meta, fields = _properties(props)
@@ -184,17 +185,26 @@ def _number_format(paragraph: Any, num_id: int, level: int) -> str:
         return ""
 
 
-def _table_rows(table: Any) -> list[str]:
-    rows = []
-    for row in table.rows:
-        cells, seen = [], set()
-        for cell in row.cells:
-            if id(cell._tc) in seen:  # a merged cell is returned once per grid column it spans
-                continue
-            seen.add(id(cell._tc))
-            cells.append(cell.text)
-        rows.append(table_row(cells))
-    return [r for r in rows if r.strip(" |")]
+def _table_lines(table: Any, before: str) -> list[str]:
+    """A table as records (``tables.records``): python-docx gives a merged cell once per grid position it
+    covers, which is what spanning header cells need. The header rows are those marked to repeat on each page
+    (``w:tblHeader``), else the first rows when they name the columns; the unit may be stated by the paragraph
+    above (a caption)."""
+    rows = [[cell.text for cell in row.cells] for row in table.rows]
+    heads = 0
+    while heads < len(rows) - 1 and _repeats(table.rows[heads]):
+        heads += 1
+    if heads == 0:
+        heads = header_count(rows)
+    return records(rows[:heads], rows[heads:], unit=unit_above(before))
+
+
+def _repeats(row: Any) -> bool:
+    """Whether a table row is marked as a header row repeated on each page."""
+    trpr = row._tr.trPr
+    return trpr is not None and any(child.tag.endswith("}tblHeader") and
+                                    child.get(child.tag.split("}")[0] + "}val", "true") not in ("0", "false")
+                                    for child in trpr.iterchildren())
 
 
 def _properties(props: Any) -> tuple[dict[str, Any], dict[str, str]]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .blocks import TextBuilder, one_line, table_row
+from .blocks import TextBuilder, one_line
+from .tables import caption_unit, grid, header_count, records, unit_above
 
 _SKIP = {"script", "style", "noscript", "template", "head", "nav", "form", "button", "svg", "iframe", "select",
          "object", "canvas", "map"}
@@ -43,6 +44,13 @@ def render(source: str) -> tuple[str, list[list[int]], dict[str, str]]:
     _Walker(builder).blocks(soup)
     text, headings = builder.result()
     return text, headings, meta
+
+
+def write_blocks(source: str, builder: TextBuilder) -> None:
+    """Write the blocks of an HTML fragment (a table in a Markdown file) into ``builder``."""
+    from bs4 import BeautifulSoup
+
+    _Walker(builder).blocks(BeautifulSoup(source, "html.parser"))
 
 
 class _Walker:
@@ -84,9 +92,7 @@ class _Walker:
         elif name in ("ul", "ol"):
             self.b.lines(_list_lines(tag, 0))
         elif name == "table":
-            rows = [table_row([_inline(cell) for cell in row.find_all(["td", "th"], recursive=False)])
-                    for row in tag.find_all("tr")]
-            self.b.lines([r for r in rows if r.strip(" |")], "table")
+            self.b.lines(_table_lines(tag, self.b.text()), "table")
         elif name == "pre":
             self.b.code(tag.get_text())
         elif name == "hr":
@@ -96,6 +102,29 @@ class _Walker:
                 self.blocks(item) if _has_block(item) else self.b.line(_inline(item))
         else:
             self.blocks(tag)
+
+
+def _table_lines(table: Any, before: str) -> list[str]:
+    """A table as records: header rows are those in ``thead`` or made of ``th`` cells (else the first rows, when
+    they name the columns); spanning cells fill every position they cover; the ``caption`` goes above."""
+    rows = [row for row in table.find_all("tr") if row.find_parent("table") is table]
+    cells = [row.find_all(["td", "th"], recursive=False) for row in rows]
+    rows, cells = [r for r, c in zip(rows, cells) if c], [c for c in cells if c]
+    texts = grid([[(_inline(c), _span(c, "colspan"), _span(c, "rowspan")) for c in row] for row in cells])
+    heads = 0
+    while heads < len(rows) - 1 and (rows[heads].find_parent("thead") is not None
+                                 or all(c.name == "th" for c in cells[heads])):
+        heads += 1
+    if heads == 0:
+        heads = header_count(texts)
+    caption_tag = table.find("caption")
+    caption = _inline(caption_tag) if caption_tag is not None and caption_tag.find_parent("table") is table else ""
+    return records(texts[:heads], texts[heads:], caption, caption_unit(caption) or unit_above(before))
+
+
+def _span(cell: Any, name: str) -> int:
+    value = str(cell.get(name, "1")).strip()
+    return int(value) if value.isdigit() and int(value) > 0 else 1
 
 
 def _has_block(tag: Any) -> bool:
@@ -139,4 +168,4 @@ def _list_lines(tag: Any, depth: int) -> list[str]:
     return lines
 
 
-__all__ = ["render"]
+__all__ = ["render", "write_blocks"]

@@ -2,7 +2,7 @@
 
 The token tree is walked block by block into ``TextBuilder``; inline tokens give their text only (emphasis marks,
 backticks, link targets and backslash escapes vanish, entities are decoded by the parser), soft line breaks become
-spaces (consecutive "label: value" lines stay one per line).
+spaces (consecutive "label: value" lines stay one per line). A table is stored as records (``tables.records``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import html
 import re
 from typing import Any
 
-from .blocks import TextBuilder, one_line, table_row, unwrapped_paragraphs
+from .blocks import TextBuilder, one_line, unwrapped_paragraphs
+from .tables import records, unit_above
 
 _TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
 
@@ -45,7 +46,13 @@ def _blocks(nodes: list[Any], b: TextBuilder) -> None:
         elif kind in ("fence", "code_block"):
             b.code(node.content)
         elif kind == "table":
-            b.lines([table_row([_inline_text(cell) for cell in row.children]) for row in _rows(node)], "table")
+            head = [[_inline_text(cell) for cell in row.children] for row in _rows(node, "thead")]
+            body = [[_inline_text(cell) for cell in row.children] for row in _rows(node, "tbody")]
+            b.lines(records(head, body, unit=unit_above(b.text())), "table")
+        elif kind == "html_block" and re.search(r"<table\b[\s\S]*</table\s*>", node.content, re.I):
+            from .html import write_blocks
+
+            write_blocks(node.content, b)  # a table written in HTML: records, as in an HTML page
         elif kind == "html_block":
             text = html.unescape(_TAG.sub(" ", node.content))
             if text.strip():
@@ -56,8 +63,8 @@ def _blocks(nodes: list[Any], b: TextBuilder) -> None:
             _blocks(node.children, b)
 
 
-def _rows(table: Any) -> list[Any]:
-    return [row for section in table.children for row in section.children if row.type == "tr"]
+def _rows(table: Any, section: str) -> list[Any]:
+    return [row for part in table.children if part.type == section for row in part.children if row.type == "tr"]
 
 
 def _list_lines(node: Any, depth: int) -> list[str]:

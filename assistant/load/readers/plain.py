@@ -12,6 +12,11 @@ a line of its own:
 
 A list item's indented continuation lines are joined into the item. Blocks are separated by blank lines; a block
 whose lines are all indented is kept as it is (code).
+
+A table laid out with spaces (``tables.find_aligned``) is stored as records ("Imports › Copper › 2023: 300"), the
+lines around it as above (blank lines inside a table, under its header or between row groups, do not end it);
+a block of rows that cannot be aligned is kept row by row, its fields joined by " | ",
+never joined into a paragraph.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import re
 
 from .blocks import is_field_line, one_line
+from .tables import find_aligned, has_number_row, looks_tabular
 
 SHORT = 40  # characters: a line shorter than this that ends without punctuation is not a wrapped line
 LAST_LINE_RATIO = 0.8  # a sentence-ending line shorter than this share of the block's width ends its paragraph
@@ -92,19 +98,67 @@ def _item_text_indent(line: str) -> int | None:
     return match.end() - 1
 
 
+CAPTION_LINES = 3  # a block this short right before a table may hold its unit ("(thousand metric tons)")
+MAX_TABLE_LINES = 400  # blocks stop being gathered into one table past this many lines (bounds the work)
+
+
 def plain_text(text: str) -> str:
-    """The whole text with wrapped lines joined, blocks separated by one blank line."""
+    """The whole text with wrapped lines joined, tables as records, blocks separated by one blank line."""
+    sources = [[line for line in block.split("\n") if line.strip()]
+               for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n"))]
+    sources = [lines for lines in sources if lines]
     blocks: list[str] = []
-    for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
-        lines = [line for line in block.split("\n") if line.strip()]
-        if not lines:
-            continue
-        if all(line.startswith(("    ", "\t")) for line in lines):
-            blocks.append("\n".join(line.rstrip() for line in lines))  # an indented block: code, kept as it is
-            continue
-        joined = join_wrapped(lines)
-        blocks.append("\n".join(joined))
-    return "\n\n".join(blocks)
+    before = ""
+    k = 0
+    while k < len(sources):
+        lines, k = _table_across_blank_lines(sources, k)
+        blocks.append(_block(lines, before if len(before.split("\n")) <= CAPTION_LINES else ""))
+        before = "\n".join(lines)
+    return "\n\n".join(b for b in blocks if b)
 
 
-__all__ = ["SHORT", "LAST_LINE_RATIO", "ends_short", "is_code_line", "is_list_item", "join_wrapped", "plain_text"]
+def _table_across_blank_lines(sources: list[list[str]], k: int) -> tuple[list[str], int]:
+    """Block ``k``'s lines, with the blocks after it that go on with a table it holds (a layout that puts a
+    blank line under the header or between row groups), and the index of the next block."""
+    lines = sources[k]
+    k += 1
+    while k < len(sources) and len(lines) < MAX_TABLE_LINES and has_number_row(lines[-1:]) \
+            and has_number_row(sources[k]):
+        alone = find_aligned(lines)
+        merged = lines + sources[k]
+        table = find_aligned(merged)
+        if table is None or not table.start < len(lines) < table.end \
+                or (alone is not None and alone.end == len(lines) and alone.columns != table.columns):
+            break
+        lines = merged
+        k += 1
+    return lines, k
+
+
+def _block(lines: list[str], before: str) -> str:
+    """One block's clean text: its tables as records, the rest joined (or kept, when indented: code)."""
+    code = all(line.startswith(("    ", "\t")) for line in lines)
+    out: list[str] = []
+    rest = lines
+    while rest:
+        table = find_aligned(rest, code, before)
+        if table is None:
+            break
+        out += _lines(rest[:table.start], code) + table.lines
+        rest = rest[table.end:]
+        before = ""
+    if out:
+        return "\n".join(out + _lines(rest, code))
+    if not code and looks_tabular(lines):
+        return "\n".join(" | ".join(re.split(r"\s{2,}|\t", line.strip())) for line in lines)
+    return "\n".join(_lines(lines, code))
+
+
+def _lines(lines: list[str], code: bool) -> list[str]:
+    if code:
+        return [line.rstrip() for line in lines]  # an indented block: code, kept as it is
+    return join_wrapped(lines)
+
+
+__all__ = ["CAPTION_LINES", "MAX_TABLE_LINES", "SHORT", "LAST_LINE_RATIO", "ends_short", "is_code_line",
+           "is_list_item", "join_wrapped", "plain_text"]

@@ -12,7 +12,8 @@ import io
 import re
 from typing import Any
 
-from .blocks import TextBuilder, one_line, table_row
+from .blocks import TextBuilder, one_line
+from .tables import caption_unit, grid, header_count, records, unit_above
 
 _HEADER_LINE = re.compile(r"^([A-Za-z][\w-]*):[ \t]*(.*)$")
 _ROLE_NAME = re.compile(r"(?<![\w`]):([A-Za-z][\w+.-]*(?::[A-Za-z][\w+.-]*)*):`")
@@ -346,7 +347,7 @@ class _Walker:
                     if child.tagname == "definition":
                         self.children(child, depth)
         elif tag == "table":
-            b.lines(self.table_rows(node), "table")
+            b.lines(self.table_lines(node, b.text()), "table")
         elif tag == "topic" and "contents" in node.get("classes", []):
             return
         elif tag in ("admonition", "topic", "sidebar") or isinstance(node, nodes.Admonition):
@@ -382,11 +383,22 @@ class _Walker:
             lines += nested
         return lines
 
-    def table_rows(self, node: Any) -> list[str]:
-        rows = []
-        for row in node.traverse(lambda n: n.tagname == "row"):
-            rows.append(table_row([tidy(_block_text(entry)) for entry in row.children]))
-        return rows
+    def table_lines(self, node: Any, before: str) -> list[str]:
+        """A table as records (``tables.records``): the rows of its ``thead`` name the columns, spanning entries
+        fill every position they cover (without a ``thead``, the first rows when they name the columns), its title
+        goes above."""
+        def rows(section: str) -> list[list[str]]:
+            found = [row for part in node.traverse(lambda n: n.tagname == section)
+                     for row in part.children if row.tagname == "row"]
+            return grid([[(tidy(_block_text(entry)), int(entry.get("morecols", 0)) + 1,
+                           int(entry.get("morerows", 0)) + 1) for entry in row.children] for row in found])
+
+        title = next((tidy(_inline(child)) for child in node.children if child.tagname == "title"), "")
+        head, body = rows("thead"), rows("tbody")
+        if not head:
+            count = header_count(body)
+            head, body = body[:count], body[count:]
+        return records(head, body, title, caption_unit(title) or unit_above(before))
 
 
 def _block_text(node: Any) -> str:
