@@ -446,7 +446,9 @@ def test_llamacpp_answers_end_to_end_with_verified_citations(corpus_settings, gg
     for question in QUESTIONS[:2]:
         answer = ask(question, settings=settings)
         check_result(answer, settings, "llamacpp")
-        assert not answer.abstained, answer.text
+        # the 135M test model may say nothing the gate can verify: then the answer abstains and still shows the
+        # passages it was given (the right answers are the Qwen quality sample's, tests/test_llm_quality.py)
+        assert answer.citations, answer.text
         generated += answer.meta["llm"]["sentences"]
         assert answer.meta["llm"]["model"] == gguf.name
     assert generated > 0  # the model wrote sentences for the gate to judge
@@ -465,9 +467,12 @@ def test_llamacpp_streams_verified_text_then_the_answer(corpus_settings):
 
 @pytest.mark.slow
 @pytest.mark.llm  # loads SmolLM2 (to rewrite follow-ups), though it is not asked
-def test_llamacpp_abstains_in_code_without_calling_the_model(corpus_settings):
-    answer = ask("What is the capital of France?", settings=backend(corpus_settings, "llamacpp"))
-    assert answer.abstained and "llm" not in answer.meta and answer.meta["llm_skipped"]
+def test_llamacpp_abstains_in_code_only_when_retrieval_matched_nothing(corpus_settings):
+    settings = backend(corpus_settings, "llamacpp")
+    unmatched = ask("Do zebras graze at dusk?", settings=settings)  # no shared keyword, nothing close in meaning
+    assert unmatched.abstained and "llm" not in unmatched.meta and unmatched.meta["llm_skipped"]
+    off_topic = ask("What is the capital of France?", settings=settings)  # shares words: the model reads
+    assert off_topic.abstained and "llm" in off_topic.meta and "Paris" not in off_topic.text
 
 
 @pytest.mark.slow
@@ -634,3 +639,26 @@ def test_llamacpp_engine_loads_streams_constrains_and_reports_usage(gguf, tmp_pa
     next(stream)
     stream.close()  # generation stops and the lock is free again
     assert model.invoke(asked, max_tokens=4).usage_metadata["output_tokens"] == 4
+
+
+@pytest.mark.slow
+@pytest.mark.llm
+def test_the_chat_loads_the_model_in_the_background_and_says_so_while_it_loads(corpus_settings, gguf, tmp_path):
+    from assistant.chat.handlers import LOADING, ChatHandlers
+    from assistant.chat.server import load_model_in_background
+
+    settings = backend(corpus_settings, "llamacpp")
+    assistant = get_assistant(settings)
+    assert load_model_in_background(assistant, "extractive") is None  # no model to load
+    thread = load_model_in_background(assistant, "llamacpp")
+    assert thread is not None
+    thread.join(timeout=300)
+    assert assistant.answerer("llamacpp").ready and load_model_in_background(assistant, "llamacpp") is None
+    # a fresh process's first question before the model is loaded: the chat says the model is loading, then answers
+    from assistant import reset
+
+    reset()
+    handlers = ChatHandlers(settings)
+    steps = list(handlers.respond("How many days do trading partners have?", [], "llamacpp", None, None))
+    shown = [str(step[0]) for step in steps]
+    assert any(LOADING in s for s in shown[:3]) and steps[-1][3] and "error" not in steps[-1][3]

@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 OPENAI_FORMATS = ("json_schema", "json_object_schema", "json_object", "plain")
 _openai_format: dict[tuple[str | None, str], str] = {}
 _format_lock = threading.Lock()
-MODEL_ABSTAINED = "The sources don't answer this."
+MODEL_ABSTAINED = "The sources don't say."
 OFF_TOPIC = "The sources don't say anything about this: no passage matches the question."
 
 
@@ -215,7 +215,7 @@ def header_fields(units: Sequence[EvidenceUnit]) -> list[EvidenceUnit]:
 
 
 DISAGREE = "the sources disagree on it, or one corrects another: the extractive answer says so"
-NOT_VERIFIED = "The sources don't answer this: no answer could be checked against the passages."
+NOT_VERIFIED = "The sources don't say: no answer the model gave could be checked against the passages."
 CLOSEST = 2  # passages shown under an abstention
 
 
