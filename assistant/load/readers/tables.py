@@ -8,18 +8,23 @@ text, and later PDF) hands its header rows and body rows to ``records``:
 - the column names are the header rows' cells joined top to bottom ("Fiscal year" over "2023" → "Fiscal year
   2023"; a cell spanning several columns is given once per column by the reader);
 - the first column names the row; a body row with a name and no values is a row group ("Imports:"), the first
-  element of the paths below it (until the next group; with indented row names, until a row indented as little);
+  element of the paths below it (until the next group; with indented row names, until a row indented as little),
+  when its name ends with a colon, deeper rows follow it, or the table holds numbers in two or more value columns
+  (else it is a row with nothing in it, kept as its name alone);
 - a row name that is only a number ("0", "2019") is given after the first column's header ("threadsafety 0");
+  rows that repeat their first cell are named by as many leading text columns as tell them apart ("v new, w old");
 - every non-empty value cell is one record, kept as written ("—", "NA", "W", "1,040²"); the table's unit, when
   its caption states one ("(thousand metric tons)", "in millions of dollars"), follows each number in brackets:
   the model is shown a record without its caption, and an amount read without its unit is a wrong answer (the
   caption line stays above the records too, where retrieval and the record's lead-in see it);
 - the caption's lines come first, just above the records;
 - a table without header rows is a list of "name: value" lines when it has two columns, else its rows are kept
-  with their cells joined by " | " (what a row without column names can say).
+  with their cells joined by " | " (what a row without column names can say); so is a table with an unnamed
+  column among named ones, or one that yields no record.
 
+``header_count`` guesses the header rows of a table that marks none; ``grid`` lays out spanning cells.
 ``find_aligned`` finds tables laid out with spaces in plain text (as pdftotext and many government text files
-give them) and cuts them into header and body rows for ``records``.
+give them), ``find_grid`` tables drawn with "|", and both cut them into header and body rows for ``records``.
 """
 
 from __future__ import annotations
