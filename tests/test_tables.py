@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from assistant.documents import Document
 from assistant.load.loaders import SourceFile, load
 from assistant.load.readers import plain, tables
 from assistant.load.units import is_record, units
