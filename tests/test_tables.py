@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from assistant.documents import Document
 from assistant.load.loaders import SourceFile, load
 from assistant.load.readers import plain, tables
 from assistant.load.units import is_record, units
@@ -135,6 +134,23 @@ def test_plain_table_goes_on_across_blank_lines_until_another_table():
     assert blocks[2] == f"North{SEP}Plants: 12\nNorth{SEP}Staff: 340\nSouth{SEP}Plants: 7\nSouth{SEP}Staff: 120"
 
 
+GROUPED = """\
+              Imports                 Exports
+              -------------------     -------------------
+              2022       2023         2022       2023
+Region
+North          12         14           30         31
+South           8          9           22          -
+"""
+
+
+def test_plain_labels_over_groups_of_columns_and_the_first_columns_name():
+    assert plain.plain_text(GROUPED).split("\n") == [
+        f"North{SEP}Imports 2022: 12", f"North{SEP}Imports 2023: 14", f"North{SEP}Exports 2022: 30",
+        f"North{SEP}Exports 2023: 31", f"South{SEP}Imports 2022: 8", f"South{SEP}Imports 2023: 9",
+        f"South{SEP}Exports 2022: 22", f"South{SEP}Exports 2023: -"]
+
+
 def test_plain_budget_table_with_a_spanning_header():
     text = plain.plain_text(BUDGET)
     lines = text.split("\n")
@@ -184,6 +200,40 @@ def test_prose_fields_lists_and_code_are_no_tables(source, expected):
 
 def test_flush_left_code_is_no_table():
     assert tables.find_aligned(FLUSH_CODE.rstrip("\n").split("\n")) is None
+
+
+GRID = """\
++---------+----------+----------+
+| Plant   | 2022     | 2023     |
++=========+==========+==========+
+| North   | 1,200    | 1,040    |
++---------+----------+----------+
+| South   | 700      | 710 (a   |
+|         |          | revised) |
++---------+----------+----------+
+
+| Stage   | Opens    | Closes   |
+|---------|----------|----------|
+| Hearing | April 12 | April 30 |
+| Vote    | May 20   | May 21   |
+
+ name  | count
+-------+-------
+ alpha |     1
+ beta  |     2
+"""
+
+
+def test_plain_tables_drawn_with_bars():
+    assert plain.plain_text(GRID).split("\n\n") == [
+        f"North{SEP}2022: 1,200\nNorth{SEP}2023: 1,040\nSouth{SEP}2022: 700\nSouth{SEP}2023: 710 (a revised)",
+        f"Hearing{SEP}Opens: April 12\nHearing{SEP}Closes: April 30\nVote{SEP}Opens: May 20\nVote{SEP}Closes: May 21",
+        f"alpha{SEP}count: 1\nbeta{SEP}count: 2"]
+
+
+def test_an_interactive_session_is_no_table():
+    session = ">>> x = compute(1)\n>>> x\n42\n>>> y  = 3\n"
+    assert " \u203a " not in plain.plain_text(session) and tables.find_aligned(session.split("\n")) is None
 
 
 def test_rows_that_do_not_align_stay_line_by_line():

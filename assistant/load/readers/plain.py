@@ -13,7 +13,7 @@ a line of its own:
 A list item's indented continuation lines are joined into the item. Blocks are separated by blank lines; a block
 whose lines are all indented is kept as it is (code).
 
-A table laid out with spaces (``tables.find_aligned``) is stored as records ("Imports › Copper › 2023: 300"), the
+A table laid out with spaces (``tables.find_aligned``) or drawn with "|" (``tables.find_grid``) is stored as records ("Imports › Copper › 2023: 300"), the
 lines around it as above (blank lines inside a table, under its header or between row groups, do not end it);
 a block of rows that cannot be aligned is kept row by row, its fields joined by " | ",
 never joined into a paragraph.
@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from .blocks import is_field_line, one_line
-from .tables import find_aligned, has_number_row, looks_tabular
+from .tables import find_aligned, find_grid, has_number_row, looks_tabular
 
 SHORT = 40  # characters: a line shorter than this that ends without punctuation is not a wrapped line
 LAST_LINE_RATIO = 0.8  # a sentence-ending line shorter than this share of the block's width ends its paragraph
@@ -141,7 +141,10 @@ def _block(lines: list[str], before: str) -> str:
     out: list[str] = []
     rest = lines
     while rest:
+        grid = find_grid(rest, before)
         table = find_aligned(rest, code, before)
+        if grid is not None and (table is None or grid.start <= table.start):
+            table = grid
         if table is None:
             break
         out += _lines(rest[:table.start], code) + table.lines

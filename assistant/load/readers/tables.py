@@ -8,18 +8,23 @@ text, and later PDF) hands its header rows and body rows to ``records``:
 - the column names are the header rows' cells joined top to bottom ("Fiscal year" over "2023" → "Fiscal year
   2023"; a cell spanning several columns is given once per column by the reader);
 - the first column names the row; a body row with a name and no values is a row group ("Imports:"), the first
-  element of the paths below it (until the next group; with indented row names, until a row indented as little);
+  element of the paths below it (until the next group; with indented row names, until a row indented as little),
+  when its name ends with a colon, deeper rows follow it, or the table holds numbers in two or more value columns
+  (else it is a row with nothing in it, kept as its name alone);
 - a row name that is only a number ("0", "2019") is given after the first column's header ("threadsafety 0");
+  rows that repeat their first cell are named by as many leading text columns as tell them apart ("v new, w old");
 - every non-empty value cell is one record, kept as written ("—", "NA", "W", "1,040²"); the table's unit, when
   its caption states one ("(thousand metric tons)", "in millions of dollars"), follows each number in brackets:
   the model is shown a record without its caption, and an amount read without its unit is a wrong answer (the
   caption line stays above the records too, where retrieval and the record's lead-in see it);
 - the caption's lines come first, just above the records;
 - a table without header rows is a list of "name: value" lines when it has two columns, else its rows are kept
-  with their cells joined by " | " (what a row without column names can say).
+  with their cells joined by " | " (what a row without column names can say); so is a table with an unnamed
+  column among named ones, or one that yields no record.
 
+``header_count`` guesses the header rows of a table that marks none; ``grid`` lays out spanning cells.
 ``find_aligned`` finds tables laid out with spaces in plain text (as pdftotext and many government text files
-give them) and cuts them into header and body rows for ``records``.
+give them), ``find_grid`` tables drawn with "|", and both cut them into header and body rows for ``records``.
 """
 
 from __future__ import annotations
@@ -129,6 +134,10 @@ def records(header_rows: Sequence[Sequence[str]], body_rows: Sequence[Sequence[s
     if width == 1:
         return lines + [_value(row[0]) for row in body]
     names = _column_names(header_rows, width)
+    if header_rows and any(not names[j] and any(j < len(row) and row[j].strip() for row in body)
+                           for j in range(1, width)) and width > 2:
+        # a column without a name among named ones: its records would not say which column they are
+        return lines + [" | ".join(_value(c) for c in row) for row in [*header_rows, *body]]
     unit = caption_unit(caption) if unit is None else unit
     rows = _with_groups(body, width)
     keys = _key_columns(rows, names)
@@ -271,6 +280,7 @@ def header_count(rows: Sequence[Sequence[str]]) -> int:
 
 MAX_COLUMNS = 16  # a table wider than this is left line by line
 _SEPARATOR_LINE = re.compile(r"^[\s\-=_+|:.\u2013\u2014\u2500-\u257f]{3,}$")
+_PROMPT = re.compile(r"^\s*(?:>>>|\.\.\.|\$|#|%)(?:\s|$)")  # a line of an interactive session or a shell
 _CODE_MARK = re.compile(r"[=;{}]|(?:^|\s)(?:#|//)")
 _LIST_MARKER = re.compile(r"^(?:[-*+\u2022]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\([ivxlc]{1,6}\))$")
 
@@ -366,8 +376,10 @@ def find_aligned(lines: Sequence[str], indented_block: bool = False, context: st
         j = i
         while j < len(expanded) and (multi[j] or _is_separator(expanded[j])
                                      or (len(_fields(expanded[j])) == 1 and len(expanded[j].strip()) <= 60
-                                         and j + 1 < len(expanded) and multi[j + 1])):
-            j += 1
+                                         and j + 1 < len(expanded) and multi[j + 1])
+                                     or (len(_fields(expanded[j])) == 1
+                                         and _indent(expanded[j]) > _indent(expanded[i]) + 2)):
+            j += 1  # (a one-field line indented into the value columns goes on with a cell above it)
         start = i
         while start > 0 and (_is_separator(expanded[start - 1])
                              or (len(_fields(expanded[start - 1])) == 1
@@ -378,6 +390,66 @@ def find_aligned(lines: Sequence[str], indented_block: bool = False, context: st
             return found
         i = j
     return None
+
+
+_GRID_RULE = re.compile(r"^\s*[+|]?(?:[-=:+ ]*[-=][-=:+ ]*)[+|]?\s*$")
+_GRID_ROW = re.compile(r"^\s*\|.*\|\s*$|^[^|]*\S\s+\|\s+\S")  # "| a | b |", or "a | b" (psql)
+
+
+def find_grid(lines: Sequence[str], context: str = "") -> AlignedTable | None:
+    """The first table drawn with "|" among a block's lines (a reST grid table, a Markdown or org-mode table in a
+    text file, psql output with borders), or None. Rows between rules are one row (a cell's text may go on over
+    several lines) when rules separate most rows, else each line is a row; the rows above a "=" rule, or above the
+    first rule under the top one, name the columns."""
+    i = 0
+    while i < len(lines):
+        if not (_GRID_ROW.match(lines[i]) or _GRID_RULE.match(lines[i]) and "+" in lines[i]):
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and (_GRID_ROW.match(lines[j]) or _GRID_RULE.match(lines[j])):
+            j += 1
+        run = [line.strip() for line in lines[i:j]]
+        bordered = all(line.startswith(("|", "+")) for line in run)
+        if sum(1 for line in run if _GRID_ROW.match(line)) >= 2 and (bordered or len(run) >= 3 and any(
+                _GRID_RULE.match(line) for line in run)):
+            found = _grid_table(run, "\n".join([context, *lines[:i]][-3:]))
+            if found is not None:
+                return AlignedTable(i, j, found, 0)
+        i = j
+    return None
+
+
+def _grid_table(run: Sequence[str], above: str) -> list[str] | None:
+    groups: list[list[list[str]]] = [[]]
+    rules: list[tuple[int, bool]] = []  # (index of the group after the rule, whether it is a "=" rule)
+    for line in run:
+        if _GRID_RULE.match(line) and not _GRID_ROW.match(line) or set(line) <= set("|-=:+ "):
+            if groups[-1]:
+                rules.append((len(groups), "=" in line))
+                groups.append([])
+            elif len(groups) == 1:
+                rules.append((0, "=" in line))
+            continue
+        inside = line.strip()
+        inside = inside[1:] if inside.startswith("|") else inside
+        inside = inside[:-1] if inside.endswith("|") else inside
+        groups[-1].append([c.strip() for c in inside.split("|")])
+    groups = [g for g in groups if g]
+    inner = [k for k, _ in rules if 0 < k < len(groups) + 1]
+    if len(groups) >= 3 and len(inner) >= len(groups) - 2 or all(len(g) == 1 for g in groups):
+        # rules between rows: the lines between two rules are one row (its cells' text may go on over lines)
+        rows = [[" ".join(line[c] for line in group if c < len(line) and line[c]) for c in range(max(map(len, group)))]
+                for group in groups]
+        heads = next((k for k, double in rules if double and 0 < k < len(rows)), 0)
+    else:  # each line a row; the first group above a rule is the header
+        rows = [line for group in groups for line in group]
+        heads = len(groups[0]) if len(groups) > 1 else 0
+    if len({len(row) for row in rows}) > 1 or len(rows) < 2:
+        return None  # not one grid (cells spanning columns): kept line by line
+    if heads == 0:
+        heads = header_count(rows)
+    return records(rows[:heads], rows[heads:], unit=caption_unit(above))
 
 
 def has_number_row(lines: Sequence[str]) -> bool:
@@ -410,6 +482,8 @@ def _table_at(lines: Sequence[str], start: int, end: int, indented_block: bool,
     multi = [(k, line) for k, line in rows if len(_fields(line)) >= 2]
     if len(rows) < 3 or len(multi) < 2 or 2 * len(multi) < len(rows):
         return None
+    if any(_PROMPT.match(line) or line.strip().startswith("|") or " | " in line for _, line in rows):
+        return None  # an interactive session, or a table drawn with "|" (``find_grid``)
     numeric_lines = [(k, line) for k, line in multi if _numbers(_fields(line)) >= 1]
     basis = numeric_lines if len(numeric_lines) >= 2 else multi
     columns = _columns([line for _, line in basis])
@@ -444,8 +518,8 @@ def _table_at(lines: Sequence[str], start: int, end: int, indented_block: bool,
     elif indented_block and (len(columns) < 3 or len(multi) < 3):
         return None
     header, body, caption = _split_header(region, rows, grid, columns, numeric)
-    if not body:
-        return None
+    if not body or (indented_block and not header):
+        return None  # (numbers in an indented block without column names: a program's output)
     caption_text = "\n".join(region[k].strip() for k in caption)
     unit = caption_unit(caption_text) or caption_unit("\n".join(above.strip("\n").split("\n")[-3:]))
     return AlignedTable(start, end, records(header, body, caption_text, unit), len(columns))
@@ -475,7 +549,8 @@ def _split_header(region: Sequence[str], rows: Sequence[tuple[int, str]], grid: 
                     header.append(_cells(line, columns, spanning=True) or [""] * len(columns))
                 continue
             stubless = fields[0][0] >= columns[0][1] if len(columns) > 1 else False
-            if stubless:  # text only in the value columns: a header line ("2019  2020", "Fiscal year")
+            if stubless and all(is_year(t) or not (is_numeric(t) or is_blank_mark(t)) for _, _, t in fields):
+                # text only in the value columns, words or years: a header line ("2019  2020", "Fiscal year")
                 header.append(_cells(line, columns, spanning=True) or [""] * len(columns))
                 continue
             if k not in grid and not header and k < first_multi:
@@ -491,12 +566,23 @@ def _split_header(region: Sequence[str], rows: Sequence[tuple[int, str]], grid: 
             if a < columns[0][1]:
                 cells[0] = " " * (a - left) + cells[0]
             body.append(cells)
+        elif not body and header and not header[-1][0] and fields[0][0] < columns[0][1] \
+                and not line.rstrip().endswith(":"):
+            header[-1][0] = line.strip()  # under the column names, at the left: the first column's name
+        elif body and fields[0][0] >= columns[0][1]:  # in the value columns: a cell's text goes on
+            cells = _cells(line, columns, spanning=False) or []
+            for j, text in enumerate(cells):
+                if text:
+                    body[-1][j] = f"{body[-1][j]} {text}".strip()
         else:  # a one-field line in the body: a row group (or a row name wrapped onto its own line)
             body.append([" " * (fields[0][0] - left) + line.strip()] + [""] * (len(columns) - 1))
     for row in header[:-1]:
         named = {c for c in row[1:] if c}
         if len(named) == 1:  # one label over the value columns ("Fiscal year") names them all
             row[1:] = [named.pop()] * (len(row) - 1)
+        else:  # labels over groups of columns ("ACCEPT" over three, "REJECT" over the next three)
+            for j in range(2, len(row)):
+                row[j] = row[j] or row[j - 1]
     return header, body, caption
 
 
@@ -512,6 +598,6 @@ def _names_columns(grid: dict[int, list[str]], k: int, numeric: bool) -> bool:
     return len(grid[k]) >= 3 and all(len(c.split()) <= 4 for c in grid[k] if c)
 
 
-__all__ = ["AlignedTable", "MAX_COLUMNS", "PATH_SEPARATOR", "caption_unit", "find_aligned", "first_row_names_columns",
+__all__ = ["AlignedTable", "MAX_COLUMNS", "PATH_SEPARATOR", "caption_unit", "find_aligned", "find_grid", "first_row_names_columns",
            "grid", "has_number_row", "header_count", "is_blank_mark", "is_numeric", "is_year", "looks_tabular",
            "records", "unit_above"]
