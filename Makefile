@@ -8,7 +8,7 @@ LLM    := $(VENV)/.installed-llamacpp
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-llm browser index chat ask check test eval eval-all bench readme clean
+.PHONY: setup setup-llm browser index chat serve ask check test eval eval-all bench readme clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ index: setup               ## build or update index/ from corpus/ (only changes 
 
 chat: index                ## the Gradio chat on http://127.0.0.1:7860
 	$(BIN)/python ui.py
+
+serve: index               ## the OpenAI-compatible API on http://127.0.0.1:8642/v1 (see the README's "HTTP API")
+	$(BIN)/assistant serve
 
 ask: index                 ## make ask Q="When is the deadline for the negotiations?"
 	$(BIN)/assistant ask "$(Q)"
