@@ -148,7 +148,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, answerer: str 
       assistant serve                                   # http://127.0.0.1:8642/v1, no key
       ASSISTANT_API_KEY=secret assistant serve --host 0.0.0.0
       curl -s http://127.0.0.1:8642/v1/chat/completions -H 'Content-Type: application/json' \\
-        -d '{"model": "assistant", "messages": [{"role": "user", "content": "Who is the treasurer?"}]}'
+        -d '{"model": "assistant", "messages": [{"role": "user", "content": "Who is the Secretary of Commerce?"}]}'
     """
     from .api.server import serve as run
 
