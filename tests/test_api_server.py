@@ -354,12 +354,9 @@ def test_serve_runs_the_real_server_with_a_key(tmp_path):
 @pytest.mark.llm
 @pytest.mark.server
 def test_the_model_answers_through_the_api(tmp_path):
+    """Needs the llamacpp extra, like every test marked llm."""
     settings = tiny_index(tmp_path).model_copy(update={
         "llm": "llamacpp", "llm_model": "smollm2", "llm_max_tokens": 128})  # the 135M model: quick on 2 cores
-    try:
-        get_assistant(settings).answerer("llamacpp")
-    except Exception as exc:  # noqa: BLE001 - no llama.cpp runtime or model on this machine
-        pytest.skip(f"the llamacpp answerer cannot start here: {exc}")
     with Served(settings) as srv:
         chunks = list(srv.client().chat.completions.create(
             model="assistant", stream=True, messages=[{"role": "user", "content": "Who is the treasurer?"}]))
