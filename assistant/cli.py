@@ -1,4 +1,4 @@
-"""The ``assistant`` command: ingest, ask, sources, chat, eval. Errors print one line and exit non-zero."""
+"""The ``assistant`` command: ingest, ask, sources, chat, serve, eval. Errors print one line and exit non-zero."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ def cli(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None) -> 
       assistant ask --answerer llamacpp --top-k 4 "What tariff rate will be imposed if talks fail?"
       assistant sources                     # documents and chunk counts
       assistant chat                        # the Gradio chat on http://127.0.0.1:7860
+      assistant serve                       # the OpenAI-compatible API on http://127.0.0.1:8642/v1
       assistant eval                        # the eval suite, with a report in evals/
 
     Settings come from ASSISTANT_* environment variables (see the README).
@@ -129,6 +130,29 @@ def chat(ctx: click.Context, port: int | None) -> None:
     from .chat.server import serve
 
     serve(_settings(ctx), port=port)
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address (default: ASSISTANT_API_HOST, else 127.0.0.1; any other needs "
+                                           "ASSISTANT_API_KEY).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port (default: ASSISTANT_API_PORT, else 8642).")
+@click.option("--answerer", type=click.Choice(ANSWERERS), default=None,
+              help="Who writes the answers (default: ASSISTANT_LLM).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, answerer: str | None) -> None:
+    """Serve the OpenAI-compatible API (/v1/models, /v1/chat/completions) until interrupted.
+
+    \b
+    Examples:
+      assistant serve                                   # http://127.0.0.1:8642/v1, no key
+      ASSISTANT_API_KEY=secret assistant serve --host 0.0.0.0
+      curl -s http://127.0.0.1:8642/v1/chat/completions -H 'Content-Type: application/json' \\
+        -d '{"model": "assistant", "messages": [{"role": "user", "content": "Who is the Secretary of Commerce?"}]}'
+    """
+    from .api.server import serve as run
+
+    run(_settings(ctx, api_host=host, api_port=port, llm=answerer))
 
 
 @cli.command()

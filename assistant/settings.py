@@ -133,6 +133,27 @@ class Settings(BaseSettings):
                                 description="JSONL file that thumbs up/down feedback is appended to.")
     upload_max_bytes: int = Field(10_000_000, ge=1, description="Largest file the chat accepts as an upload.")
 
+    # --- the OpenAI-compatible API (`assistant serve`) ------------------------------------------------------------
+    api_host: str = Field("127.0.0.1", description="Address `assistant serve` listens on; any other than a loopback "
+                                                   "address needs ASSISTANT_API_KEY.")
+    api_port: int = Field(8642, ge=1, le=65535, description="Port `assistant serve` listens on (`--port` overrides "
+                                                            "it).")
+    api_key: str | None = Field(None, description="One or more keys (comma-separated) a client must send as "
+                                                  "`Authorization: Bearer KEY`; unset: no key is asked for (loopback "
+                                                  "only).")
+    api_model: str = Field("assistant", min_length=1, description="The one model name /v1/models lists and requests "
+                                                                  "must name.")
+    api_concurrency: int = Field(4, ge=1, le=64, description="Questions the API answers at once (threads); the rest "
+                                                             "wait in the queue.")
+    api_max_queue: int = Field(64, ge=0, description="Requests that may wait for a free thread; beyond this the API "
+                                                     "answers 429 with Retry-After.")
+    api_max_request_bytes: int = Field(1_000_000, ge=1000, description="Largest request body the API reads; a larger "
+                                                                       "one is refused (400).")
+    api_cors_origins: str | None = Field(None, description="Comma-separated browser origins allowed to call the API "
+                                                           "(CORS), or `*`; unset: CORS is off.")
+    api_source_events: bool = Field(False, description="Stream each source as an Open WebUI `source` event (its "
+                                                       "citation chips) unless a request says otherwise.")
+
     # --- scale and robustness (issue 6) -------------------------------------------------------------------------
     chroma_timeout: float = Field(30.0, gt=0, description="Seconds to wait for a Chroma server's reply before "
                                                          "failing (connect, read and write).")
