@@ -49,7 +49,7 @@ def test_help_lists_commands():
     (("ask", "   "), {}, "the question is empty"),
     (("sources",), {"ASSISTANT_TOP_K": "many"}, "invalid setting top_k (ASSISTANT_TOP_K)"),
     (("ask", "--history", "/nonexistent/history.json", "x"), {}, "history"),
-    (("ask", "--answerer", "oracle", "x"), {}, "'oracle' is not one of 'extractive', 'llamacpp', 'openai'"),
+    (("ask", "--answerer", "oracle", "x"), {}, "'oracle' is not one of 'llamacpp', 'extractive', 'openai'"),
     (("ask", "--top-k", "0", "x"), {}, "--top-k"),
     (("chat", "--port", "70000"), {}, "--port"),
 ])
