@@ -201,18 +201,43 @@ def find_running(pages: list[dict]) -> tuple[list[set[int]], list[list[Row]]]:
     return out, page_rows
 
 
-def printed_label(lines: list[str]) -> str | None:
-    """The page number printed in a page's running lines ("Page 12", a bare "iv", "Congressional ... 3")."""
+def label_candidates(lines: list[str]) -> list[str]:
+    """Page numbers a page's running lines may print, likeliest first: after "Page", alone on a line, at a line's
+    edge."""
+    out: list[str] = []
     for line in lines:
-        if (m := _LABEL_AFTER_PAGE.search(line)):
-            return m.group(1)
+        out += [m.group(1) for m in _LABEL_AFTER_PAGE.finditer(line)]
     for line in lines:
         if _PAGE_NUMBER.match(line.strip()):
-            return line.strip().split()[-1] if not line.lower().startswith("page") else line.split()[1]
+            out.append(line.split()[1] if line.lower().startswith("page") else line.split()[0])
     for line in lines:
         if (m := _LABEL_AT_EDGE.search(line.strip())):
-            return m.group(1) or m.group(2)
-    return None
+            out.append(m.group(1) or m.group(2))
+    return out
+
+
+def _roman(value: str) -> int:
+    numbers = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+    total = 0
+    for a, b in zip(value.lower(), value.lower()[1:] + " "):
+        total += -numbers[a] if numbers.get(b, 0) > numbers[a] else numbers[a]
+    return total
+
+
+def printed_labels(candidates: list[list[str]]) -> list[str | None]:
+    """Each page's printed number: the likeliest candidate that keeps step with the page count (its value minus
+    the page's index is shared with another page), else None; a year in a table header does not keep step."""
+    def key(index: int, value: str) -> tuple[str, int]:
+        return ("roman", _roman(value) - index) if value.isalpha() else ("arabic", int(value) - index)
+    support: Counter = Counter()
+    for index, values in enumerate(candidates):
+        support.update({key(index, v) for v in values})
+    least = 1 if len(candidates) <= 3 else 2
+    out: list[str | None] = []
+    for index, values in enumerate(candidates):
+        kept = [v for v in values if support[key(index, v)] >= least]
+        out.append(kept[0].lower() if kept and kept[0].isalpha() else (kept[0] if kept else None))
+    return out
 
 
 def body_size(pages: list[list[Fragment]]) -> float:
@@ -260,13 +285,20 @@ class Vocabulary:
     """The words a document uses (lower case), and its hyphenated compounds, for ``join_hyphenated``."""
 
     def __init__(self, texts: list[str]) -> None:
+        """``texts``: the document's lines in order; the halves of a word hyphenated at a line end are no words."""
         self.words: Counter = Counter()
         self.compounds: set[str] = set()
+        cut = False
         for text in texts:
-            text = _SUPERSCRIPT.sub(" ", text).replace("\ufffe", "-")
-            body = text.rstrip(_LINE_END_HYPHEN + " ")  # a word cut at this line's end is not a word
-            self.words.update(w.lower() for w in _WORD.findall(body))
-            self.compounds.update(c.lower() for c in _HYPHENATED.findall(body))
+            text = _SUPERSCRIPT.sub(" ", text).replace("\ufffe", "\u00ad")
+            words = _WORD.findall(text)
+            if cut and words and text.lstrip()[:1].islower():
+                words = words[1:]
+            cut = text.rstrip()[-1:] in _LINE_END_HYPHEN and text.rstrip()[-2:-1].isalpha()
+            if cut and words:
+                words = words[:-1]
+            self.words.update(w.lower() for w in words)
+            self.compounds.update(c.lower() for c in _HYPHENATED.findall(text.rstrip(_LINE_END_HYPHEN + " ")))
 
 
 def join_hyphenated(left: str, right: str, vocabulary: Vocabulary) -> str:
@@ -286,7 +318,7 @@ def join_hyphenated(left: str, right: str, vocabulary: Vocabulary) -> str:
     tail = (re.findall(r"(?<![^\W\d_])[^\W\d_]+(?:-[^\W\d_]+)*$", head[-80:]) or [a])[-1]
     if f"{tail}-{b}".lower() in vocabulary.compounds or f"{a}-{b}".lower() in vocabulary.compounds:
         return head + "-" + right
-    if vocabulary.words[a.lower()] and vocabulary.words[b.lower()] and len(a) > 2 and len(b) > 2:
+    if vocabulary.words[a.lower()] and vocabulary.words[b.lower()] and len(a) > 2 and len(b) > 4:
         return head + "-" + right
     return head + right
 
@@ -479,13 +511,12 @@ def read_pages(pages: list[dict]) -> list[Page]:
     all_frags = [[f for r in prs for f in r.parts] for prs in page_rows]
     size = body_size([[f for f in frags if id(f) not in ids] for frags, ids in zip(all_frags, running)])
     vocabulary = Vocabulary([f.text for frags in all_frags for f in frags])
+    labels = printed_labels([label_candidates([clean_inline(r.text()) for r in rows([f for f in frags if id(f) in ids])])
+                             for frags, ids in zip(all_frags, running)])
     out: list[Page] = []
     previous_kind = ""
     for index, (page, frags, ids) in enumerate(zip(pages, all_frags, running)):
-        run_rows = rows([f for f in frags if id(f) in ids])
-        label = printed_label([clean_inline(r.text()) for r in run_rows])
-        if label is None and page.get("label"):
-            label = str(page["label"])
+        label = labels[index] or (str(page["label"]) if page.get("label") else None)
         body = [f for f in frags if id(f) not in ids]
         body_rows, notes = split_footnotes(rows(body), size, float(page["height"]))
         kept = {id(f) for r in body_rows for f in r.parts}
@@ -574,5 +605,5 @@ def _merge(spans: list[list[int]]) -> list[list[int]]:
 
 
 __all__ = ["Fragment", "Page", "Row", "Vocabulary", "assemble", "body_size", "find_running", "front_matter_kind",
-           "fragments", "join_hyphenated", "paragraphs", "printed_label", "read_pages", "reading_order", "rows",
+           "fragments", "join_hyphenated", "label_candidates", "paragraphs", "printed_labels", "read_pages", "reading_order", "rows",
            "running_key", "split_footnotes"]
