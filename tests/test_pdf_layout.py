@@ -5,7 +5,6 @@ front matter; first on made-up fragments, then on the real CRS/GAO/NIST reports 
 from __future__ import annotations
 
 import functools
-import re
 from pathlib import Path
 
 import pytest
