@@ -190,11 +190,14 @@ def find_running(pages: list[dict]) -> tuple[list[set[int]], list[list[Row]]]:
         for row in prs:
             in_band = _in_band(row, page["height"])
             row_key = running_key(row.text())
-            whole = (in_band and band_count[row_key] >= band_min) or any_count[row_key] >= any_min
+            # a bare page number set like the rest of its row (a footnote mark is smaller)
+            numbers = [f for f in row.parts if _PAGE_NUMBER.match(_SUPERSCRIPT.sub("", f.text).strip())
+                       and (len(row.parts) == 1 or f.size >= 0.9 * row.size)]
+            whole = (in_band and band_count[row_key] >= band_min) or any_count[row_key] >= any_min \
+                or (in_band and bool(numbers) and len(row.parts) <= 3 and len(row.text()) < 80)
             for frag in row.parts:
                 key = running_key(frag.text)
-                bare = _SUPERSCRIPT.sub("", frag.text).strip()
-                if whole or (in_band and (band_count[key] >= band_min or _PAGE_NUMBER.match(bare))) \
+                if whole or (in_band and (band_count[key] >= band_min or frag in numbers)) \
                         or (any_count[key] >= any_min and len(key) > 2):
                     ids.add(id(frag))
         out.append(ids)
@@ -332,6 +335,8 @@ def _join_lines(lines: list[str], prefix: str = "", vocabulary: Vocabulary | Non
             text += line
         elif text[-1] in _LINE_END_HYPHEN and line[:1].islower() and text[-2:-1].isalpha():
             text = join_hyphenated(text, line, vocabulary or Vocabulary([]))
+        elif text[-1] in "-\ufffe" and text[-2:-1].isalnum() and line[:1].isalnum():
+            text = text[:-1] + "-" + line  # "Cost-of-" + "Living", "JCS-" + "71-81": the hyphen is the word's
         else:
             text += " " + line
     return text.replace("\ufffe", "-")
