@@ -2,9 +2,10 @@
 
 Per document:
 
-- running headers and footers: a line in the top or bottom band of the page whose text, digits aside, recurs on
-  ``RUNNING_SHARE`` of the pages (or anywhere on the page on half of them), or a bare page number there, is left out
-  of the body; the page number it prints becomes the page's printed label;
+- running headers and footers: one of the outermost lines of a page (in its top or bottom band) whose text, digits
+  aside, recurs so on ``RUNNING_SHARE`` of the pages, or a bare page number there, and a line printed word for word
+  anywhere on half of the pages, is left out of the body; the page number it prints becomes the page's printed
+  label;
 - the body font size is the size most characters are set in; a run of smaller lines at the page foot that starts
   with a number is the page's footnotes, each kept as a line of its own ("Footnote 12: ...");
 - reading order: a vertical gutter splits a page into two columns read one after the other when both hold prose;
@@ -162,8 +163,16 @@ def running_key(text: str) -> str:
     return " ".join(text.split())
 
 
-def _in_band(row: Row, height: float) -> bool:
-    return row.top < BAND * height or row.bottom > (1 - BAND) * height
+def _exact(text: str) -> str:
+    """A line's text as printed, for lines repeated word for word anywhere on the page."""
+    return " ".join(_SUPERSCRIPT.sub("", text).split())
+
+
+def _outer(index: int, prs: list[Row], height: float) -> bool:
+    """The row is among the page's two top or three bottom rows, in the top or bottom band: where running
+    headers, footers and page numbers are."""
+    row = prs[index]
+    return (index < 2 and row.top < BAND * height) or (index >= len(prs) - 3 and row.bottom > (1 - BAND) * height)
 
 
 def find_running(pages: list[dict]) -> tuple[list[set[int]], list[list[Row]]]:
@@ -174,11 +183,10 @@ def find_running(pages: list[dict]) -> tuple[list[set[int]], list[list[Row]]]:
     any_count: Counter = Counter()
     for page, prs in zip(pages, page_rows):
         band_keys, any_keys = set(), set()
-        for row in prs:
-            keys = {running_key(row.text())} | {running_key(f.text) for f in row.parts}
-            any_keys |= keys
-            if _in_band(row, page["height"]):
-                band_keys |= keys
+        for index, row in enumerate(prs):
+            any_keys |= {_exact(row.text())} | {_exact(f.text) for f in row.parts}
+            if _outer(index, prs, page["height"]):
+                band_keys |= {running_key(row.text())} | {running_key(f.text) for f in row.parts}
         band_count.update(band_keys)
         any_count.update(any_keys)
     n = len(pages)
@@ -187,18 +195,18 @@ def find_running(pages: list[dict]) -> tuple[list[set[int]], list[list[Row]]]:
     out: list[set[int]] = []
     for page, prs in zip(pages, page_rows):
         ids: set[int] = set()
-        for row in prs:
-            in_band = _in_band(row, page["height"])
+        for index, row in enumerate(prs):
+            in_band = _outer(index, prs, page["height"])
             row_key = running_key(row.text())
             # a bare page number set like the rest of its row (a footnote mark is smaller)
             numbers = [f for f in row.parts if _PAGE_NUMBER.match(_SUPERSCRIPT.sub("", f.text).strip())
                        and (len(row.parts) == 1 or f.size >= 0.9 * row.size)]
-            whole = (in_band and band_count[row_key] >= band_min) or any_count[row_key] >= any_min \
+            whole = (in_band and band_count[row_key] >= band_min) or any_count[_exact(row.text())] >= any_min \
                 or (in_band and bool(numbers) and len(row.parts) <= 3 and len(row.text()) < 80)
             for frag in row.parts:
                 key = running_key(frag.text)
                 if whole or (in_band and (band_count[key] >= band_min or frag in numbers)) \
-                        or (any_count[key] >= any_min and len(key) > 2):
+                        or (any_count[_exact(frag.text)] >= any_min and len(key) > 2):
                     ids.add(id(frag))
         out.append(ids)
     return out, page_rows
