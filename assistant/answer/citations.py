@@ -90,15 +90,18 @@ def render(draft: Draft, documents: Mapping[str, Document], query: str, meta: di
 
 
 def page_label(document: Document, start: int, end: int) -> str:
-    """The page(s) ``document.text[start:end]`` lies on: "12", "12-13", or "" when the document has no page map."""
+    """The page(s) ``document.text[start:end]`` lies on: "12", "12-13", "16 (printed 12)" when the page prints
+    another number, or "" when the document has no page map."""
     import bisect
+
+    from ..load.readers.pdf import printed_note
 
     pages = document.metadata.get("pages") or []
     if not pages:
         return ""
     first = bisect.bisect_right(pages, start)
     last = bisect.bisect_right(pages, max(start, end - 1))
-    return str(first) if first == last else f"{first}-{last}"
+    return (str(first) if first == last else f"{first}-{last}") + printed_note(document.metadata, first, last)
 
 
 def _text(documents: Mapping[str, Document], quote: Quote) -> str:

@@ -125,8 +125,7 @@ def load(file: SourceFile, max_bytes: int, *, pdf_timeout: float = 30.0, pdf_max
         from .readers import pdf
 
         pages, meta = _pdf(raw, name, pdf_timeout, pdf_max_memory_mb)
-        text, offsets = pdf.join_pages(pages)
-        extra["pages"] = offsets
+        text, extra = pdf.read(pages)
     elif suffix == ".docx":
         from .readers import docx
 
@@ -167,17 +166,56 @@ def _text_body(body: str, suffix: str) -> tuple[str, list[list[int]], dict[str, 
     return text, headings, {}
 
 
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
+         (b"\xfe\xff", "utf-16"))
+
+
 def _decode_text(raw: bytes, name: str) -> str:
-    if b"\x00" in raw[:8192]:
-        raise SkipFile(name, "binary content (NUL bytes), not text")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SkipFile(name, f"not valid UTF-8 (byte {exc.start})") from exc
-    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    """The text of a file: UTF-8, UTF-16/32 with a byte-order mark, or a legacy encoding (Windows-1252, Latin-1,
+    ...) as ``charset_normalizer`` detects it; binary content is refused in one line."""
+    text = None
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise SkipFile(name, f"not valid {encoding.upper()} after its byte-order mark (byte {exc.start})") from exc
+            break
+    if text is None:
+        if b"\x00" in raw[:8192]:
+            raise SkipFile(name, "binary content (NUL bytes), not text")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            text = _legacy_decode(raw)
+            if text is None:
+                raise SkipFile(name, f"not valid UTF-8 (byte {exc.start}) nor text in another encoding") from exc
+    controls = sum(1 for ch in text[:8192] if (ord(ch) < 32 and ch not in "\n\r\t\f") or 0x7f <= ord(ch) < 0xa0)
     if controls > max(8, len(text[:8192]) // 100):
         raise SkipFile(name, "binary content (control characters), not text")
     return text
+
+
+def _legacy_decode(raw: bytes) -> str | None:
+    """``raw`` decoded in the encoding ``charset_normalizer`` finds most likely (Windows-1252, Latin-1, ...), or
+    None when no encoding reads it as text."""
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(raw[:1_000_000]))
+    if not matches:
+        return None
+    # Windows-1252 (Latin-1's superset) when it reads the bytes nearly as cleanly as the best guess: on short
+    # Western text the detector's scores barely separate cp1252 from cp1256 or cp775, and cp1252 is by far the
+    # commonest legacy encoding of such files.
+    encodings = [matches[0].encoding]
+    if any("cp1252" in m.could_be_from_charset and m.chaos <= matches[0].chaos + 0.1 for m in matches):
+        encodings.insert(0, "cp1252")
+    for encoding in encodings:
+        try:
+            return raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return None
 
 
 def _front_matter(text: str, name: str) -> tuple[str, dict[str, Any]]:
@@ -193,9 +231,11 @@ def _front_matter(text: str, name: str) -> tuple[str, dict[str, Any]]:
     return text[match.end():], meta
 
 
-def _pdf(raw: bytes, name: str, timeout: float, max_memory_mb: int) -> tuple[list[str], dict[str, Any]]:
-    """Page texts and metadata of a PDF, parsed in a child process limited to ``max_memory_mb`` and ``timeout`` s."""
+def _pdf(raw: bytes, name: str, timeout: float, max_memory_mb: int) -> tuple[list[dict], dict[str, Any]]:
+    """Pages (positioned text fragments, see ``_pdf_child``) and metadata of a PDF, parsed in a child process limited
+    to ``max_memory_mb`` and ``timeout`` s."""
     import json
+    import signal
     import subprocess
     import sys
 
@@ -212,7 +252,7 @@ def _pdf(raw: bytes, name: str, timeout: float, max_memory_mb: int) -> tuple[lis
     except ValueError:
         out = None
     if not isinstance(out, dict):
-        if b"MemoryError" in done.stderr:
+        if b"MemoryError" in done.stderr or done.returncode == -signal.SIGABRT:  # pdfium aborts when out of memory
             raise SkipFile(name, f"the PDF needs more than {max_memory_mb} MB to parse (a decompression bomb?)")
         raise SkipFile(name, f"malformed PDF (the parser stopped with exit code {done.returncode})")
     if out.get("skip"):
@@ -222,7 +262,7 @@ def _pdf(raw: bytes, name: str, timeout: float, max_memory_mb: int) -> tuple[lis
         meta["title"] = str(out["title"])
     if out.get("author"):
         meta["publisher"] = str(out["author"])
-    return [str(p or "") for p in out.get("pages", [])], meta
+    return [p for p in out.get("pages", []) if isinstance(p, dict)], meta
 
 
 def _normalise_metadata(meta: dict[str, Any], fields: dict[str, str], text: str, headings: list[list[int]],

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 _DOC_FIELDS = ("title", "date", "publisher", "url", "kind", "date_note")
 # Structured metadata, kept JSON-encoded in the record (Chroma metadata holds scalars only).
-_JSON_FIELDS = ("sources", "headings", "pages", "fields")
+_JSON_FIELDS = ("sources", "headings", "pages", "fields", "page_labels", "front_matter", "footnotes", "page_kinds")
 
 
 @dataclass(frozen=True)
