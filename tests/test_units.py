@@ -110,3 +110,18 @@ def test_a_bracketed_number_inside_a_quote_is_no_marker():
         quote = Quote(source, 0, len(doc.text))
         answer = render(Draft(lead=[], evidence=[quote]), docs, "q")
         assert [c.marker for c in answer.citations] == [1]
+
+
+def test_units_on_a_cover_contents_or_disclaimer_page_are_no_evidence():
+    from assistant.documents import Document
+    from assistant.load.units import units
+
+    text = ("Federal Grants for Harbours\nPrepared for Members of Congress\n\n"
+            "Contents\nIntroduction .......... 1\n\n"
+            "The program awarded 41 grants in FY2030.\n")
+    body = text.index("The program")
+    doc = Document("r.pdf", text, {"title": "Harbours", "front_matter": [[0, body]], "pages": [0, body]})
+    quotable = [text[u.start:u.end] for u in units(doc) if u.evidence]
+    assert quotable == ["The program awarded 41 grants in FY2030."]
+    unmarked = Document("r.pdf", text, {"title": "Harbours"})
+    assert len([u for u in units(unmarked) if u.evidence]) > 1

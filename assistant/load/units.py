@@ -48,7 +48,7 @@ class Unit:
 
     start: int
     end: int
-    kind: str  # "sentence", "item", "field", "row", "heading", "code"
+    kind: str  # "sentence", "item", "field", "row", "heading", "code", "front" (a cover, contents or disclaimer page)
     path: tuple[str, ...] = ()
     block_start: int = 0  # the paragraph or list the unit belongs to
     block_end: int = 0
@@ -56,8 +56,9 @@ class Unit:
 
     @property
     def evidence(self) -> bool:
-        """Whether the unit can be quoted as evidence (headings and code are context)."""
-        return self.kind not in ("heading", "code")
+        """Whether the unit can be quoted as evidence (headings and code are context; a cover, contents or
+        disclaimer page is never quoted as an answer)."""
+        return self.kind not in ("heading", "code", "front")
 
 
 def heading_path(doc: Document, offset: int) -> tuple[str, ...]:
@@ -102,7 +103,11 @@ def headings(doc: Document) -> list[tuple[int, int, int]]:
 def units(doc: Document) -> list[Unit]:
     """Every unit of ``doc`` in text order (cached per text)."""
     key = tuple(tuple(h) for h in headings(doc))
-    return list(_units(doc.text, key, doc.title))
+    found = list(_units(doc.text, key, doc.title))
+    front = doc.metadata.get("front_matter") or []
+    if front:  # the loader marked cover, contents and disclaimer pages (PDF): their units are no evidence
+        found = [replace(u, kind="front") if any(a <= u.start < b for a, b in front) else u for u in found]
+    return found
 
 
 SHORT_DOCUMENT_CHARS = 4000  # a document this short is one passage (rules "document subject", "whole short document")
