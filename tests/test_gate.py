@@ -78,6 +78,12 @@ def test_every_figure_and_name_stated_must_be_in_the_cited_units():
     assert _kept("How much tin was produced in 2030?", "1,150 thousand metric tons.", table, "Production › Tin › 2030")
     assert not _kept("How much tin was produced in 2030?", "1,250 thousand metric tons.", table,
                      "Production › Tin › 2030")
+    reliance = _shown("reliance.txt", "# Net import reliance\n\nNet import reliance as a percentage › 2030: 76\n"
+                      "Price, dollars per kilogram › 2030: 31\n", "Statistics")
+    assert _kept("What was the import reliance in 2030?", "76%.", reliance, "reliance") == ["76%."]
+    assert _kept("What was the price in 2030?", "$31 per kilogram.", reliance, "Price") == ["$31 per kilogram."]
+    assert not _kept("What was the price in 2030?", "31%.", reliance, "Price")
+    assert not _kept("What was the price in 2030?", "$31 million.", reliance, "Price")
 
 
 def test_the_version_or_year_the_question_pins_must_be_met_by_the_cited_unit():

@@ -38,7 +38,6 @@ _WORD_FIGURE = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")(?:[\s-](percent
 _MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?=\s+\d|\s+of\b|\s*,|\s|$)",
                     re.I)
 _MAG = {"bn": "billion", "tn": "trillion"}
-_MAGNITUDES = frozenset(("thousand", "million", "billion", "trillion"))
 
 
 def _norm_number(raw: str) -> str:
@@ -243,16 +242,20 @@ def _own_values(text: str, question: str) -> list[str]:
     return [f for f in figures(text) if f not in asked] + [w for w in names(text) if not _word_in(w, question)]
 
 
-def _scaled_by_context(figure: str, texts: list[str], support: list["EvidenceUnit"]) -> bool:
-    """Whether ``figure`` ("1150 thousand", "$12 million") is a unit's number scaled by the magnitude its table's
-    unit line, heading or lead-in paragraph gives ("(thousand metric tons)", "in millions of dollars")."""
-    number, _, magnitude = figure.partition(" ")
-    if magnitude not in _MAGNITUDES or not number.lstrip("$").replace(".", "").isdigit():
+_MEASURED = re.compile(r"(?P<cur>\$?)(?P<num>\d+(?:\.\d+)?)(?P<pct>%?)(?: (?P<mag>thousand|million|billion|trillion))?")
+
+
+def _measured_by_context(figure: str, texts: list[str], support: list["EvidenceUnit"]) -> bool:
+    """Whether ``figure`` ("1150 thousand", "$12 million", "76%") is a cited unit's bare number stated in the unit
+    of measure that the unit's own path, its table's unit line, its heading or its lead-in paragraph gives
+    ("(thousand metric tons)", "in millions of dollars", "Net import reliance as a percentage › 2023: 76")."""
+    m = _MEASURED.fullmatch(figure)
+    if not m or not (m.group("cur") or m.group("pct") or m.group("mag")) or unsupported_figures(m.group("num"), texts):
         return False
-    if unsupported_figures(number.lstrip("$"), texts):
-        return False
-    around = "\n".join(f"{u.heading}\n{u.paragraph}" for u in support).lower()
-    return magnitude in around and (not number.startswith("$") or "$" in around or "dollar" in around)
+    around = "\n".join(f"{u.text}\n{u.heading}\n{u.paragraph}" for u in support).lower()
+    return (not m.group("mag") or m.group("mag") in around) \
+        and (not m.group("pct") or re.search(r"%|\bper ?cent", around) is not None) \
+        and (not m.group("cur") or re.search(r"\$|\bdollars?\b", around) is not None)
 
 
 def _unsupported(text: str, support: list["EvidenceUnit"], question: str) -> str:
@@ -264,7 +267,7 @@ def _unsupported(text: str, support: list["EvidenceUnit"], question: str) -> str
     asked = {a.removeprefix("month:") for a in figures(question)}
     missing = [f for f in unsupported_figures(text, texts, [u.date for u in support])
                if not (f in asked and not unsupported_figures(f, [contexts]))
-               and not _scaled_by_context(f, texts, support)]
+               and not _measured_by_context(f, texts, support)]
     if missing:
         return f"states {', '.join(missing)} which no cited unit contains"
     unnamed = [w for w in names(text) if not any(_word_in(w, t) for t in texts) and not _word_in(w, question)]
