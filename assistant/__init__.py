@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .index.ingest import IngestReport
     from .settings import Settings
 
-__all__ = ["ask", "ask_stream", "ingest", "get_assistant", "reset", "load_settings", "supported_types", "Answer",
+__all__ = ["ask", "ask_stream", "clean_question", "clean_history", "ingest", "get_assistant", "reset", "load_settings", "supported_types", "Answer",
            "Citation", "Settings", "Assistant", "DocumentRecord", "IngestReport", "AssistantError", "QuestionError",
            "IndexError_", "IndexMismatchError", "IndexLockedError", "IndexCorruptError", "EmptyCorpusError",
            "CitationError", "SkipFile", "LLMError", "ModelFileError", "LLMUnavailableError", "UploadError",
@@ -55,6 +55,21 @@ def reset() -> None:
     from .engine import reset as forget
 
     forget()
+
+
+def clean_question(question: object, limit: int) -> str:
+    """The question as it will be asked (control characters removed, white space folded), or QuestionError naming
+    what is wrong with it (not text, empty, longer than ``limit`` characters)."""
+    from .engine import clean_question as clean
+
+    return clean(question, limit)
+
+
+def clean_history(history: object) -> list[dict[str, Any]]:
+    """The conversation as {"role", "content"} messages, or QuestionError naming the message that is wrong."""
+    from .engine import clean_history as clean
+
+    return clean(history)
 
 
 def _checked(question: object, history: object, settings: Settings | None) -> Settings:

@@ -180,11 +180,12 @@ def test_indexed_file_that_becomes_corrupt_keeps_its_chunks(tiny_settings):
     before = store.chunk_ids()
     record = store.documents()["bridge-repair.md"]
 
-    (tiny_settings.corpus_dir / "bridge-repair.md").write_bytes(b"Heron Bridge \xff\xfe\xfa closed")
+    # legacy encodings are read now (Windows-1252, Latin-1, UTF-16 with a BOM): a file of binary bytes is corrupt
+    (tiny_settings.corpus_dir / "bridge-repair.md").write_bytes(b"Heron Bridge \x00\x01\x02\x00 closed" * 4)
     report = ingest(settings=tiny_settings, progress=False)
 
     assert len(report.skipped) == 1
-    assert report.skipped[0].path == "bridge-repair.md" and "UTF-8" in report.skipped[0].reason
+    assert report.skipped[0].path == "bridge-repair.md" and "binary" in report.skipped[0].reason
     assert report.removed == 0 and report.deleted_documents == [] and not report.changed
     assert report.documents == 3
     store = open_store(tiny_settings)

@@ -1,7 +1,7 @@
 """The package's folders follow the data path, and its import graph has no cycle.
 
 Stages, in the order data flows: load (read and clean files) → index (chunk, embed, store, retrieve) → answer
-(question analysis, answerers, gate, citations) → the engine (the pipeline) → the shells (chat, evaluation, cli).
+(question analysis, answerers, gate, citations) → the engine (the pipeline) → the shells (chat, HTTP API, evaluation, cli).
 A module may import from its own stage and the stages before it, and from the shared root modules (settings,
 errors, documents, text, the answerer registry). Every import counts, deferred ones inside functions included.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 SHARED = {"assistant.settings", "assistant.errors", "assistant.documents", "assistant.text", "assistant.answerers"}
 ORDER = ["load", "index", "answer", "engine", "shell"]
-SHELLS = {"chat", "evaluation", "cli", "__main__"}
+SHELLS = {"chat", "api", "evaluation", "cli", "__main__"}
 
 
 def modules() -> dict[str, Path]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ..engine import clean_history, clean_question
+from .. import clean_history, clean_question
 from ..errors import QuestionError
 from .sources import without_sources
 
