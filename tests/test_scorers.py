@@ -114,3 +114,11 @@ def test_floors_name_the_cases_that_regressed():
     assert len(problems) == 1 and "dates: 50% < floor 90%" in problems[0] and "regressed: d2" in problems[0]
     assert [r.case.id for r in regressions([good, bad], floors)] == ["d2"]
     assert check_floors([good], floors) == []
+
+
+def test_a_citation_is_on_a_page_by_its_pdf_page_whatever_the_page_prints():
+    from assistant.evaluation.scorers import on_page
+
+    assert on_page("12", (12,)) and on_page("12-13", (13,)) and on_page("16 (printed 12)", (16,))
+    assert on_page("16-17 (printed 12-13)", (17,))
+    assert not on_page("16 (printed 12)", (12,)) and not on_page("", (1,)) and not on_page("iv", (4,))

@@ -120,11 +120,12 @@ def retrieval_rank(case: Case, answer: Answer, document: DocumentText | None) ->
 
 
 def on_page(citation_page: str, pages: tuple[int, ...]) -> bool:
-    """Whether a citation's page label ("12" or "12-13") covers one of ``pages``."""
-    first, _, last = citation_page.partition("-")
-    if not first.isdigit() or (last and not last.isdigit()):
+    """Whether a citation's PDF page label ("12", "12-13", "16 (printed 12)") covers one of ``pages``."""
+    m = re.match(r"\s*(\d+)(?:-(\d+))?", citation_page or "")
+    if not m:
         return False
-    return any(int(first) <= p <= int(last or first) for p in pages)
+    first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+    return any(first <= p <= last for p in pages)
 
 
 def score(case: Case, answer: Answer, seconds: float = 0.0, document: DocumentText | None = None,
