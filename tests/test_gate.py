@@ -84,6 +84,9 @@ def test_every_figure_and_name_stated_must_be_in_the_cited_units():
     assert _kept("What was the price in 2030?", "$31 per kilogram.", reliance, "Price") == ["$31 per kilogram."]
     assert not _kept("What was the price in 2030?", "31%.", reliance, "Price")
     assert not _kept("What was the price in 2030?", "$31 million.", reliance, "Price")
+    loan = _shown("loan.md", "# Loan\n\nThe agency lent the company $150 million in 2030.\n", "Loan")
+    assert _kept("How much was the loan?", "150 million.", loan, "lent") == ["150 million."]
+    assert not _kept("How much was the loan?", "€150 million.", loan, "lent")
 
 
 def test_the_version_or_year_the_question_pins_must_be_met_by_the_cited_unit():

@@ -83,6 +83,9 @@ def unsupported_figures(sentence: str, quotes: list[str], published: Sequence[st
                              q, re.I):
             mag = f" {m.group(2).lower()}" if m.group(2) else ""
             quoted.add(f"${_norm_number(m.group(1))}{mag}")
+    # an amount the sentence states without its currency sign is still the quote's amount ("150 million" for
+    # "$150 million"; never the other way round)
+    quoted |= {f[1:] for f in quoted if f[:1] in "$€£¥"}
     # Rule "date as a whole": a date the sentence states must be a date of the quotes, however written
     # ("October 14, 2019" for "2019-10-14"); its day is not supported by any other "14" (or "one week").
     stated = dates(sentence)
