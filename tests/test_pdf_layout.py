@@ -1,5 +1,5 @@
 """PDF layout repair (readers/pdf_layout.py): reading order, running lines, footnotes, hyphenation, page labels and
-front matter; first on made-up fragments, then on the real CRS/GAO/NIST reports in /work/shared/corpora/reports
+front matter; first on made-up fragments, then on the real CRS/GAO/NIST reports in ../shared/corpora/reports
 (skipped when that folder is absent)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from assistant.load.loaders import SourceFile, load
 from assistant.load.readers import pdf_layout as layout
 from assistant.load.readers.pdf import page_label
 
-REPORTS = Path("/work/shared/corpora/reports")
+REPORTS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "reports"
 
 
 def frag(x0: float, top: float, x1: float, text: str, size: float = 10.0) -> layout.Fragment:
