@@ -96,6 +96,11 @@ def test_the_version_or_year_the_question_pins_must_be_met_by_the_cited_unit():
     table = _shown("tin.txt", TABLE, "Salient statistics")
     verdict = check_answer("1,040", [_number(table, "2029")], table, "How much tin was produced in 2031?")
     assert not verdict.kept and "2031" in " ".join(verdict.refused_units)
+    # a report states the year once for its paragraph: the sentence that gives the value is about that year
+    report = _shown("r.pdf", "In tax year 2030, claims rose sharply. The average credit was $882. Most went to "
+                    "owners.\n\nIn 2029 the average was $640.\n", "Preliminary data on the credit")
+    assert _kept("What was the average credit in 2030?", "$882.", report, "$882") == ["$882."]
+    assert not _kept("What was the average credit in 2030?", "$640.", report, "$640")
 
 
 def test_a_cited_unit_must_be_about_the_question_by_one_of_its_words_or_its_headings():

@@ -85,9 +85,13 @@ class EvidenceUnit:
 
     def pinned_unmet(self, question: str) -> list[str]:
         """The versions, identifiers and years the question pins that neither this unit nor its title, heading
-        path or date states (what the gate holds a cited unit to)."""
+        path or date states (what the gate holds a cited unit to); a year may also be stated by the unit's
+        paragraph (a sentence's paragraph, a list's lead-in, a table's caption), as reports and tables give it once
+        for what follows."""
         pinned = [c for c in constraints.of_question(question) if c.kind != "name"]
-        return constraints.unmet(pinned, self.text, self.heading)
+        years = [c for c in pinned if c.kind == "year"]
+        return constraints.unmet([c for c in pinned if c.kind != "year"], self.text, self.heading) \
+            + constraints.unmet(years, self.text, f"{self.heading}\n{self.paragraph}")
 
 
 def unmet(question: str, text: str, heading: str, paragraph: str) -> list[str]:
