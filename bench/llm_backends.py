@@ -1,5 +1,5 @@
-"""Per-backend numbers on the bundled eval: accuracy, share of generated sentences dropped by the gate, fallbacks to
-the extractive answer, abstention, model load, time to first verified sentence, p50/p95 full answer, tokens/s and
+"""Per-backend numbers on the bundled eval: accuracy, share of generated sentences dropped by the gate, answers with
+nothing verified, abstention, model load, time to first verified sentence, p50/p95 full answer, tokens/s and
 peak memory. Each backend runs in a child process of its own (peak memory is per backend). Prints a Markdown table.
 
     python bench/llm_backends.py                                     # extractive, smollm2, qwen2.5-1.5b
@@ -135,7 +135,7 @@ def main() -> None:
     def f(value: object, fmt: str) -> str:
         return "–" if value is None else format(value, fmt)
 
-    print("| backend | cases | accuracy | sentences dropped | fallback | model said not in sources | abstained "
+    print("| backend | cases | accuracy | sentences dropped | unverified | model said not in sources | abstained "
           "| load s | first verified s | p50 s | p95 s | tokens/s | prompt tokens | peak MB | load avg |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|", flush=True)
     server = None
@@ -158,7 +158,7 @@ def main() -> None:
                 continue
             r = json.loads(out.stdout.strip().splitlines()[-1])
             print(f"| {r['backend']} | {r['cases']} | {f(r['accuracy'], '.0%')} | {f(r['dropped'], '.0%')} "
-                  f"| {f(r['fallback'], '.0%')} | {f(r['model_abstained'], '.0%')} | {f(r['abstained'], '.0%')} "
+                  f"| {f(r['unverified'], '.0%')} | {f(r['model_abstained'], '.0%')} | {f(r['abstained'], '.0%')} "
                   f"| {f(r['load_s'], '.1f')} | {f(r['first_s'], '.2f')} | {f(r['p50_s'], '.2f')} "
                   f"| {f(r['p95_s'], '.2f')} | {f(r['tokens_per_s'], '.1f')} | {f(r['prompt_tokens'], '.0f')} "
                   f"| {r['peak_mb']:.0f} | {before:.1f} → {_load():.1f} |", flush=True)
