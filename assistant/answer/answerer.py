@@ -4,7 +4,7 @@ The engine runs condense → retrieve → draft → verify → render. An answer
 becomes a standalone ``Question`` (``condense``), and how the retrieved passages become a ``Draft`` (``stream``: zero
 or more verified drafts as they grow, then one ``Drafted``, its last word). Retrieval and the extractive draft come
 first for every answerer (``Found``): the extractive draft is the answer itself for the extractive answerer, and the
-fallback and preferred evidence for a language model.
+disagreement a language model's answer keeps ("disagreement stays").
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping
 
 from ..index import constraints
 from .citations import Quote
@@ -165,11 +165,10 @@ def _candidates(retrieval: Retrieval, documents: Mapping[str, Document], chunks:
 
 def select(question: str, retrieval: Retrieval, documents: Mapping[str, Document], *,
            idf: Callable[[str], float], embed: Callable[[list[str]], list[list[float]]] | None = None,
-           preferred: Sequence[Quote] = (), chunks: int = 4, limit: int = 10, budget: int = 1100,
+           chunks: int = 4, limit: int = 10, budget: int = 1100,
            per_document: int = 8) -> Selection:
     """The units to show for ``question``: the best ``limit`` that fit ``budget`` characters, numbered in the order
-    shown (documents in rank order, units in text order). ``preferred`` spans (the extractive answer's evidence)
-    rank first among equals."""
+    shown (documents in rank order, units in text order); ``Selection.ranked`` holds them best first."""
     asked = {t: idf(t) for t in dict.fromkeys(terms(question))}
     total = sum(asked.values()) or 1.0
     found = _candidates(retrieval, documents, chunks, asked, per_document)
@@ -188,8 +187,7 @@ def select(question: str, retrieval: Retrieval, documents: Mapping[str, Document
         coverage = sum(w if t in own else 0.5 * w if t in around else 0.0 for t, w in asked.items()) / total
         best_coverage = max(best_coverage, coverage)
         unmet = shown.unmet(question)
-        held = any(q.source == doc.source and q.start < u.end and q.end > u.start for q in preferred)
-        score = 0.5 * coverage + 0.5 * similarity + 0.03 / rank + (0.15 if held else 0.0) - 0.3 * len(unmet)
+        score = 0.5 * coverage + 0.5 * similarity + 0.03 / rank - 0.3 * len(unmet)
         scored.append((score, rank, doc, u))
     scored.sort(key=lambda s: -s[0])
     picked: list[tuple[int, Document, Unit]] = []
