@@ -203,7 +203,7 @@ class Assistant:
         documents = {s: d for s in {c.chunk.source for c in retrieval.chunks} if (d := self.document(s, records))}
         drafter = ExtractiveAnswerer(self.retriever.keyword_index(records), self.embeddings.embed_documents,
                                      self.settings.min_similarity)
-        return Found(retrieval, documents, drafter.answer(intent, retrieval, documents), intent.kind, intent)
+        return Found(retrieval, documents, drafter.answer(intent, retrieval, documents), intent.kind)
 
     def ask_stream(self, question: str, history: History | None = None, *, answerer: str | None = None,
                    top_k: int | None = None) -> Iterator[str | Answer]:

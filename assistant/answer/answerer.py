@@ -18,7 +18,6 @@ from ..index.retrieve import Retrieval
 from ..settings import Settings
 from .citations import Draft
 from .condense import Question, condense
-from .question import Intent
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,6 @@ class Found:
     documents: dict[str, Document]
     draft: Draft
     kind: str  # the kind of answer the question asks for (date, count, name, ...)
-    intent: Intent | None = None  # what the question asks, as the extractive reader read it
 
 
 @dataclass(frozen=True)
