@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from .citations import Quote
-from .grounding import names, unsupported_figures
+from .grounding import _FIGURE, _WORD_FIGURE, names, unsupported_figures
 
 MIN_QUOTE_CHARS = 60
 _CLAUSE_END = re.compile(r"[;,:]\s+|\s+[\u2013\u2014-]\s+|\s*\(|\)\s*")
@@ -79,8 +79,6 @@ def tighten(text: str, quote: Quote, sentence: str) -> Quote:
 
 def _figures_of(sentence: str) -> list[str]:
     """The sentence's figures as written (dates, numbers, amounts), each checkable on its own."""
-    from .grounding import _FIGURE, _WORD_FIGURE
-
     found = [m.group(0).strip() for m in _FIGURE.finditer(sentence) if m.group(0).strip()]
     found += [m.group(0) for m in _WORD_FIGURE.finditer(sentence)]
     return found
