@@ -2,7 +2,8 @@
 
 One journey through the page: load it, start from an example question, click a citation marker and read the
 highlighted passage, rate the answer with a comment, export the conversation, upload a document and a bad file,
-ask about the new document, and read it in the Sources tab. Screenshots go to ``test-artifacts/``.
+ask about the new document, and read it in the Sources tab. Then a citation into a PDF: the panel shows the cited
+page, drawn from the file, with the quoted lines highlighted. Screenshots go to ``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from assistant import Settings
 from assistant.chat import feedback
 from assistant.chat.app import EXAMPLES
 from chat_app import NEW_DOCUMENT, settings, url  # noqa: F401 (settings, url: module fixtures)
+from test_clean import multipage_pdf
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' brings playwright")
 
@@ -167,4 +169,57 @@ def test_document_text_is_shown_as_text_never_run(browser: "playwright_api.Brows
     view = page.locator("#document-view")
     view.get_by_text("<script>window.__pwned=1</script>", exact=False).wait_for()
     assert page.evaluate("window.__pwned") is None
+    page.close()
+
+
+# A two-page PDF whose second page holds the fact asked about, in the middle of a paragraph.
+SURVEY_PAGES = [
+    ["Orrin Valley irrigation survey",
+     "The Orrin Valley farmers' cooperative reports each spring on the state of its irrigation,",
+     "the wells it draws on and the pumps that lift the water to the upper fields.",
+     "This year's survey covers the seasons from 2027 to 2029."],
+    ["Pumps and wells",
+     "Between 2027 and 2029 the cooperative replaced its diesel pumps. By the end of the survey",
+     "period the Orrin Valley cooperative had installed 340 solar water pumps on its member farms,",
+     "which together lift about nine million litres a day in the dry months.",
+     "The remaining diesel pumps are kept as a reserve for the driest weeks of August."],
+]
+
+
+def test_a_citation_into_a_pdf_shows_its_page_with_the_quote_highlighted(
+        browser: "playwright_api.BrowserContext", url: str, settings: Settings) -> None:
+    pdf = settings.corpus_dir / "uploads" / "orrin-valley-survey.pdf"
+    pdf.parent.mkdir(exist_ok=True)
+    pdf.write_bytes(multipage_pdf(SURVEY_PAGES))
+    from assistant import ingest
+
+    assert not ingest([pdf], settings=settings).skipped
+    page = browser.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(url)
+    page.locator("#question textarea").fill("How many solar water pumps did the Orrin Valley cooperative install?")
+    page.locator("#question textarea").press("Enter")
+    answer = last_answer(page)
+    answer.locator("a.cite").first.wait_for()
+    assert "340" in answer.inner_text()
+
+    # The marker into the PDF: the panel shows its page as a picture, captioned, above the quote in its text.
+    figure = page.locator("#source-panel figure.page-image")
+    for marker in dict.fromkeys(answer.locator("a.cite").all_inner_texts()):  # "[1]", "[2]": each once
+        answer.locator("a.cite", has_text=marker).first.click()
+        page.locator("#source-panel .panel-marker", has_text=f"Citation {marker}").wait_for()
+        if figure.count():
+            break
+    image = figure.locator("img")
+    image.wait_for()
+    assert image.get_attribute("src").startswith("data:image/png;base64,")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    natural = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert abs(natural[0] - 900) <= 1 and abs(natural[1] - natural[0] * 792 / 612) <= 2
+    assert figure.locator("figcaption").inner_text().strip() == "p. 2 of orrin valley survey"
+    assert "not found" not in figure.inner_text()
+    assert "340 solar water pumps" in page.locator("#source-panel mark.quote").inner_text()
+    assert image.bounding_box()["y"] < page.locator("#source-panel .passage").bounding_box()["y"]
+    shot(page, "6-pdf-page")
+    page.locator("#source-panel").screenshot(path=str(ARTIFACTS / "browser-6-pdf-page-panel.png"))
     page.close()

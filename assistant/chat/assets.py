@@ -42,6 +42,11 @@ a.cite:hover, a.cite.active { background: var(--color-accent); color: white; }
 .source-panel .passage { line-height: 1.55; padding: .6em .8em; border-left: 3px solid var(--color-accent);
                          background: var(--background-fill-secondary); max-height: 60vh; overflow-y: auto; }
 .source-panel mark.quote { background: #ffe36e; color: black; padding: 0 .1em; }
+.source-panel .page-image { margin: .4em 0 .8em 0; }
+.source-panel .page-image img { display: block; width: 100%; height: auto; box-shadow: 0 1px 4px rgba(0, 0, 0, .15);
+                                border: 1px solid var(--border-color-primary); }
+.source-panel .page-image figcaption { font-size: .85em; color: var(--body-text-color-subdued); margin-top: .3em; }
+.source-panel .page-note { font-size: .85em; color: #7a4b00; margin: .2em 0 0 0; }
 .source-panel .offsets { font-size: .8em; color: var(--body-text-color-subdued); margin-top: .3em; }
 table.docs { width: 100%; border-collapse: collapse; font-size: .92em; }
 table.docs th, table.docs td { text-align: left; padding: .3em .5em; border-bottom: 1px solid var(--border-color-primary); }

@@ -15,7 +15,9 @@ from typing import Any, Iterator
 import gradio as gr
 
 from .. import Answer, AssistantError, Settings, get_assistant, supported_types
-from . import conversation, feedback, render, uploads
+from ..documents import Document
+from ..load.readers.pdf import printed_note
+from . import conversation, feedback, page_image, render, uploads
 from .export import conversation_markdown
 
 logger = logging.getLogger(__name__)
@@ -114,7 +116,34 @@ class ChatHandlers:
         citation = conversation.citation(turns or [], int(match.group(1)), int(match.group(2)))
         if citation is None:
             return render.error_html(f"{ERROR_PREFIX}There is no citation [{match.group(2)}] in that answer.")
-        return render.passage_html(citation, get_assistant(self.settings).document(citation["source"]))
+        document = get_assistant(self.settings).document(citation["source"])
+        return render.passage_html(citation, document, figure=self.page_figure(citation, document))
+
+    def page_figure(self, citation: dict[str, Any], document: Document | None) -> str:
+        """The PDF page a citation's quote begins on, drawn with the quote highlighted; "" for a document that is
+        no PDF, whose file is gone or is no longer the one indexed, or whose page cannot be drawn (the text alone
+        is shown then)."""
+        if document is None or not document.metadata.get("pages"):
+            return ""
+        span = render.quote_span(citation, document)
+        path = page_image.pdf_path(self.settings.corpus_dir, document.source)
+        if span is None or path is None:
+            return ""
+        first, part, last = page_image.quote_on_page(document, *span)
+        try:
+            drawn = page_image.page_image(path, first, part, timeout=self.settings.pdf_timeout,
+                                          max_memory_mb=self.settings.pdf_max_memory_mb)
+        except Exception:  # noqa: BLE001 - the text panel is still shown; the log gets the traceback
+            logger.exception("drawing page %d of %s failed", first, path)
+            return ""
+        if drawn is None or drawn.pages != len(document.metadata["pages"]):
+            return ""
+
+        def label(page: int) -> str:
+            return f"{page}{printed_note(document.metadata, page, page)}"
+
+        return render.page_figure_html(drawn.png, (drawn.width, drawn.height), label(first), document.title,
+                                       found=drawn.found, continues=label(first + 1) if last > first else "")
 
     def read_document(self, source: str | None) -> str:
         """A whole indexed document."""

@@ -6,6 +6,7 @@ become anchors.
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
@@ -136,24 +137,49 @@ def document_header_html(metadata: Mapping[str, Any], source: str) -> str:
             f'<div class="doc-facts">{facts}<code>{_esc(source)}</code></div>{link}</div>')
 
 
-def passage_html(citation: Mapping[str, Any], document: Document | None, chars: int = CONTEXT_CHARS) -> str:
-    """The source panel for one citation: the document's header and the quote marked in its surrounding text."""
+def quote_span(citation: Mapping[str, Any], document: Document) -> tuple[int, int] | None:
+    """Where the citation's quote is in the document: at its offsets, else where it is found now, else None (the
+    document has changed)."""
+    start, end, quote = int(citation.get("start", 0)), int(citation.get("end", 0)), str(citation.get("quote", ""))
+    if document.text[start:end] == quote:
+        return start, end
+    found = document.text.find(quote) if quote else -1
+    return (found, found + len(quote)) if found != -1 else None
+
+
+def page_figure_html(png: bytes, size: tuple[int, int], page: str, title: str, *, found: bool,
+                     continues: str = "") -> str:
+    """A cited PDF page as an inline PNG with its caption "p. 16 (printed 12) of <title>"; a note says when the
+    quote's lines could not be placed on it, or that it goes on to page ``continues``."""
+    data = base64.b64encode(png).decode("ascii")
+    notes = [] if found else ["The quote's lines were not found on the page; it is marked in the text below."]
+    if continues:
+        notes.append(f"The quote continues on p. {_esc(continues)}.")
+    note = "".join(f'<p class="page-note">{n}</p>' for n in notes)
+    return (f'<figure class="page-image"><img src="data:image/png;base64,{data}" width="{size[0]}" '
+            f'height="{size[1]}" alt="Page {_esc(page)} of {_esc(title)}, the quote highlighted">'
+            f'<figcaption>p. {_esc(page)} of {_esc(title)}</figcaption>{note}</figure>')
+
+
+def passage_html(citation: Mapping[str, Any], document: Document | None, chars: int = CONTEXT_CHARS,
+                 figure: str = "") -> str:
+    """The source panel for one citation: the document's header, the cited page's picture (``figure``, from
+    ``page_figure_html``; "" for none) and the quote marked in its surrounding text."""
     marker = int(citation.get("marker", 0))
     source = str(citation.get("source", ""))
-    start, end, quote = int(citation.get("start", 0)), int(citation.get("end", 0)), str(citation.get("quote", ""))
+    quote = str(citation.get("quote", ""))
     head = f'<div class="panel-marker">Citation [{marker}]</div>'
     if document is None:
         meta = {k: citation.get(k) for k in ("title", "publisher", "date", "url")}
         return (f'<div class="source-panel">{head}{document_header_html(meta, source)}<p class="stale">This document '
                 f'is no longer in the index. The quote was:</p><blockquote><mark>{_block(quote)}</mark></blockquote></div>')
     text = document.text
-    if text[start:end] != quote:
-        found = text.find(quote) if quote else -1
-        if found == -1:
-            return (f'<div class="source-panel">{head}{document_header_html(document.metadata, source)}'
-                    f'<p class="stale">The document has changed since this answer. The quote was:</p>'
-                    f'<blockquote><mark>{_block(quote)}</mark></blockquote></div>')
-        start, end = found, found + len(quote)
+    span = quote_span(citation, document)
+    if span is None:
+        return (f'<div class="source-panel">{head}{document_header_html(document.metadata, source)}'
+                f'<p class="stale">The document has changed since this answer. The quote was:</p>'
+                f'<blockquote><mark>{_block(quote)}</mark></blockquote></div>')
+    start, end = span
     lo, hi = _context_bounds(text, start, end, chars)
     before = "… " + text[lo:start] if lo > 0 else text[:start].lstrip()
     after = text[end:hi] + " …" if hi < len(text) else text[end:].rstrip()
@@ -163,7 +189,7 @@ def passage_html(citation: Mapping[str, Any], document: Document | None, chars: 
     page = page_label(document, start, end)
     on_page = f'<div class="panel-page">p. {_esc(page)}</div>' if page else ""
     where = f"p. {_esc(page)}, characters" if page else "characters"
-    return (f'<div class="source-panel">{head}{document_header_html(document.metadata, source)}{on_page}'
+    return (f'<div class="source-panel">{head}{document_header_html(document.metadata, source)}{figure}{on_page}'
             f'<div class="passage" data-start="{start}" data-end="{end}">{passage}</div>'
             f'<div class="offsets">{where} {start:,}–{end:,} of {len(text):,}</div></div>')
 
