@@ -114,6 +114,18 @@ def test_running_lines_go_footnotes_stand_apart_and_labels_are_kept():
     assert text.index("Footnote 2") < start  # page 2's footnote comes before the paragraph that runs on
 
 
+def test_a_longer_number_at_the_page_foot_starts_no_footnote():
+    body = [layout.Row([frag(72, 100 + 12 * i, 540, f"body line {i} of the report")]) for i in range(3)]
+    foot = [layout.Row([frag(72, 600, 540, "2019 was the first year of the survey.", size=8)]),
+            layout.Row([frag(72, 612, 540, "50,000 or more residents.", size=8)]),
+            layout.Row([frag(72, 624, 540, "3.1.3 Control the flow of information.", size=8)])]
+    rows, notes = layout.split_footnotes(body + foot, 10.0, 792)
+    assert notes == [] and len(rows) == 6
+    rows, notes = layout.split_footnotes(body + foot + [layout.Row([frag(72, 640, 540, "12 See the minutes.", size=8)])],
+                                         10.0, 792)
+    assert notes == ["Footnote 12: See the minutes."]
+
+
 def test_roman_front_matter_labels_and_contents_page_are_marked():
     contents = ["Contents", "Background .................... 1", "Findings ...................... 2"]
     pages = [page(1, contents, roman=True), page(2, ["A preface that says little."], roman=True),

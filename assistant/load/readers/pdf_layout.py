@@ -42,7 +42,8 @@ _DISCLAIMER_TITLE = re.compile(r"^(?:disclaimer|copyright(?:\s+notice)?|notices?
 _BULLET = re.compile(r"^[\ue000-\uf8ff\u2022\u25aa\u25cf\u25a0\u25e6\u2023\u2043\u00b7]\s*")
 _PRIVATE = re.compile(r"[\ue000-\uf8ff]")
 _SUPERSCRIPT = re.compile(SUP_START + r"[^" + SUP_END + r"]*(?:" + SUP_END + r"|$)")
-_FOOTNOTE_START = re.compile(r"^" + SUP_START + r"?(\d{1,3})" + SUP_END + r"?\s*(?=\S)")
+# a note number: at most three digits, not the start of a longer number (a year, "50,000" at a page foot)
+_FOOTNOTE_START = re.compile(r"^" + SUP_START + r"?(\d{1,3})(?![\d,.]?\d)" + SUP_END + r"?\s*(?=\S)")
 _WORD = re.compile(r"[^\W\d_]+", re.U)
 _HYPHENATED = re.compile(r"(?<![^\W\d_])[^\W\d_]+(?:-[^\W\d_]+)+", re.U)  # starts at a word start: linear
 _LINE_END_HYPHEN = "-\u00ad\ufffe\u2010"
