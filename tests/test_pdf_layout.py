@@ -75,6 +75,16 @@ def test_table_rows_are_read_across_with_cells_apart():
     assert paragraphs == [f"State {i} | {10 * i}" for i in range(5)]
 
 
+def test_marked_gaps_cut_a_fragment_into_cells_only_when_asked():
+    # the child marks a gap wider than an em inside a fragment ("\x1d") and gives its edges
+    frag_list = layout.fragments([[228, 300, 430, 308, 8.3, "Number \x1dPercentage \x1dNumber", [[264, 275], [323, 335]]],
+                                  [90, 300, 120, 308, 8.3, "Rating"]])
+    header = layout.rows(frag_list)[0]
+    assert header.cells() == ["Rating", "Number Percentage Number"]  # the text as read is unchanged
+    assert header.spans(fine=True) == [(90, 120, "Rating"), (228, 264, "Number"), (275, 323, "Percentage"),
+                                       (335, 430, "Number")]
+
+
 def test_private_use_bullets_become_list_items():
     rows = layout.rows([frag(72, 100, 80, "\uf0b7"), frag(90, 100, 400, "first point of the list"),
                         frag(72, 112, 80, "\uf0b7"), frag(90, 112, 400, "second point")])

@@ -7,8 +7,9 @@ The parser is pdfium (``pypdfium2``): ~60 pages/s with every character's box and
 pypdf's plain text and ~4 pages/s for pdfminer.six (``bench/pdf_ingest.py --libraries``). Each page comes out as
 text fragments ``[x0, top, x1, bottom, size, text]`` (top-down coordinates, points): a fragment is a run of
 characters on one line, cut where pdfium ends a line or where a gap wider than ``GAP`` font sizes opens (table
-cells, side-by-side columns). Rotated characters (margin stamps) are left out. The layout (reading order, running
-headers, footnotes) is repaired in the parent by ``readers.pdf_layout``.
+cells, side-by-side columns); a narrower gap wider than ``CUT`` is marked in it (table header labels set close
+together, which ``readers.pdf_tables`` tells apart). Rotated characters (margin stamps) are left out. The layout
+(reading order, running headers, footnotes, tables) is repaired in the parent by ``readers.pdf_layout``.
 """
 
 from __future__ import annotations
@@ -18,26 +19,31 @@ import resource
 import sys
 
 GAP = 1.6  # a horizontal gap wider than this many font sizes cuts a line into two fragments
+CUT = 1.0  # a narrower gap wider than this many font sizes is marked in the fragment (table header labels set close)
+CUT_MARK = "\x1d"  # where such a gap is, in a fragment's text (its edges follow the text: see ``page_fragments``)
 LINE_END = "\r\n"
 SUPERSCRIPT = 0.8  # digits set smaller than this share of the fragment's font size are a footnote mark
 SUP_START, SUP_END = "\x1e", "\x1f"  # wrap a footnote mark in a fragment's text
 
 
 def page_fragments(textpage, height: float) -> list[list]:
-    """The page's text fragments ``[x0, top, x1, bottom, size, text]`` in pdfium's order."""
+    """The page's text fragments ``[x0, top, x1, bottom, size, text]`` in pdfium's order; a fragment whose text
+    holds ``CUT_MARK`` (before the text right of each gap wider than ``CUT`` font sizes) has a seventh element, the
+    ``[left, right]`` edges of each such gap."""
     import pypdfium2.raw as raw
 
     count = textpage.count_chars()
     text = textpage.get_text_range() if count else ""
     fragments: list[list] = []
-    current: list = []  # x0, top, x1, bottom, [sizes], [chars]
+    current: list = []  # x0, top, x1, bottom, [sizes], [chars], [cuts]
 
     def close() -> None:
         if current and "".join(current[5]).strip(" "):
             sizes = sorted(size for size in current[4] if size)
             middle = sizes[len(sizes) // 2] if sizes else 0.0
             fragments.append([round(current[0], 1), round(current[1], 1), round(current[2], 1), round(current[3], 1),
-                              round(middle, 1), _mark_superscripts(current[5], current[4], middle).strip(" ")])
+                              round(middle, 1), _mark_superscripts(current[5], current[4], middle).strip(" ")]
+                             + ([current[6]] if current[6] else []))
         current.clear()
 
     for i in range(min(count, len(text))):
@@ -61,8 +67,12 @@ def page_fragments(textpage, height: float) -> list[list]:
             same_line = y0 < current[3] - 0.3 * line_height and y1 > current[1] + 0.3 * line_height
             if not same_line or left - current[2] > GAP * max(size, 4.0) or left < current[0] - 2 * max(size, 4.0):
                 close()
+            elif left - current[2] > CUT * max(size, 4.0):
+                current[4].append(0.0)
+                current[5].append(CUT_MARK)
+                current[6].append([round(current[2], 1), round(left, 1)])
         if not current:
-            current.extend([left, y0, right, y1, [], []])
+            current.extend([left, y0, right, y1, [], [], []])
         else:
             current[0], current[1] = min(current[0], left), min(current[1], y0)
             current[2], current[3] = max(current[2], right), max(current[3], y1)

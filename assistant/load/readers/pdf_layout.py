@@ -29,6 +29,7 @@ RUNNING_SHARE = 0.3  # a top/bottom band line recurring on this share of pages i
 ANYWHERE_SHARE = 0.5  # ... and one recurring anywhere on the page on this share
 BAND = 0.1  # the top and bottom bands: this share of the page height
 SUP_START, SUP_END = "\x1e", "\x1f"  # a footnote mark, as the child wraps it
+CUT_MARK = "\x1d"  # a wide gap inside a fragment, as the child marks it
 FOOTNOTE_SIZE = 0.92  # footnote lines are set smaller than this share of the body size
 PARAGRAPH_GAP = 0.6  # a vertical gap over this many font sizes between two lines starts a paragraph
 CELL_GAP = 1.5  # a horizontal gap over this many font sizes between two fragments on a row separates table cells
@@ -60,6 +61,17 @@ class Fragment:
     bottom: float
     size: float
     text: str
+    cuts: tuple[tuple[int, float, float], ...] = ()  # (offset in text, left, right) of each wide gap inside it
+
+    def pieces(self) -> list[tuple[float, float, str]]:
+        """The fragment cut at its wide gaps (``_pdf_child.CUT``): ``(x0, x1, text)`` of each piece."""
+        out = []
+        start, left = 0, self.x0
+        for offset, gap_left, gap_right in self.cuts:
+            out.append((left, gap_left, self.text[start:offset].strip()))
+            start, left = offset, gap_right
+        out.append((left, self.x1, self.text[start:].strip()))
+        return [piece for piece in out if piece[2]]
 
 
 @dataclass
@@ -91,19 +103,26 @@ class Row:
 
     def cells(self) -> list[str]:
         """The row's text cut into cells where a wide gap separates fragments."""
+        return [text for _, _, text in self.spans()]
+
+    def spans(self, fine: bool = False) -> list[tuple[float, float, str]]:
+        """The row's cells with their left and right edges; ``fine``: cut at the fragments' narrower marked gaps
+        too (labels of a table's header set close together)."""
         size = self.size
-        texts = [SUP_START + f.text + SUP_END if f.text.isdigit() and f.size < 0.8 * size else f.text
-                 for f in self.parts]
-        cells = [texts[0]]
-        for k, (before, after) in enumerate(zip(self.parts, self.parts[1:]), start=1):
-            gap = after.x0 - before.x1
-            if gap > CELL_GAP * max(before.size, after.size, 4.0):
-                cells.append(texts[k])
-            elif 0 <= gap < 0.1 * after.size and not texts[k].startswith(SUP_START):
-                cells[-1] += texts[k]
+        parts = [(x0, x1, f.size, SUP_START + text + SUP_END if text.isdigit() and f.size < 0.8 * size else text, k > 0)
+                 for f in self.parts for k, (x0, x1, text) in enumerate(f.pieces() if fine else [(f.x0, f.x1, f.text)])]
+        cells = [[parts[0][0], parts[0][1], parts[0][3]]]
+        for before, after in zip(parts, parts[1:]):
+            gap = after[0] - before[1]
+            if after[4] or gap > CELL_GAP * max(before[2], after[2], 4.0):
+                cells.append([after[0], after[1], after[3]])
+                continue
+            if 0 <= gap < 0.1 * after[2] and not after[3].startswith(SUP_START):
+                cells[-1][2] += after[3]
             else:
-                cells[-1] += " " + texts[k]
-        return cells
+                cells[-1][2] += " " + after[3]
+            cells[-1][1] = max(cells[-1][1], after[1])
+        return [(x0, x1, text) for x0, x1, text in cells]
 
     def text(self) -> str:
         return " ".join(self.cells())
@@ -121,11 +140,17 @@ class Page:
 
 
 def fragments(raw: list[list]) -> list[Fragment]:
-    """Fragments from the child's ``[x0, top, x1, bottom, size, text]`` lists (empty ones dropped)."""
+    """Fragments from the child's ``[x0, top, x1, bottom, size, text]`` lists (empty ones dropped); the marks of
+    wide gaps in a fragment's text (a seventh element gives their edges) become its ``cuts``."""
     out = []
-    for x0, top, x1, bottom, size, text in raw:
-        if str(text).replace(SUP_START, "").replace(SUP_END, "").strip():
-            out.append(Fragment(float(x0), float(top), float(x1), float(bottom), float(size), str(text)))
+    for x0, top, x1, bottom, size, text, *more in raw:
+        marked = str(text)
+        text = marked.replace(CUT_MARK, "")
+        if text.replace(SUP_START, "").replace(SUP_END, "").strip():
+            offsets = [at - k for k, at in enumerate(m.start() for m in re.finditer(CUT_MARK, marked))]
+            edges = more[0] if more and isinstance(more[0], list) else []
+            cuts = tuple((at, float(a), float(b)) for at, (a, b) in zip(offsets, edges))
+            out.append(Fragment(float(x0), float(top), float(x1), float(bottom), float(size), text, cuts))
     return out
 
 
