@@ -35,6 +35,11 @@ def test_records_carry_groups_multi_line_headers_and_the_unit():
     ]
 
 
+def test_a_percentage_keeps_its_own_unit():
+    lines = tables.records([["Program", "2024", "Change"]], [["Water", "1,410", "8.5%"]], "(in millions of dollars)")
+    assert lines[1:] == [f"Water{SEP}2024: 1,410 (in millions of dollars)", f"Water{SEP}Change: 8.5%"]
+
+
 def test_records_without_header_and_with_bare_numbers_or_repeated_names():
     assert tables.records([], [["Chair", "Ada Quill"], ["Clerk", "Bram Okafor"]]) == \
         ["Chair: Ada Quill", "Clerk: Bram Okafor"]  # two columns and no header: "name: value"
@@ -51,6 +56,7 @@ def test_records_without_header_and_with_bare_numbers_or_repeated_names():
                                                          "in millions of dollars"),
     ("In billions of dollars", "In billions of dollars"), ("[Percent]", "Percent"),
     ("Table 3. Output (continued)", ""), ("Table 4. Events of the week", ""), ("(see note 2)", ""),
+    ("(in millions of constant 2025 dollars)", "in millions of constant 2025 dollars"), ("(n = 1,250 tons)", ""),
 ])
 def test_caption_unit(caption, unit):
     assert tables.caption_unit(caption) == unit

@@ -3,7 +3,7 @@
 A small model reads a grid badly and a run-on paragraph of numbers not at all; a record carries its own headers, so
 each cell is an answer unit of its own ("Production › Copper › 2023: 1,040 (thousand metric tons)"), found by its
 words, embedded with them and quoted whole. Every reader (Markdown, reST, HTML, .docx, whitespace-aligned plain
-text, and later PDF) hands its header rows and body rows to ``records``:
+text, PDF through ``pdf_tables``) hands its header rows and body rows to ``records``:
 
 - the column names are the header rows' cells joined top to bottom ("Fiscal year" over "2023" → "Fiscal year
   2023"; a cell spanning several columns is given once per column by the reader);
@@ -14,9 +14,10 @@ text, and later PDF) hands its header rows and body rows to ``records``:
 - a row name that is only a number ("0", "2019") is given after the first column's header ("threadsafety 0");
   rows that repeat their first cell are named by as many leading text columns as tell them apart ("v new, w old");
 - every non-empty value cell is one record, kept as written ("—", "NA", "W", "1,040²"); the table's unit, when
-  its caption states one ("(thousand metric tons)", "in millions of dollars"), follows each number in brackets:
-  the model is shown a record without its caption, and an amount read without its unit is a wrong answer (the
-  caption line stays above the records too, where retrieval and the record's lead-in see it);
+  its caption states one ("(thousand metric tons)", "in millions of dollars", a year in it too), follows each
+  number but a percentage in brackets: the model is shown a record without its caption, and an amount read
+  without its unit is a wrong answer (the caption line stays above the records too, where retrieval and the
+  record's lead-in see it);
 - the caption's lines come first, just above the records;
 - a table without header rows is a list of "name: value" lines when it has two columns, else its rows are kept
   with their cells joined by " | " (what a row without column names can say); so is a table with an unnamed
@@ -73,7 +74,7 @@ def caption_unit(caption: str) -> str:
                 continue
             unit = found.group(1).strip().rstrip(".:")
             if len(unit.split()) <= 8 and _QUANTITY.search(unit) and not _CONTINUED.search(unit) \
-                    and not re.search(r"\d{3}", unit):
+                    and not re.search(r"\d{3}", re.sub(r"\b(?:FY)?(?:19|20)\d\d\b", "", unit)):
                 return unit
     return ""
 
@@ -155,7 +156,7 @@ def records(header_rows: Sequence[Sequence[str]], body_rows: Sequence[Sequence[s
             if not value:
                 continue
             path = PATH_SEPARATOR.join(stem + ([column] if column else []))
-            shown = f"{value} ({unit})" if unit and is_numeric(value) else value
+            shown = f"{value} ({unit})" if unit and is_numeric(value) and not value.endswith("%") else value
             out.append(f"{path}: {shown}" if path else shown)
     if not any(PATH_SEPARATOR in line or ": " in line for line in out):
         out = [" | ".join(_value(c) for c in row) for row in [*header_rows, *body]]  # nothing to name a cell by
