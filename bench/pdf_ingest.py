@@ -2,6 +2,7 @@
 (issue 15).
 
     PYTHONPATH=. python bench/pdf_ingest.py                 # before (pypdf + line joining) / after (pdfium + layout)
+    PYTHONPATH=. python bench/pdf_ingest.py --after         # after only (to compare two versions of the loader)
     PYTHONPATH=. python bench/pdf_ingest.py --libraries     # pypdf, pdfminer.six, pdfplumber, pypdfium2 compared
     PYTHONPATH=. python bench/pdf_ingest.py --synthetic [PAGES]
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -37,6 +39,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+RECORD = re.compile(r"[^:\n]*? \u203a [^\n]*?:[ \t]+\S")  # a table record ("Row › Column: value")
 REPORTS = Path(os.environ.get("REPORTS", Path(__file__).resolve().parents[2] / "shared" / "corpora" / "reports"))
 
 # (file prefix, PDF page, "has" | "not", text): read by eye on the page images.
@@ -135,11 +138,14 @@ def worker(mode: str, limit: int) -> None:
     if limit:
         wanted = {prefix for prefix, *_ in GOLD}
         files = [f for f in files if any(f.name.startswith(p) for p in wanted)][:limit]
-    pages = chunks = 0
+    pages = chunks = tables = records = 0
     gold: dict[tuple[str, int], str] = {}
     started = time.perf_counter()
     for name, text, page_texts in documents(mode, files):
         pages += len(page_texts)
+        found = [bool(RECORD.match(line)) for line in text.split("\n")]
+        records += sum(found)
+        tables += sum(1 for k, is_record in enumerate(found) if is_record and (k == 0 or not found[k - 1]))
         chunks += len(split(Document(source=name, text=text, metadata={}), settings.chunk_size,
                             settings.chunk_overlap))
         for prefix, number, *_ in GOLD:
@@ -149,7 +155,8 @@ def worker(mode: str, limit: int) -> None:
     peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     passed, failed = gold_score(gold)
     print(json.dumps({"mode": mode, "files": len(files), "pages": pages, "seconds": seconds, "chunks": chunks,
-                      "peak_mb": peak / 1024, "gold": passed, "failed": failed}))
+                      "peak_mb": peak / 1024, "gold": passed, "failed": failed, "tables": tables,
+                      "records": records}))
 
 
 def measure(mode: str, limit: int = 0) -> dict:
@@ -166,15 +173,17 @@ def show(row: dict) -> None:
         return
     print(f"{row['mode']:<12} {row['files']:>3} PDFs {row['pages']:>5} pages  {row['pages'] / row['seconds']:6.1f} pages/s  "
           f"{row['chunks'] / row['seconds']:7.1f} chunks/s ({row['chunks']} chunks)  peak {row['peak_mb']:5.0f} MB  "
-          f"gold {row['gold']}/{len(GOLD)}")
+          f"gold {row['gold']}/{len(GOLD)}  tables {row.get('tables', 0)} ({row.get('records', 0)} records)")
     for failure in row["failed"]:
         print(f"{'':14}failed: {failure}")
 
 
-def reports(libraries: bool) -> None:
+def reports(libraries: bool, after_only: bool = False) -> None:
     if not REPORTS.is_dir():
         sys.exit(f"no reports folder at {REPORTS} (set REPORTS)")
-    if libraries:
+    if after_only:
+        show(measure("after"))
+    elif libraries:
         # pdfminer.six and pdfplumber take minutes for all 1,189 pages: each reads the 4 gold PDFs (227 pages)
         for mode in ("pypdf", "pdfminer", "pdfplumber", "pypdfium2", "after"):
             show(measure(mode, limit=5))
@@ -234,7 +243,7 @@ def main(argv: list[str]) -> None:
     elif argv[:1] == ["--synthetic"]:
         synthetic(int(argv[1]) if len(argv) > 1 else 100)
     else:
-        reports(libraries="--libraries" in argv)
+        reports(libraries="--libraries" in argv, after_only="--after" in argv)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@ Per document:
 - reading order: a vertical gutter splits a page into two columns read one after the other when both hold prose;
   a narrow side column (margin headings, a sidebar) is read a block at a time beside the main column; table cells
   on one row are joined by " | ";
+- tables: a table of numbers found in the page's rows as laid out (``pdf_tables.find_tables``) is taken out of the
+  rows as read and stored as records (``tables.records``: "Row › Column: value", the caption's unit after each
+  number) where its first row was, after its caption; every other line reads as it did;
 - lines are joined into paragraphs by vertical gaps, font-size changes, indents and bullets (private-use bullet
   glyphs become "- " items); a word hyphenated at a line end is joined by ``join_hyphenated``, which reads the
   document's own vocabulary.
@@ -24,6 +27,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Sequence
+
+from .pdf_tables import Cell, Line, Table, find_tables
+from .tables import PATH_SEPARATOR, caption_unit, records
 
 RUNNING_SHARE = 0.3  # a top/bottom band line recurring on this share of pages is a running header or footer
 ANYWHERE_SHARE = 0.5  # ... and one recurring anywhere on the page on this share
@@ -33,6 +40,8 @@ CUT_MARK = "\x1d"  # a wide gap inside a fragment, as the child marks it
 FOOTNOTE_SIZE = 0.92  # footnote lines are set smaller than this share of the body size
 PARAGRAPH_GAP = 0.6  # a vertical gap over this many font sizes between two lines starts a paragraph
 CELL_GAP = 1.5  # a horizontal gap over this many font sizes between two fragments on a row separates table cells
+FINE_GAP = 0.5  # ... and in a table's header, where labels are set closer (the child marks gaps over an em in a
+#                 fragment: a word space is a third of an em)
 
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s+of\s+\d{1,4})?$", re.I)
 _LABEL_AFTER_PAGE = re.compile(r"\bpage\s+(\d{1,4}|[ivxlcdm]{1,7})\b", re.I)
@@ -106,15 +115,15 @@ class Row:
         return [text for _, _, text in self.spans()]
 
     def spans(self, fine: bool = False) -> list[tuple[float, float, str]]:
-        """The row's cells with their left and right edges; ``fine``: cut at the fragments' narrower marked gaps
-        too (labels of a table's header set close together)."""
+        """The row's cells with their left and right edges; ``fine``: cut at gaps over ``FINE_GAP`` too, between
+        fragments and inside them (labels of a table's header set close together)."""
         size = self.size
         parts = [(x0, x1, f.size, SUP_START + text + SUP_END if text.isdigit() and f.size < 0.8 * size else text, k > 0)
                  for f in self.parts for k, (x0, x1, text) in enumerate(f.pieces() if fine else [(f.x0, f.x1, f.text)])]
         cells = [[parts[0][0], parts[0][1], parts[0][3]]]
         for before, after in zip(parts, parts[1:]):
             gap = after[0] - before[1]
-            if after[4] or gap > CELL_GAP * max(before[2], after[2], 4.0):
+            if after[4] or gap > (FINE_GAP if fine else CELL_GAP) * max(before[2], after[2], 4.0):
                 cells.append([after[0], after[1], after[3]])
                 continue
             if 0 <= gap < 0.1 * after[2] and not after[3].startswith(SUP_START):
@@ -473,13 +482,25 @@ def reading_order(frags: list[Fragment], width: float, depth: int = 0) -> list[R
     return merged
 
 
-def paragraphs(prs: list[Row], vocabulary: Vocabulary) -> list[str]:
-    """Rows joined into paragraphs, list items ("- ") and table rows (cells joined by " | ")."""
+def paragraphs(prs: list[Row], vocabulary: Vocabulary, tables: Sequence[tuple[int, Table]] = (),
+               right_edge: float | None = None) -> list[str]:
+    """Rows joined into paragraphs, list items ("- ") and table rows (cells joined by " | "); each of ``tables``
+    (``(position, table)``: the table goes before ``prs[position]``) as its records, one a paragraph.
+    ``right_edge``: where the page's text ends on the right (by default where ``prs`` end)."""
     out: list[list[str]] = []
     kinds: list[str] = []
     previous: Row | None = None
-    right_edge = max((r.x1 for r in prs), default=0.0)
-    for row in prs:
+    right_edge = max((r.x1 for r in prs), default=0.0) if right_edge is None else right_edge
+    waiting = sorted(tables, key=lambda placed: placed[0])
+    for index, row in enumerate([*prs, None]):
+        while waiting and waiting[0][0] <= index:
+            table = waiting.pop(0)[1]
+            unit = _unit_above([_join_lines(lines, vocabulary=vocabulary) for lines in out[-3:]])
+            for line in records(table.header, table.body, unit=unit):
+                out.append([line])
+                kinds.append("row")
+        if row is None:
+            break
         cells = row.cells()
         bullet = bool(_BULLET.match(cells[0]))
         if bullet and len(cells) > 1 and not _BULLET.sub("", cells[0]).strip():
@@ -510,6 +531,48 @@ def paragraphs(prs: list[Row], vocabulary: Vocabulary) -> list[str]:
             out[-1].append(text)
         previous = row
     return [_join_lines(lines, vocabulary=vocabulary) for lines in out]
+
+
+def _unit_above(paras: list[str]) -> str:
+    """The unit a table's caption states, from the short paragraphs right above it (at most three)."""
+    caption: list[str] = []
+    for para in reversed(paras):
+        if len(para) > 300 or PATH_SEPARATOR in para:
+            break
+        caption.insert(0, para)
+    return caption_unit("\n".join(caption))
+
+
+def table_lines(prs: list[Row]) -> list[Line]:
+    """The rows as ``pdf_tables`` reads them: each row's cells (footnote marks and private-use glyphs out, empty
+    cells dropped) with their edges."""
+    out = []
+    for row in prs:
+        cells = [Cell(x0, x1, clean_inline(text)) for x0, x1, text in row.spans(fine=True)]
+        out.append(Line(row.top, row.bottom, row.size, [c for c in cells if c.text]))
+    return out
+
+
+def page_tables(prs: list[Row], vocabulary: Vocabulary) -> list[tuple[Table, list[Row]]]:
+    """The tables among a page's rows (top to bottom, as laid out: a table's rows read across whatever the
+    page's columns), each with the rows it takes, when it comes out as records (rows of cells say no more than
+    the page's rows read across); a wrapped cell's lines are joined as a paragraph's."""
+    found = find_tables(table_lines(prs), lambda parts: _join_lines(parts, vocabulary=vocabulary))
+    return [(t, prs[t.start:t.end]) for t in found if not any(" | " in line for line in records(t.header, t.body))]
+
+
+def place_tables(ordered: list[Row], tables: list[tuple[Table, list[Row]]]) -> list[tuple[int, Table]]:
+    """Where each table goes among the rest of the page's rows in reading order: after the last row above it
+    that shares some of its width (its caption, the paragraph before it), else before the first such row below
+    it, else at the end."""
+    out = []
+    for table, taken in tables:
+        top, x0, x1 = min(r.top for r in taken), min(r.x0 for r in taken), max(r.x1 for r in taken)
+        beside = [k for k, r in enumerate(ordered) if r.x0 < x1 and r.x1 > x0]
+        above = [k for k in beside if ordered[k].bottom <= top + 1]
+        below = [k for k in beside if ordered[k].top > top]
+        out.append((max(above) + 1 if above else min(below) if below else len(ordered), table))
+    return out
 
 
 def front_matter_kind(index: int, count: int, paras: list[str], previous_kind: str) -> str:
@@ -562,6 +625,13 @@ def read_pages(pages: list[dict]) -> list[Page]:
         ordered = reading_order([f for f in body if id(f) in kept], float(page["width"]))
         paras = paragraphs(ordered, vocabulary)
         kind = front_matter_kind(index, len(pages), paras, previous_kind)
+        found = page_tables(body_rows, vocabulary) if not kind else []
+        if found:  # the tables' text out of the rows as read, each table as records in its place
+            taken = {id(f) for _, rs in found for r in rs for f in r.parts}
+            rest = [r if not any(id(f) in taken for f in r.parts) else Row([f for f in r.parts if id(f) not in taken],
+                                                                           r.starts_block) for r in ordered]
+            rest = [r for r in rest if r.parts]
+            paras = paragraphs(rest, vocabulary, place_tables(rest, found), max(r.x1 for r in ordered))
         previous_kind = kind
         out.append(Page(paras, notes, label, kind, marked_paragraphs(paras)))
     return out
@@ -579,8 +649,8 @@ def assemble(pages: list[Page], vocabulary: Vocabulary | None = None) -> tuple[s
         if before.paragraphs and after.paragraphs and not before.kind and not after.kind:
             last, first = before.paragraphs[-1], after.paragraphs[0]
             continues[i] = (bool(_OPEN_END.search(last)) and not last.startswith("- ") and " | " not in last
-                            and " | " not in first and bool(re.match(r"[a-z(\u201c\"0-9]", first))
-                            and len(last) > 40)
+                            and PATH_SEPARATOR not in last and " | " not in first
+                            and bool(re.match(r"[a-z(\u201c\"0-9]", first)) and len(last) > 40)
     text = ""
     offsets: list[int] = []
     front: list[list[int]] = []
@@ -644,5 +714,5 @@ def _merge(spans: list[list[int]]) -> list[list[int]]:
 
 
 __all__ = ["Fragment", "Page", "Row", "Vocabulary", "assemble", "body_size", "find_running", "front_matter_kind",
-           "fragments", "join_hyphenated", "label_candidates", "paragraphs", "printed_labels", "read_pages", "reading_order", "rows",
-           "running_key", "split_footnotes"]
+           "fragments", "join_hyphenated", "label_candidates", "page_tables", "paragraphs", "place_tables",
+           "printed_labels", "read_pages", "reading_order", "rows", "running_key", "split_footnotes", "table_lines"]
