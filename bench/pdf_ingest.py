@@ -19,6 +19,10 @@ Measured on 2 shared cores (nice 10), two runs (the machine's load moves the spe
     before  1189 pages  11.6 / 19.2 pages/s   67.1 / 110.5 chunks/s  peak 86-87 MB  gold  6/15
     after   1189 pages  26.4 / 35.2 pages/s  130.3 / 174.8 chunks/s  peak 59 MB     gold 15/15
 
+Tables as records (issue 24, item 2; ``--after``, the base commit against the branch, alternating runs):
+before 40.0-48.8 pages/s, 199-242 chunks/s, 5,909 chunks, 59 MB; after 43.6-46.3 pages/s (35.3 cold), 227-241
+chunks/s, 6,183 chunks, 59-60 MB, 61 tables (3,632 records). See bench/README.md.
+
 --libraries (4 gold PDFs, 227 pages, raw page text): pypdf ~12 pages/s; pdfminer.six 9.5 pages/s, 69 MB;
 pdfplumber 6.2 pages/s, 442 MB; pypdfium2 78 pages/s, 60 MB (4/15 gold each: no layout repair); pdfium with
 per-character boxes + the layout repair 25.9 pages/s, 55 MB, 15/15. The gold checks were written while the
