@@ -75,7 +75,7 @@ class Settings(BaseSettings):
                                                        "path of a GGUF file.")
     llm_model_path: Path | None = Field(None, description="GGUF file for llamacpp; when set it wins over llm_model.")
     llm_context: int = Field(2048, ge=512, description="Context window (tokens) for llamacpp; the evidence prompt "
-                                                       "and answer need about 1,000.")
+                                                       "and answer need about 1,400.")
     llm_threads: int = Field(2, ge=1, description="CPU threads for llamacpp.")
     openai_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server, e.g. "
                                                           "http://127.0.0.1:11434/v1 (Ollama).")
@@ -91,9 +91,12 @@ class Settings(BaseSettings):
                                                            "by default.")
     llm_units: int = Field(10, ge=1, le=40, description="Most evidence units (sentences, list items) shown to the "
                                                          "model, numbered; fewer keeps CPU models fast.")
-    llm_evidence_chars: int = Field(1100, ge=200, le=20000, description="Characters of evidence units shown to the "
-                                                                        "model (prompt evaluation on 2 CPU cores runs "
-                                                                        "at ~70 tokens/s: 100 tokens cost ~1.4 s).")
+    llm_evidence_chars: int = Field(2400, ge=200, le=20000, description="Characters of evidence shown to the model "
+                                                                        "(prompt evaluation on 2 CPU cores runs at "
+                                                                        "~70 tokens/s: 100 tokens cost ~1.4 s).")
+    llm_layout: Literal["units", "passages"] = Field(
+        "passages", description="What the model reads: 'passages' (the top retrieved chunks read whole, every unit "
+                             "numbered) or 'units' (the best-scored units wherever they are).")
     keep_disagreement: bool = Field(True, description="When the passages disagree on the value asked, or one "
                                                       "corrects another, answer with both sides instead of asking "
                                                       "the model for one value.")

@@ -30,7 +30,7 @@ from assistant.evaluation.corpora import prepare, suite  # noqa: E402
 TOKENS_PER_S = 70.0
 
 
-def recall(corpus: str, budgets: list[int], units: int, sources: int) -> list[dict]:
+def recall(corpus: str, budgets: list[int], units: int, sources: int, layout: str) -> list[dict]:
     s = suite(corpus)
     settings = prepare(s, Settings())
     assistant = get_assistant(settings)
@@ -46,7 +46,7 @@ def recall(corpus: str, budgets: list[int], units: int, sources: int) -> list[di
         in_chunks = all(re.search(p, chunk_text, re.I) for p in case.expect)
         for b in budgets:
             sel = select(asked.query, found.retrieval, found.documents, idf=keyword.idf,
-                         embed=assistant.embeddings.embed_documents, chunks=sources, limit=units, budget=b)
+                         embed=assistant.embeddings.embed_documents, chunks=sources, limit=units, budget=b, layout=layout)
             shown = "\n".join(f"{u.heading}\n{u.text}" for u in sel.units)
             row = rows[b]
             row["cases"] += 1
@@ -57,7 +57,7 @@ def recall(corpus: str, budgets: list[int], units: int, sources: int) -> list[di
     for b in budgets:
         r = rows[b]
         chars = statistics.median(r["chars"]) if r["chars"] else 0
-        out.append({"corpus": corpus, "budget": b, "recall": f"{r['hits']}/{r['cases']}",
+        out.append({"corpus": corpus, "layout": layout, "budget": b, "recall": f"{r['hits']}/{r['cases']}",
                     "in_top_chunks": f"{r['in_chunks']}/{r['cases']}", "median_prompt_chars": int(chars),
                     "est_prompt_s": round(chars / 4 / TOKENS_PER_S, 1)})
     return out
@@ -69,14 +69,16 @@ def main() -> None:
     parser.add_argument("--budgets", nargs="+", type=int, default=[800, 1100, 1600, 2400, 3200])
     parser.add_argument("--units", type=int, default=40, help="most units shown (the budget usually binds first)")
     parser.add_argument("--sources", type=int, default=Settings().llm_sources)
+    parser.add_argument("--layout", nargs="+", default=["units", "passages"], help="evidence layouts to compare")
     args = parser.parse_args()
-    print("| corpus | evidence chars | evidence recall | answer in top chunks | median user prompt chars | "
+    print("| corpus | layout | evidence chars | evidence recall | answer in top chunks | median user prompt chars | "
           "est. prompt eval s |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|")
     for corpus in args.corpus:
-        for row in recall(corpus, args.budgets, args.units, args.sources):
-            print(f"| {row['corpus']} | {row['budget']} | {row['recall']} | {row['in_top_chunks']} | "
-                  f"{row['median_prompt_chars']} | {row['est_prompt_s']} |", flush=True)
+        for layout in args.layout:
+            for row in recall(corpus, args.budgets, args.units, args.sources, layout):
+                print(f"| {row['corpus']} | {row['layout']} | {row['budget']} | {row['recall']} | {row['in_top_chunks']} | "
+                      f"{row['median_prompt_chars']} | {row['est_prompt_s']} |", flush=True)
 
 
 if __name__ == "__main__":

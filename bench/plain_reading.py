@@ -36,12 +36,19 @@ INSTRUCTION = ("Answer the question from the numbered passages with the exact va
                "NOT_IN_SOURCES.")
 
 
-def plain_prompt(question: str, chunks: list, documents: dict) -> str:
+def plain_prompt(question: str, chunks: list, documents: dict, budget: int = 3200) -> str:
+    """The numbered chunks under their titles, cut to ``budget`` characters of passage text in all (the model's
+    context is 2,048 tokens)."""
     parts = []
+    left = budget
     for i, hit in enumerate(chunks, start=1):
         doc = documents.get(hit.chunk.source)
         title = doc.title if doc is not None else hit.chunk.source
-        parts.append(f"[{i}] {title}\n{hit.chunk.text.strip()}")
+        text = hit.chunk.text.strip()[:max(left, 0)]
+        if not text:
+            break
+        left -= len(text)
+        parts.append(f"[{i}] {title}\n{text}")
     return f"{INSTRUCTION}\n\nPassages:\n" + "\n\n".join(parts) + f"\n\nQuestion: {question}\nAnswer:"
 
 

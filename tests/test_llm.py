@@ -371,6 +371,27 @@ def test_evidence_units_come_from_the_question_s_document_first(tmp_path, tiny_s
     assert [u.number for u in chosen.units] == list(range(1, len(chosen.units) + 1))
 
 
+def test_the_passages_layout_shows_the_top_chunks_whole_in_text_order(tmp_path, tiny_settings):
+    corpus = tiny_settings.corpus_dir
+    for name, text in RELEASES.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    assistant = get_assistant(tiny_settings)
+    question = "When is Frobnicator 4.2.0 final released?"
+    found = assistant.find(Question.plain(question))
+    idf = assistant.retriever.keyword_index().idf
+    chosen = select(question, found.retrieval, found.documents, idf=idf, embed=assistant.embeddings.embed_documents,
+                    chunks=1, budget=3000, layout="passages")
+    top = found.retrieval.chunks[0].chunk
+    inside = [u for u in chosen.units if u.document.source == top.source and u.unit.end > top.start
+              and u.unit.start < top.end]
+    every = [u for u in units(found.documents[top.source]) if u.evidence and u.end > top.start and u.start < top.end]
+    assert [u.unit.start for u in inside] == [u.start for u in every]  # the whole chunk, in text order
+    assert "4.2.0 final: Monday, 2030-10-14" in [u.text for u in chosen.units]
+    small = select(question, found.retrieval, found.documents, idf=idf, embed=assistant.embeddings.embed_documents,
+                   chunks=1, budget=120, layout="passages")
+    assert 0 < len(small.units) < len(every) and small.ranked[0].text == chosen.ranked[0].text
+
+
 def test_a_rest_heading_underline_is_not_a_code_fence(tmp_path):
     path = tmp_path / "gov.txt"
     path.write_text("Council\n=======\n\nComposition\n~~~~~~~~~~~\n\nThe council is a 5-person committee.\n\n"

@@ -24,6 +24,7 @@ from ..text import terms
 from ..load.units import SEPARATOR, Unit, document_subject, identity, units
 
 MAX_SHOWN_CHARS = 400  # a longer unit is shown cut (its quote is still the whole unit)
+COVER_CHARS = 3000  # of a document's front matter read for what identifies it
 
 
 @dataclass(frozen=True)
@@ -85,13 +86,34 @@ class EvidenceUnit:
 
     def pinned_unmet(self, question: str) -> list[str]:
         """The versions, identifiers and years the question pins that neither this unit nor its title, heading
-        path or date states (what the gate holds a cited unit to); a year may also be stated by the unit's
-        paragraph (a sentence's paragraph, a list's lead-in, a table's caption), as reports and tables give it once
-        for what follows."""
+        path or date states (what the gate holds a cited unit to). An identifier may also be on the document's
+        cover (a report's number); a year may also be stated by the unit's paragraph (a sentence's paragraph, a
+        list's lead-in, a table's caption) or the document's subject (title and lead), as reports and tables give
+        it once for what follows, unless the unit states other years only (``constraints._year_contradicted``); and
+        a unit whose text, section and paragraph state no year at all is dated by the years its document states."""
         pinned = [c for c in constraints.of_question(question) if c.kind != "name"]
         years = [c for c in pinned if c.kind == "year"]
-        return constraints.unmet([c for c in pinned if c.kind != "year"], self.text, self.heading) \
-            + constraints.unmet(years, self.text, f"{self.heading}\n{self.paragraph}")
+        unmet_years = constraints.unmet(years, self.text, f"{self.heading}\n{self.paragraph}\n{self.subject}")
+        if unmet_years and not constraints.states_year(f"{self.text}\n{self.section}\n{self.paragraph}"):
+            # nothing around the unit dates it: the year the document states elsewhere (a table's caption
+            # pages up, a report's scope) stands for it
+            unmet_years = constraints.unmet([c for c in years if c.surface in unmet_years], self.text,
+                                            self.document.text)
+        return constraints.unmet([c for c in pinned if c.kind != "year"], self.text,
+                                 f"{self.heading}\n{self.cover}") + unmet_years
+
+    @property
+    def cover(self) -> str:
+        """The document's cover, contents and disclaimer pages (front matter the loader marked, e.g. a report's
+        number and series on its title page): what identifies the whole document besides its title."""
+        text = self.document.text
+        return "\n".join(text[a:b] for a, b in self.document.metadata.get("front_matter") or [])[:COVER_CHARS]
+
+    @property
+    def subject(self) -> str:
+        """What the whole document is about: its title and lead paragraph (all of a short document), where a
+        report states once the year its figures are for (``units.document_subject``)."""
+        return document_subject(self.document)
 
 
 def unmet(question: str, text: str, heading: str, paragraph: str) -> list[str]:
@@ -163,12 +185,61 @@ def _candidates(retrieval: Retrieval, documents: Mapping[str, Document], chunks:
     return out
 
 
+def _shown_size(u: Unit) -> int:
+    return min(u.end - u.start, MAX_SHOWN_CHARS) + 12
+
+
+def _best_units(scored: list[tuple[float, int, Document, Unit]], limit: int,
+                budget: int) -> list[tuple[int, Document, Unit]]:
+    """Layout "units": the best-scored units, wherever they are, until ``limit`` units or ``budget`` characters."""
+    picked: list[tuple[int, Document, Unit]] = []
+    used = 0
+    for _, rank, doc, u in scored:
+        if picked and used + _shown_size(u) > budget:
+            continue
+        picked.append((rank, doc, u))
+        used += _shown_size(u)
+        if len(picked) >= limit:
+            break
+    return picked
+
+
+def _passages(scored: list[tuple[float, int, Document, Unit]], chunks: int,
+              budget: int) -> list[tuple[int, Document, Unit]]:
+    """Layout "passages": the retrieved chunks read whole, in rank order, every unit of a chunk in text order, until
+    ``budget`` characters; a chunk that does not fit whole gives its best-scored units that do; what room is left
+    goes to the documents' best units outside the chunks. A passage read as it stands keeps the context a small
+    model needs (the sentence before says which year, table or program a value is about)."""
+    picked: list[tuple[int, Document, Unit]] = []
+    used = 0
+    for rank in range(1, chunks + 1):
+        inside = [s for s in scored if s[1] == rank]
+        size = sum(_shown_size(u) for _, _, _, u in inside)
+        if used + size <= budget:
+            chosen = inside
+        else:
+            chosen = []
+            room = budget - used
+            for s in inside:  # best first
+                if _shown_size(s[3]) <= room:
+                    chosen.append(s)
+                    room -= _shown_size(s[3])
+        picked += [(r, d, u) for _, r, d, u in chosen]
+        used += sum(_shown_size(u) for _, _, _, u in chosen)
+    for _, rank, doc, u in scored:  # the documents' best units outside the chunks, best first
+        if rank > chunks and used + _shown_size(u) <= budget:
+            picked.append((rank, doc, u))
+            used += _shown_size(u)
+    return picked
+
+
 def select(question: str, retrieval: Retrieval, documents: Mapping[str, Document], *,
            idf: Callable[[str], float], embed: Callable[[list[str]], list[list[float]]] | None = None,
            chunks: int = 4, limit: int = 10, budget: int = 1100,
-           per_document: int = 8) -> Selection:
-    """The units to show for ``question``: the best ``limit`` that fit ``budget`` characters, numbered in the order
-    shown (documents in rank order, units in text order); ``Selection.ranked`` holds them best first."""
+           per_document: int = 8, layout: str = "units") -> Selection:
+    """The units to show for ``question`` within ``budget`` characters: with ``layout`` "units" the best ``limit``
+    units, with "passages" the top ``chunks`` retrieved chunks read whole (``_passages``); numbered in the order
+    shown (documents in rank order, units in text order). ``Selection.ranked`` holds them best first."""
     asked = {t: idf(t) for t in dict.fromkeys(terms(question))}
     total = sum(asked.values()) or 1.0
     found = _candidates(retrieval, documents, chunks, asked, per_document)
@@ -190,17 +261,11 @@ def select(question: str, retrieval: Retrieval, documents: Mapping[str, Document
         score = 0.5 * coverage + 0.5 * similarity + 0.03 / rank - 0.3 * len(unmet)
         scored.append((score, rank, doc, u))
     scored.sort(key=lambda s: -s[0])
-    picked: list[tuple[int, Document, Unit]] = []
-    used = 0
-    for _, rank, doc, u in scored:
-        size = min(u.end - u.start, MAX_SHOWN_CHARS) + 12
-        if picked and used + size > budget:
-            continue
-        picked.append((rank, doc, u))
-        used += size
-        if len(picked) >= limit:
-            break
-    best_first = list(picked)
+    picked = _passages(scored, chunks, budget) if layout == "passages" else _best_units(scored, limit, budget)
+    if not picked:
+        return Selection([], best_coverage)
+    place = {(doc.source, u.start): i for i, (_, _, doc, u) in enumerate(scored)}
+    best_first = sorted(picked, key=lambda p: place[(p[1].source, p[2].start)])
     order = {doc.source: min(r for r, d, _ in picked if d.source == doc.source) for _, doc, _ in picked}
     picked.sort(key=lambda p: (order[p[1].source], p[1].source, p[2].start))
     shown = [EvidenceUnit(number=i, document=doc, unit=u) for i, (_, doc, u) in enumerate(picked, start=1)]
