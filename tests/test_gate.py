@@ -103,6 +103,32 @@ def test_the_version_or_year_the_question_pins_must_be_met_by_the_cited_unit():
     assert not _kept("What was the average credit in 2030?", "$640.", report, "$640")
 
 
+def test_a_pinned_identifier_may_be_on_the_document_s_cover_and_a_year_in_its_subject():
+    # a report names its series number on its cover page (front matter), not in its title or headings
+    text = ("NIST Special Publication 9900-12\nGuide to Harbour Sensors\n\nThe guide organizes its requirements into "
+            "9 families.\n")
+    cover_end = text.index("The guide")
+    report = Document("sp.pdf", text, {"title": "Guide to Harbour Sensors", "front_matter": [[0, cover_end]]})
+    shown = {i: EvidenceUnit(i, report, u) for i, u in enumerate((u for u in units(report) if u.evidence), start=1)}
+    assert _kept("How many families does SP 9900-12 have?", "9 families.", shown, "9 families") == ["9 families."]
+    assert not _kept("How many families does SP 9900-13 have?", "9 families.", shown, "9 families")
+    # a release dates its figures once, in its lead paragraph; a later sentence with no year of its own is about it
+    release = _shown("meals.md", "# Relief in 2030\n\nThe relief program ran through 2030 in 12 counties.\n\n"
+                     "Volunteers served 4 million meals.\n\nIn 2029 they served 3 million meals.\n", "Relief in 2030")
+    assert _kept("How many meals were served in 2030?", "4 million meals.", release, "Volunteers")
+    assert not _kept("How many meals were served in 2030?", "3 million meals.", release, "In 2029")
+    # nothing around a record dates it: the year its document states elsewhere does, and only that year
+    far = _shown("credit.txt", "# Credit by state\n\nThe credit helps owners insulate homes.\n\n## Scope\n\n"
+                 "The data cover tax year 2030 and were published later.\n\n## Method\n\n"
+                 + "Returns were grouped by the state of the filer's address. " * 80 + "\n\n## Averages\n\n"
+                 "Average credit › Vermont: $7,100\n", "Credit by state")
+    assert _kept("What was the average credit in Vermont in 2030?", "$7,100", far, "Vermont") == ["$7,100"]
+    assert not _kept("What was the average credit in Vermont in 2031?", "$7,100", far, "Vermont")
+    # a table record states its own year: another year's cell stays refused whatever the title says
+    table = _shown("tin.txt", TABLE.replace("# Salient statistics", "# Salient statistics 2030"), "Statistics 2030")
+    assert not _kept("How much tin was produced in 2030?", "1,040", table, "Production › Tin › 2029")
+
+
 def test_a_cited_unit_must_be_about_the_question_by_one_of_its_words_or_its_headings():
     release = _shown("delegation.md", RELEASE, "Delegation to the Inauguration of the President of Eastmoor")
     assert _kept("Who heads the group sent to the inauguration?", "Mara Vell.", release, "Mara Vell") == ["Mara Vell."]

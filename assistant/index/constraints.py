@@ -209,7 +209,8 @@ def version_coarser(key: str, text: str) -> bool:
 
 def _identifier_matches(key: str, text: str) -> bool:
     """"PEP 8" matches "PEP 8", "PEP-8", "PEP: 8", "PEP 0008" and "pep8"; the number must be whole. A name of
-    several words also matches its acronym ("Mineral Commodity Summaries 2026": "MCS 2026")."""
+    several words also matches its acronym ("Mineral Commodity Summaries 2026": "MCS 2026"), and an acronym the
+    words it stands for ("SP 800-53": "Special Publication 800-53")."""
     phrase, number = key.rsplit(" ", 1)
     words = phrase.split()
     tail = rf"\s?[-#:]?\s?0*{re.escape(number)}(?![\d])(?!\.\d)"
@@ -220,11 +221,19 @@ def _identifier_matches(key: str, text: str) -> bool:
     if len(words) >= 2:
         initials = "".join(w[0] for w in words).upper()
         return any(m.group(1).endswith(initials) for m in re.finditer(rf"\b([A-Z]{{2,}}){tail}", text))
+    if len(words) == 1 and words[0].isalpha() and 2 <= len(words[0]) <= 5:  # "SP 800-53": "Special Publication 800-53"
+        spelled = r"\s+".join(rf"{ch.upper()}[a-z]+" for ch in words[0])
+        return re.search(rf"\b{spelled}{tail}", text) is not None
     return False
 
 
 def _year_matches(key: str, text: str) -> bool:
     return re.search(rf"(?<!\d){key}(?!\d)", text) is not None
+
+
+def states_year(text: str) -> bool:
+    """Whether ``text`` states any year ("2023", "FY2024", "2019-10-14")."""
+    return bool(_YEAR.search(text) or _ISO_YEAR.search(text))
 
 
 def _year_contradicted(asked: set[str], text: str) -> bool:
