@@ -30,6 +30,7 @@ SYSTEM = f"""You answer a question from numbered evidence units taken from docum
 Reply with JSON only: {{"answer": "<short answer>", "units": [<ids of the units that state the answer>]}}
 Rules:
 - Answer in one short sentence (or a few words) using only what the cited units say. Copy numbers, dates and names exactly as written.
+- Give the exact value of the kind asked: a date as fully as the units write it (day, month, year), an amount or count with its unit, a name in full, and every item when a list is asked for.
 - Each unit is shown under its document and section. Cite a unit only if it is about the same version, year, document and thing the question asks about.
 - If no unit states the answer, reply {{"answer": "{NOT_IN_SOURCES}", "units": []}}."""
 
