@@ -1,10 +1,11 @@
 """The cited page of a PDF beside the answer: drawn from the file on disk by pdfium, the quote's lines highlighted,
-the text panel alone when the file is gone. Real PDFs (written here, and one of the shared reports when present),
-the real loader and the real child process; no index, so no model."""
+the text panel alone when the file is gone; a table's record marked at its value and row name. Real PDFs (written
+here, and shared reports when present), the real loader and the real child process; no index, so no model."""
 
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ from assistant.documents import Document
 from assistant.load.loaders import SourceFile, load
 from test_clean import multipage_pdf
 from test_hostile import bomb_pdf
+from test_pdf_tables import positioned_pdf, right
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 POINTS = (612, 792)  # the pages multipage_pdf writes
@@ -168,3 +170,132 @@ def test_a_page_of_a_shared_report() -> None:
     page, part, _ = page_image.quote_on_page(document, start, end)
     drawn = page_image.page_image(reports[0], page, part)
     assert drawn.found and drawn.pages == len(document.metadata["pages"])
+
+
+# -- table records -------------------------------------------------------------------------------------------------
+# A table is stored as records ("Birch › 2024: 902 (in millions of dollars)"), printed nowhere as such: the row
+# name, the column's name and the value are cells apart. The record is placed by its value on the row name's line.
+
+SEP = " \u203a "
+UNIT = " (in millions of dollars)"
+ROWS = [("Alder", "1,204", "1,230"), ("Birch", "877", "902"), ("Cedar", "902", "2,295"), ("Dorn", "515", "515")]
+
+
+def row_y(k: int) -> float:
+    return 580 - 16 * k  # the baseline of body row k (PDF points), 16 pt apart
+
+
+@pytest.fixture
+def tables(tmp_path: Path) -> Path:
+    """A page with a prose line mentioning 902, then a table printing 902 twice more and 515 twice in a row."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    cells = [(72, 660, 11, "Of the 902 bridges inspected in the three counties, most were found sound."),
+             (72, 620, 11, "Table 1. Bridge spending by county" + UNIT),
+             (72, 596, 9, "County"), (300, 596, 9, "2023"), (380, 596, 9, "2024")]
+    for k, (name, a, b) in enumerate(ROWS):
+        cells += [(72, row_y(k), 9, name), (right(322, a), row_y(k), 9, a), (right(402, b), row_y(k), 9, b)]
+    (folder / "bridges.pdf").write_bytes(positioned_pdf([cells]))
+    return folder
+
+
+def marks(marked: bytes, plain: bytes) -> Image.Image:
+    """The pixels the highlighter turned yellow (white without its blue), as a black and white mask."""
+    blue = ImageChops.difference(picture(marked), picture(plain)).split()[2]
+    return blue.point(lambda v: 255 if v > 60 else 0)
+
+
+def test_a_record_is_highlighted_at_its_value_and_row_name_not_at_the_same_number_elsewhere(tables: Path) -> None:
+    document = loaded(tables, "bridges.pdf")
+    record = f"Birch{SEP}2024: 902{UNIT}"
+    assert record in document.text and "Birch 877 902" not in document.text  # stored as a record
+    path = page_image.pdf_path(tables, "bridges.pdf")
+    page, part, _ = page_image.quote_on_page(document, *render.quote_span(citation(document, record), document))
+    marked = page_image.page_image(path, page, part)
+    plain = page_image.page_image(path, page, "words that are printed nowhere on this page at all")
+    assert marked.found and not plain.found
+    scale = marked.width / POINTS[0]
+    mask = marks(marked.png, plain.png)
+    left, top, right_, bottom = mask.getbbox()
+    baseline = (POINTS[1] - row_y(1)) * scale
+    assert top < baseline < bottom and bottom - top < 16 * scale  # Birch's row alone (not the prose, not Cedar's)
+    assert abs(left - 72 * scale) < 4 and abs(right_ - 402 * scale) < 4  # from "Birch" to the 2024 column's 902
+    # the row name and the value, not the row: nothing between them (877 in the 2023 column) is marked
+    assert mask.crop((int(110 * scale), int(top), int(370 * scale), int(bottom))).getbbox() is None
+    assert mask.crop((int(380 * scale), int(top), int(402 * scale), int(bottom))).getbbox() is not None
+
+
+def test_a_value_printed_twice_on_its_row_is_told_apart_by_its_column(tables: Path) -> None:
+    document = loaded(tables, "bridges.pdf")
+    text = document.text
+    page_text, boxes = _drawn_page(tables / "bridges.pdf")
+    dorn = text[text.index(f"Dorn{SEP}2024: 515"):].split("\n")[0]
+    spans = page_image.find_quote(page_text, dorn, boxes)
+    assert [page_text[a:b] for a, b in spans] == ["Dorn", "515"]
+    row = page_text.index("Dorn 515 515")
+    assert spans[1][0] == row + len("Dorn 515 ")  # the second 515, under "2024"
+    first = page_image.find_quote(page_text, f"Dorn{SEP}2023: 515{UNIT}", boxes)
+    assert first[1][0] == row + len("Dorn ")
+
+
+def test_a_record_without_its_row_name_is_placed_by_a_value_printed_once_else_not_at_all(tables: Path) -> None:
+    page_text, boxes = _drawn_page(tables / "bridges.pdf")
+    once = page_image.find_quote(page_text, f"Elm{SEP}2024: 1,230{UNIT}", boxes)
+    assert [page_text[a:b] for a, b in once] == ["1,230"]  # printed once on the page: the value alone
+    assert page_image.find_quote(page_text, f"Elm{SEP}2024: 902{UNIT}", boxes) == []  # three 902s: none is it
+    assert page_image.find_quote(page_text, f"Elm{SEP}2024: 90{UNIT}", boxes) == []  # no "90" of "902"
+    document = loaded(tables, "bridges.pdf")
+    changed = Document(document.source, document.text.replace(f"Birch{SEP}2024: 902", f"Elm{SEP}2024: 902"),
+                       document.metadata)
+    figure = ChatHandlers(Settings(corpus_dir=tables)).page_figure(citation(changed, f"Elm{SEP}2024: 902"), changed)
+    assert "<img" in figure and "The quote's lines were not found on the page" in figure
+
+
+def test_a_record_line_is_read_into_its_path_and_value() -> None:
+    assert page_image.parse_record(f"Imports{SEP}Copper{SEP}2023: 1,040{UNIT}") == (["Imports", "Copper", "2023"],
+                                                                                  "1,040")
+    assert page_image.parse_record(f"High{SEP}Description: Error (or accident), likely.") == (
+        ["High", "Description"], "Error (or accident), likely.")  # a unit follows numbers only
+    assert page_image.parse_record("Nevada: 2.0%") is None and page_image.parse_record("Harbour survey") is None
+
+
+def _drawn_page(path: Path, page: int = 1) -> tuple[str, tuple]:
+    """The page's text and its characters' boxes, as the child drew them."""
+    stat = path.stat()
+    drawn = page_image._drawn(str(path), stat.st_mtime_ns, stat.st_size, page, 30.0, 1024)
+    return drawn.text, drawn.boxes
+
+
+@pytest.mark.parametrize("record, row", [
+    # "0" is printed some thirty times on the page, twice on this row: the Dollar Change column's
+    (f"Department of State{SEP}FY2025-FY2026 Request Dollar Change: 0", "Department of State 92 92 92 0 0"),
+    # a row name over two lines, its numbers beside the first
+    (f"Department of Defense-Military Programs{SEP}FY2025-FY2026 Request Dollar Change: 21,012",
+     "101,308 91,865 112,877 21,012 22.9%"),
+])
+def test_a_record_of_a_shared_report_is_highlighted_on_its_row(record: str, row: str) -> None:
+    reports = sorted((SHARED / "corpora" / "reports").glob("crs-R48694*.pdf"))
+    if not reports:
+        pytest.skip(f"{SHARED / 'corpora' / 'reports'} is absent (the shared corpora are not part of a fresh clone)")
+    document = load(SourceFile(reports[0], reports[0].name), 10**9)
+    start = document.text.index(record)
+    page, part, _ = page_image.quote_on_page(document, start, document.text.index("\n", start))
+    marked = page_image.page_image(reports[0], page, part)
+    plain = page_image.page_image(reports[0], page, "words that are printed nowhere on this page at all")
+    assert page == 13 and marked.found and not plain.found
+
+    # where the page prints the row's value: its cell in the text pdfium reads off the page (cells left to right)
+    page_text, boxes = _drawn_page(reports[0], page)
+    number = record.rsplit(": ", 1)[1]
+    at = page_text.index(row) + row.index(f" {number} ") + 1
+    value = page_image.line_boxes(boxes, at, at + len(number))[0]
+    first = page_text.index(row) + re.search(r"\d", row).start()  # the row's first number (FY2024)
+    fy2024 = page_image.line_boxes(boxes, first, page_text.index(" ", first))[0]
+    mask = marks(marked.png, plain.png)
+    left, top, right_, bottom = mask.getbbox()
+    assert top <= value[1] and value[3] <= bottom  # the value's row ...
+    assert bottom - top < 3 * (value[3] - value[1])  # ... alone (the row name's two lines at most)
+    assert left < marked.width * 0.25 and abs(right_ - value[2]) <= page_image.PAD + 1  # from the row name to it
+    assert mask.crop(value).getbbox() is not None  # the value is marked
+    assert mask.crop((value[2] + 10, top, marked.width, bottom)).getbbox() is None  # the next column's is not
+    assert mask.crop(fy2024).getbbox() is None  # nor are the cells between the row name and it
