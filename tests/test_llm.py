@@ -355,13 +355,21 @@ def test_when_nothing_survives_the_answer_abstains_and_says_so(tmp_path):
     assert outcome.draft.abstained and outcome.llm["abstained"] and not outcome.llm["unverified"]
 
 
-def test_evidence_units_come_from_the_question_s_document_first(tmp_path, tiny_settings):
-    corpus = tiny_settings.corpus_dir
+RELEASE_QUESTION = "When is Frobnicator 4.2.0 final released?"
+
+
+@pytest.fixture
+def releases_found(tiny_settings):
+    """An assistant over the release schedules, and what it retrieves for ``RELEASE_QUESTION``."""
     for name, text in RELEASES.items():
-        (corpus / name).write_text(text, encoding="utf-8")
+        (tiny_settings.corpus_dir / name).write_text(text, encoding="utf-8")
     assistant = get_assistant(tiny_settings)
-    question = "When is Frobnicator 4.2.0 final released?"
-    found = assistant.find(Question.plain(question))
+    return assistant, assistant.find(Question.plain(RELEASE_QUESTION))
+
+
+def test_evidence_units_come_from_the_question_s_document_first(releases_found):
+    assistant, found = releases_found
+    question = RELEASE_QUESTION
     chosen = select(question, found.retrieval, found.documents, idf=assistant.retriever.keyword_index().idf,
                     embed=assistant.embeddings.embed_documents, limit=6)
     texts = [u.text for u in chosen.units]
@@ -371,13 +379,9 @@ def test_evidence_units_come_from_the_question_s_document_first(tmp_path, tiny_s
     assert [u.number for u in chosen.units] == list(range(1, len(chosen.units) + 1))
 
 
-def test_the_passages_layout_shows_the_top_chunks_whole_in_text_order(tmp_path, tiny_settings):
-    corpus = tiny_settings.corpus_dir
-    for name, text in RELEASES.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    assistant = get_assistant(tiny_settings)
-    question = "When is Frobnicator 4.2.0 final released?"
-    found = assistant.find(Question.plain(question))
+def test_the_passages_layout_shows_the_top_chunks_whole_in_text_order(releases_found):
+    assistant, found = releases_found
+    question = RELEASE_QUESTION
     idf = assistant.retriever.keyword_index().idf
     chosen = select(question, found.retrieval, found.documents, idf=idf, embed=assistant.embeddings.embed_documents,
                     chunks=1, budget=3000, layout="passages")
