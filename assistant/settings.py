@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     llm_layout: Literal["units", "passages"] = Field(
         "passages", description="What the model reads: 'passages' (the top retrieved chunks read whole, every unit "
                              "numbered) or 'units' (the best-scored units wherever they are).")
+    source_authority: Path | None = Field(None, description="JSON file of how much each document kind (front-matter "
+                                                            "'kind') weighs when sources disagree, 0-3 (default: the "
+                                                            "packaged assistant/answer/authority.json).")
     keep_disagreement: bool = Field(True, description="When the passages disagree on the value asked, or one "
                                                       "corrects another, answer with both sides instead of asking "
                                                       "the model for one value.")

@@ -336,3 +336,20 @@ def test_disagreement_stays_when_a_model_answers(planted):
     answer = ask("When did the harbour bridge reopen?", settings=settings)
     assert answer.text.split("\n")[0].startswith("May 5, 2025"), answer.text
     assert answer.meta["answered_by"] == "extractive (the sources disagree)" and "llm_skipped" in answer.meta
+
+
+def test_the_authority_of_a_document_kind_is_data_a_user_edits(tmp_path, monkeypatch):
+    from assistant.answer.corrections import authority_table
+
+    table = tmp_path / "authority.json"
+    table.write_text('{"gazette": 3, "blog": 0}', encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_SOURCE_AUTHORITY", str(table))
+    authority_table.cache_clear()
+    try:
+        assert authority(_doc("g.md", "x", kind="gazette")) == 3 and authority(_doc("b.md", "x", kind="blog")) == 0
+        table.write_text("[1, 2]", encoding="utf-8")
+        authority_table.cache_clear()
+        with pytest.raises(ValueError, match="source authority table"):
+            authority(_doc("g.md", "x", kind="gazette"))
+    finally:
+        authority_table.cache_clear()

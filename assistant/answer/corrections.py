@@ -15,8 +15,11 @@ words, value comparison):
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from . import facts
@@ -26,8 +29,21 @@ from .facts import Value
 from ..text import sentence_spans, terms
 
 # How much a document's word weighs when sources disagree; a folder's own kinds count as their nearest.
-AUTHORITY = {"fact-check": 3, "primary": 3, "primary-summary": 3, "primary-source": 3, "official": 3,
-             "background-brief": 2, "brief": 2, "analysis": 2, "law-firm": 2, "news": 1, "opinion": 0}
+AUTHORITY_FILE = Path(__file__).with_name("authority.json")  # the default table; ASSISTANT_SOURCE_AUTHORITY names another
+
+
+@lru_cache(maxsize=1)
+def authority_table() -> dict[str, int]:
+    """How much each document kind's word weighs (data a user edits: a JSON object of kind to 0-3), read once per
+    process from ``Settings.source_authority`` or the packaged ``authority.json``."""
+    from ..settings import Settings
+
+    path = Settings().source_authority or AUTHORITY_FILE
+    try:
+        table = json.loads(Path(path).read_text(encoding="utf-8"))
+        return {str(k).strip().lower(): int(v) for k, v in table.items()}
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ValueError(f"source authority table {path}: {exc}") from exc
 CORRECTING = 2  # kinds at or above this may correct a claim of a document below them
 
 # "the article says/calls/names/gives", "some sources give", "according to the report", "X was reported as"
@@ -66,8 +82,9 @@ def authority(doc: Document) -> int:
     """How much the document's word weighs: 3 for fact-checks and primary texts, 2 for briefs, 1 for news (and any
     kind this module does not know)."""
     k = kind(doc)
-    if k in AUTHORITY:
-        return AUTHORITY[k]
+    table = authority_table()
+    if k in table:
+        return table[k]
     if "primary" in k or "fact" in k or "official" in k:
         return 3
     return 1
@@ -465,5 +482,5 @@ def _polarity(text: str) -> bool:
     return bool(_NEGATION.search(text))
 
 
-__all__ = ["AUTHORITY", "Stated", "amend", "authority", "contradicts", "correction_of", "judged_wrong", "kind",
+__all__ = ["AUTHORITY_FILE", "authority_table", "Stated", "amend", "authority", "contradicts", "correction_of", "judged_wrong", "kind",
            "paragraph", "quoted_claim_corrected", "report_of", "reported_disagreement", "reports", "resolve"]
