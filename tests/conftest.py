@@ -4,6 +4,7 @@ in temporary folders, and no Assistant or keyword index shared with the test bef
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
@@ -240,3 +241,17 @@ def silent_server() -> Iterator[str]:
         for conn in held:
             conn.close()
         sock.close()
+
+
+# -- the shared PDF reports (read at test time, never copied; tests skip without them) ------------------------------
+REPORTS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "reports"
+needs_reports = pytest.mark.skipif(not REPORTS.is_dir(), reason="the shared reports corpus is absent")
+
+
+@functools.lru_cache(maxsize=None)
+def report(name: str):
+    """The shared report whose file name starts with ``name``, loaded as the assistant loads it (once per run)."""
+    from assistant.load.loaders import SourceFile, load
+
+    path = next(REPORTS.glob(name + "*.pdf"))
+    return load(SourceFile(path, path.name), 10**9)

@@ -4,9 +4,6 @@ front matter; first on made-up fragments, then on the real CRS/GAO/NIST reports 
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
-
 import pytest
 
 from assistant.answer.citations import page_label as citation_page
@@ -15,7 +12,8 @@ from assistant.load.loaders import SourceFile, load
 from assistant.load.readers import pdf_layout as layout
 from assistant.load.readers.pdf import page_label
 
-REPORTS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "reports"
+from conftest import REPORTS, needs_reports, report
+
 
 
 def frag(x0: float, top: float, x1: float, text: str, size: float = 10.0) -> layout.Fragment:
@@ -153,15 +151,6 @@ def test_roman_front_matter_labels_and_contents_page_are_marked():
 
 
 # -- the real reports ---------------------------------------------------------------------------------------------
-
-needs_reports = pytest.mark.skipif(not REPORTS.is_dir(), reason="the shared reports corpus is absent")
-
-
-@functools.lru_cache(maxsize=None)
-def report(name: str) -> Document:
-    path = next(REPORTS.glob(name + "*.pdf"))
-    return load(SourceFile(path, path.name), 10**9)
-
 
 def page_text(doc: Document, number: int) -> str:
     offsets = doc.metadata["pages"] + [len(doc.text)]

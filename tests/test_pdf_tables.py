@@ -4,9 +4,6 @@ positioned cells, then on a small generated PDF, then on table pages of the real
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
-
 import pytest
 
 from assistant.documents import Document
@@ -16,9 +13,8 @@ from assistant.load.readers.pdf import page_label
 from assistant.load.readers.pdf_tables import Cell, Line, find_tables
 from assistant.load.units import units
 
-from conftest import pdf_bytes
+from conftest import needs_reports, pdf_bytes, report
 
-REPORTS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "reports"
 SEP = " \u203a "
 STUB, VALUES = 72.0, (220.0, 300.0, 380.0)  # left edge of the row names; right edges of three number columns
 
@@ -148,15 +144,6 @@ def test_a_generated_pdf_stores_its_table_as_records_on_its_page(tmp_path):
 
 
 # -- the real reports ----------------------------------------------------------------------------------------------
-
-needs_reports = pytest.mark.skipif(not REPORTS.is_dir(), reason="the shared reports corpus is absent")
-
-
-@functools.lru_cache(maxsize=None)
-def report(name: str) -> Document:
-    path = next(REPORTS.glob(name + "*.pdf"))
-    return load(SourceFile(path, path.name), 10**9)
-
 
 def on_page(doc: Document, line: str) -> int:
     """The PDF page of the line ``line`` of the stored text (it must be there, whole)."""
