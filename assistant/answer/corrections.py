@@ -29,7 +29,7 @@ from .facts import Value
 from ..text import sentence_spans, terms
 
 # How much a document's word weighs when sources disagree; a folder's own kinds count as their nearest.
-AUTHORITY_FILE = Path(__file__).with_name("authority.json")  # the default table; ASSISTANT_SOURCE_AUTHORITY names another
+AUTHORITY_FILE = Path(__file__).with_name("authority.json")  # the default; ASSISTANT_SOURCE_AUTHORITY names another
 
 
 @lru_cache(maxsize=1)
@@ -44,6 +44,8 @@ def authority_table() -> dict[str, int]:
         return {str(k).strip().lower(): int(v) for k, v in table.items()}
     except (OSError, ValueError, AttributeError) as exc:
         raise ValueError(f"source authority table {path}: {exc}") from exc
+
+
 CORRECTING = 2  # kinds at or above this may correct a claim of a document below them
 
 # "the article says/calls/names/gives", "some sources give", "according to the report", "X was reported as"
@@ -482,5 +484,6 @@ def _polarity(text: str) -> bool:
     return bool(_NEGATION.search(text))
 
 
-__all__ = ["AUTHORITY_FILE", "authority_table", "Stated", "amend", "authority", "contradicts", "correction_of", "judged_wrong", "kind",
-           "paragraph", "quoted_claim_corrected", "report_of", "reported_disagreement", "reports", "resolve"]
+__all__ = ["AUTHORITY_FILE", "Stated", "amend", "authority", "authority_table", "contradicts", "correction_of",
+           "judged_wrong", "kind", "paragraph", "quoted_claim_corrected", "report_of", "reported_disagreement", "reports",
+           "resolve"]
