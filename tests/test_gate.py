@@ -8,6 +8,7 @@ tests."""
 from __future__ import annotations
 
 from assistant.answer.citations import Draft, Quote, Segment
+from assistant.answer.corrections import contradicts
 from assistant.answer.evidence import EvidenceUnit, Selection
 from assistant.answer.generative import MODEL_ABSTAINED, NOT_VERIFIED, Outcome, header_fields, matched_nothing, settle
 from assistant.answer.grounding import check_answer
@@ -127,6 +128,52 @@ def test_a_pinned_identifier_may_be_on_the_document_s_cover_and_a_year_in_its_su
     # a table record states its own year: another year's cell stays refused whatever the title says
     table = _shown("tin.txt", TABLE.replace("# Salient statistics", "# Salient statistics 2030"), "Statistics 2030")
     assert not _kept("How much tin was produced in 2030?", "1,040", table, "Production › Tin › 2029")
+
+
+def test_a_year_the_question_pins_may_be_restated_once_the_cited_unit_meets_it():
+    # the answer echoes the question's year; the unit meets it through its document (a record, a report
+    # paragraph, a release lead), so the year needs no copy inside the unit
+    far = _shown("credit.txt", "# Credit by state\n\n## Scope\n\nThe data cover tax year 2030.\n\n## Averages\n\n"
+                 "Average credit › Vermont: $7,100\n", "Credit by state")
+    assert _kept("Which state had the largest average credit in 2030?", "Vermont had the largest, $7,100, in 2030.",
+                 far, "Vermont")
+    release = _shown("meals.md", "# Relief in 2030\n\nVolunteers served 4 million meals.\n", "Relief in 2030")
+    assert _kept("How many meals were served in 2030?", "In 2030 volunteers served 4 million meals.", release,
+                 "Volunteers")
+    report = _shown("r.pdf", "In tax year 2030, claims rose sharply. The average credit was $882.\n", "Credit")
+    assert _kept("What was the average credit in 2030?", "In 2030 it was $882.", report, "$882")
+    # a year the question does not pin is still a value the unit must state
+    assert not _kept("What was the average credit?", "In 2031 it was $882.", report, "$882")
+    # and a unit of another year is refused whatever the answer says
+    assert not _kept("What was the average credit in 2031?", "In 2031 it was $882.", report, "$882")
+
+
+def test_a_negated_sentence_contradicts_a_claim_only_on_the_words_it_negates():
+    # report: a list of what a measure left out answers "which did it leave out", though the quote says "not"
+    exempt = "The order did not impose duties on input materials (such as ores, concentrates and cathodes)."
+    assert not contradicts(exempt, "ores, concentrates and cathodes")
+    assert contradicts(exempt, "The order imposed duties on input materials.")
+    # White House style: a negated predicate against the same predicate affirmed
+    assert contradicts("The Council does not report to the press office.", "The Council reports to the press office.")
+    # standard's list item: the claim is one affirmative sentence of a long unit; another sentence's "not" is not it
+    tenet = ("Access to each resource is granted per session. Trust in the requester is evaluated before access is "
+             "granted. Authorization to one resource does not automatically grant access to another.")
+    assert not contradicts(tenet, "Trust in the requester is evaluated before access is granted.")
+    assert contradicts(tenet, "Authorization to one resource automatically grants access to another.")
+
+
+def test_a_sentence_the_answer_copies_is_quoted_alone():
+    tenet = ("Access to each resource is granted per session. Trust in the requester is evaluated before access is "
+             "granted. Access should also be granted with the least privileges needed for the task.")
+    cut = tighten(tenet, Quote("sp.pdf", 0, len(tenet)), "Trust in the requester is evaluated before access is granted")
+    assert tenet[cut.start:cut.end] == "Trust in the requester is evaluated before access is granted."
+    legal = ("Sec. 2. The Secretary shall consult the Council. The Council shall meet within 30 days of its "
+             "formation and shall report to the President on its findings, including any recommendations.")
+    cut = tighten(legal, Quote("eo.md", 0, len(legal)), "The Council shall meet within 30 days of its formation.")
+    assert legal[cut.start:cut.end].startswith("The Council shall meet within 30 days")
+    # words the unit holds apart are not a copy: with no figure or name to find, the unit is quoted whole
+    assert tighten(legal, Quote("eo.md", 0, len(legal)), "It shall consult and report.") == \
+        Quote("eo.md", 0, len(legal))
 
 
 def test_a_cited_unit_must_be_about_the_question_by_one_of_its_words_or_its_headings():

@@ -124,7 +124,8 @@ def contradicts(quote: str, claim: str) -> bool:
     for v in claim_values:
         if _find(quote, v.surface) >= 0 and reports(quote, v) and not _ATTRIBUTION.search(claim):
             return True  # "The article calls X ..." supports "the article calls X", never "X"
-    if shared >= 0.5 and _WRONG.search(quote) and _polarity(quote) != _polarity(claim):
+    closest = _closest_sentence(quote, claim)
+    if shared >= 0.5 and _WRONG.search(closest) and _negation_disagrees(closest, claim):
         return True  # "Proclamation 11001 does not set price floors" against "Proclamation 11001 set price floors"
     if shared >= 0.4 and re.search(r"\b(?:wrong|incorrect|erroneous|mistaken|inaccurate|false|untrue)\b", quote, re.I) \
             and not re.search(r"\b(?:wrong|incorrect|erroneous|mistaken|inaccurate|false|untrue)\b", claim, re.I):
@@ -482,6 +483,32 @@ def _shared_share(quote: str, claim: str) -> float:
 
 def _polarity(text: str) -> bool:
     return bool(_NEGATION.search(text))
+
+
+def _closest_sentence(quote: str, claim: str) -> str:
+    """The sentence of ``quote`` that shares the most words with ``claim`` (the whole quote when it is one): what a
+    claim taken from one sentence of a long unit is compared with."""
+    spans = sentence_spans(quote)
+    if len(spans) < 2:
+        return quote
+    wanted = set(terms(claim))
+    return max((quote[a:b] for a, b in spans), key=lambda s: len(wanted & set(terms(s))))
+
+
+def _negated_terms(text: str) -> set[str]:
+    """The words a negation in ``text`` governs: the next three content words after each "not", "no", "never"."""
+    return {t for m in _NEGATION.finditer(text) for t in terms(text[m.end():])[:3]}
+
+
+def _negation_disagrees(sentence: str, claim: str) -> bool:
+    """Whether one of the two negates what the other affirms: their polarity differs and a word the negation
+    governs is stated by the other ("does not set price floors" against "set price floors"). A claim that does not
+    state the negated words ("ores and concentrates", answering what a rule "did not impose tariffs on") is no
+    contradiction of it."""
+    if _polarity(sentence) == _polarity(claim):
+        return False
+    negated, other = (sentence, claim) if _polarity(sentence) else (claim, sentence)
+    return bool(_negated_terms(negated) & set(terms(other)))
 
 
 __all__ = ["AUTHORITY_FILE", "Stated", "amend", "authority", "authority_table", "contradicts", "correction_of",

@@ -20,6 +20,7 @@ from .instructions import addresses_model
 from .facts import MONTH_NAMES, NUMBER_WORDS, TENS_WORDS, dates, parse_date
 from typing import TYPE_CHECKING, Sequence
 
+from ..index import constraints
 from ..text import STOPWORDS, sentence_spans, terms
 
 if TYPE_CHECKING:
@@ -264,9 +265,11 @@ def _measured_by_context(figure: str, texts: list[str], support: list["EvidenceU
 def _unsupported(text: str, support: list["EvidenceUnit"], question: str) -> str:
     """Why ``support`` does not hold every value and name of the sentence ``text`` ("" when it does)."""
     texts = [u.text for u in support]
-    contexts = "\n".join(u.heading for u in support)
-    # A value the question itself states (its version, year) may sit in the heading or title the constraint check
-    # matched; every other value must be in the cited units' own text.
+    # A value the question itself states may sit in the cited units' heading or title; its pinned version, year or
+    # identifier may be met anywhere the pin check looks (``EvidenceUnit.pinned_unmet`` has held every unit here
+    # to it). Every other value must be in the cited units' own text.
+    pins = [c.surface for c in constraints.of_question(question) if c.kind != "name"]
+    contexts = "\n".join([*(u.heading for u in support), *pins])
     asked = {a.removeprefix("month:") for a in figures(question)}
     missing = [f for f in unsupported_figures(text, texts, [u.date for u in support])
                if not (f in asked and not unsupported_figures(f, [contexts]))

@@ -14,6 +14,7 @@ import re
 
 from .citations import Quote
 from .grounding import _FIGURE, _WORD_FIGURE, names, unsupported_figures
+from ..text import sentence_spans
 
 MIN_QUOTE_CHARS = 60
 _CLAUSE_END = re.compile(r"[;,:]\s+|\s+[\u2013\u2014-]\s+|\s*\(|\)\s*")
@@ -45,6 +46,9 @@ def tighten(text: str, quote: Quote, sentence: str) -> Quote:
     unit = text[quote.start:quote.end]
     if len(unit) <= MIN_QUOTE_CHARS * 2:
         return quote
+    copied = _copied_sentence(unit, sentence)
+    if copied is not None:
+        return Quote(quote.source, quote.start + copied[0], quote.start + copied[1])
     held_values = [v for v in _figures_of(sentence) if not unsupported_figures(v, [unit])]
     held_names = [n for n in names(sentence) if re.search(rf"(?<!\w){re.escape(n.lower())}", unit.lower())]
     if not held_values and not held_names:
@@ -75,6 +79,21 @@ def tighten(text: str, quote: Quote, sentence: str) -> Quote:
     if b - a >= len(unit.strip()) or b <= a:
         return quote
     return Quote(quote.source, quote.start + a, quote.start + b)
+
+
+def _copied_sentence(unit: str, sentence: str) -> tuple[int, int] | None:
+    """The span of the unit's sentence(s) that the answer sentence copies word for word (case and spacing aside),
+    when it copies at least a few words; None otherwise."""
+    words = re.findall(r"\w+", sentence)
+    if len(words) < 4:
+        return None
+    m = re.search(r"\W+".join(re.escape(w) for w in words), unit, re.I)
+    if not m:
+        return None
+    spans = sentence_spans(unit)
+    a = max((s for s, _ in spans if s <= m.start()), default=0)
+    b = min((e for _, e in spans if e >= m.end()), default=len(unit))
+    return (a, b) if b - a < len(unit.strip()) else None
 
 
 def _figures_of(sentence: str) -> list[str]:
