@@ -30,7 +30,8 @@ from assistant.evaluation.corpora import prepare, suite  # noqa: E402
 TOKENS_PER_S = 70.0
 
 
-def recall(corpus: str, budgets: list[int], units: int, sources: int, layout: str) -> list[dict]:
+def recall(corpus: str, budgets: list[int], units: int, sources: int, layout: str,
+           reserve: float = 0.0) -> list[dict]:
     s = suite(corpus)
     settings = prepare(s, Settings())
     assistant = get_assistant(settings)
@@ -46,7 +47,8 @@ def recall(corpus: str, budgets: list[int], units: int, sources: int, layout: st
         in_chunks = all(re.search(p, chunk_text, re.I) for p in case.expect)
         for b in budgets:
             sel = select(asked.query, found.retrieval, found.documents, idf=keyword.idf,
-                         embed=assistant.embeddings.embed_documents, chunks=sources, limit=units, budget=b, layout=layout)
+                         embed=assistant.embeddings.embed_documents, chunks=sources, limit=units, budget=b, layout=layout,
+                         reserve=reserve)
             shown = "\n".join(f"{u.heading}\n{u.text}" for u in sel.units)
             row = rows[b]
             row["cases"] += 1
@@ -70,15 +72,20 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=40, help="most units shown (the budget usually binds first)")
     parser.add_argument("--sources", type=int, default=Settings().llm_sources)
     parser.add_argument("--layout", nargs="+", default=["units", "passages"], help="evidence layouts to compare")
+    parser.add_argument("--reserve", nargs="+", type=float, default=[Settings().llm_evidence_reserve],
+                        help="shares of the budget kept for the documents' best units outside the top chunks "
+                             "(layout passages)")
     args = parser.parse_args()
-    print("| corpus | layout | evidence chars | evidence recall | answer in top chunks | median user prompt chars | "
+    print("| corpus | layout | reserve | evidence chars | evidence recall | answer in top chunks | median user prompt chars | "
           "est. prompt eval s |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for corpus in args.corpus:
         for layout in args.layout:
-            for row in recall(corpus, args.budgets, args.units, args.sources, layout):
-                print(f"| {row['corpus']} | {row['layout']} | {row['budget']} | {row['recall']} | {row['in_top_chunks']} | "
-                      f"{row['median_prompt_chars']} | {row['est_prompt_s']} |", flush=True)
+            for reserve in (args.reserve if layout == "passages" else [0.0]):
+                for row in recall(corpus, args.budgets, args.units, args.sources, layout, reserve):
+                    print(f"| {row['corpus']} | {row['layout']} | {reserve:g} | {row['budget']} | {row['recall']} | "
+                          f"{row['in_top_chunks']} | {row['median_prompt_chars']} | {row['est_prompt_s']} |",
+                          flush=True)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ tests."""
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.answer.citations import Draft, Quote, Segment
 from assistant.answer.corrections import contradicts
 from assistant.answer.evidence import EvidenceUnit, Selection
@@ -246,3 +248,34 @@ def test_when_nothing_survives_the_answer_abstains_with_the_closest_passages_nev
     model = Draft(lead=[Segment("Mara Vell leads it", [shown[0].quote])], evidence=[shown[0].quote])
     answered = settle(Outcome(model, {"unverified": False, "abstained": False}), selection)
     assert answered.draft is model and answered.answered_by == "model"
+
+
+def _scored(doc: Document, chunk_end: int) -> list:
+    """The candidates ``evidence.select`` scores: the units before ``chunk_end`` are the top chunk (rank 1), the
+    rest are the document's best units outside it (rank 9), in text order as a stand-in for best first."""
+    return [(0.0, 1 if u.start < chunk_end else 9, doc, u) for u in units(doc) if u.evidence]
+
+
+@pytest.mark.parametrize("text, cut, wanted", [
+    # a long table whose first rows ranked best; the row of the state asked about is far down
+    ("# Bridges by state\n\n| State | Poor |\n|---|---|\n" + "".join(f"| State{i:02d} | {i * 10} |\n" for i in range(40))
+     + "| Iowa | 4,423 |\n", "| State35", "Iowa"),
+    # a report section's opening ranked best; the sentence that names the program is pages away
+    ("# Funding\n\n" + "The program received funds each year from several accounts. " * 30 + "\n\n## Later\n\n"
+     + "Filler about other matters. " * 40 + "\n\nThe Lighthouse Grant received $5.2 million in FY2030.\n",
+     "Filler", "Lighthouse"),
+    # a release schedule's first lines ranked best; the line of the release asked about is further down
+    ("# Schedule\n\n" + "".join(f"- 4.{i}.0 beta: planned in month {i}\n" for i in range(30))
+     + "- Harbourmaster release: 2031-05-04\n", "- 4.25.0", "Harbourmaster"),
+])
+def test_a_reserve_of_the_evidence_shows_the_unit_holding_a_word_the_top_chunks_lack(text, cut, wanted):
+    from assistant.answer.evidence import _passages
+    from assistant.text import terms
+
+    doc = Document("d.md", text, {"title": "Doc"})
+    scored = _scored(doc, text.index(cut))
+    asked = {t: 1.0 for t in terms(f"How much for {wanted}?")}
+    shown = lambda reserve: [doc.text[u.start:u.end] for _, _, u in _passages(scored, 8, 400, reserve, asked)]
+    assert not any(wanted in s for s in shown(0.0))  # the top chunk fills the budget
+    assert any(wanted in s for s in shown(0.2))
+    assert sum(len(s) for s in shown(0.2)) <= 400

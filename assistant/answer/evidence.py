@@ -205,38 +205,56 @@ def _best_units(scored: list[tuple[float, int, Document, Unit]], limit: int,
 
 
 def _passages(scored: list[tuple[float, int, Document, Unit]], chunks: int,
-              budget: int) -> list[tuple[int, Document, Unit]]:
+              budget: int, reserve: float = 0.0, asked: Mapping[str, float] | None = None
+              ) -> list[tuple[int, Document, Unit]]:
     """Layout "passages": the retrieved chunks read whole, in rank order, every unit of a chunk in text order, until
     ``budget`` characters; a chunk that does not fit whole gives its best-scored units that do; what room is left
     goes to the documents' best units outside the chunks. A passage read as it stands keeps the context a small
-    model needs (the sentence before says which year, table or program a value is about)."""
+    model needs (the sentence before says which year, table or program a value is about).
+
+    ``reserve`` (a share of the budget) is kept from the chunks for the best units, anywhere among the candidates,
+    that hold a word of the question (``asked``) that no chunk unit shown holds: the row of a long table, or the
+    sentence pages away, when the chunk that ranked best is the table's first rows or the section's opening. Room
+    the reserve does not use goes to the chunks' and documents' next best units."""
     picked: list[tuple[int, Document, Unit]] = []
     used = 0
+    for_chunks = budget - int(budget * reserve)
     for rank in range(1, chunks + 1):
         inside = [s for s in scored if s[1] == rank]
         size = sum(_shown_size(u) for _, _, _, u in inside)
-        if used + size <= budget:
+        if used + size <= for_chunks:
             chosen = inside
         else:
             chosen = []
-            room = budget - used
+            room = for_chunks - used
             for s in inside:  # best first
                 if _shown_size(s[3]) <= room:
                     chosen.append(s)
                     room -= _shown_size(s[3])
         picked += [(r, d, u) for _, r, d, u in chosen]
         used += sum(_shown_size(u) for _, _, _, u in chosen)
-    for _, rank, doc, u in scored:  # the documents' best units outside the chunks, best first
-        if rank > chunks and used + _shown_size(u) <= budget:
-            picked.append((rank, doc, u))
-            used += _shown_size(u)
+    taken = {(d.source, u.start) for _, d, u in picked}
+    shown_terms = {t for _, d, u in picked for t in terms(f"{d.text[u.start:u.end]} {SEPARATOR.join(u.path)}")}
+    absent = {t for t in (asked or {}) if t not in shown_terms and not t[0].isdigit()}
+    # the reserve first (units holding a word the chunks shown lack), then the documents' best units outside the
+    # chunks, then (with a reserve) the chunks' units that did not fit, each best first
+    passes = [lambda r, d, u: bool(absent & set(terms(f"{d.text[u.start:u.end]} {SEPARATOR.join(u.path)}"))),
+              lambda r, d, u: r > chunks]
+    if reserve:
+        passes.append(lambda r, d, u: True)
+    for wanted in passes:
+        for _, rank, doc, u in scored:
+            if (doc.source, u.start) not in taken and used + _shown_size(u) <= budget and wanted(rank, doc, u):
+                picked.append((rank, doc, u))
+                taken.add((doc.source, u.start))
+                used += _shown_size(u)
     return picked
 
 
 def select(question: str, retrieval: Retrieval, documents: Mapping[str, Document], *,
            idf: Callable[[str], float], embed: Callable[[list[str]], list[list[float]]] | None = None,
            chunks: int = 4, limit: int = 10, budget: int = 1100,
-           per_document: int = 8, layout: str = "units") -> Selection:
+           per_document: int = 8, layout: str = "units", reserve: float = 0.0) -> Selection:
     """The units to show for ``question`` within ``budget`` characters: with ``layout`` "units" the best ``limit``
     units, with "passages" the top ``chunks`` retrieved chunks read whole (``_passages``); numbered in the order
     shown (documents in rank order, units in text order). ``Selection.ranked`` holds them best first."""
@@ -261,7 +279,8 @@ def select(question: str, retrieval: Retrieval, documents: Mapping[str, Document
         score = 0.5 * coverage + 0.5 * similarity + 0.03 / rank - 0.3 * len(unmet)
         scored.append((score, rank, doc, u))
     scored.sort(key=lambda s: -s[0])
-    picked = _passages(scored, chunks, budget) if layout == "passages" else _best_units(scored, limit, budget)
+    picked = _passages(scored, chunks, budget, reserve, asked) if layout == "passages" else \
+        _best_units(scored, limit, budget)
     if not picked:
         return Selection([], best_coverage)
     place = {(doc.source, u.start): i for i, (_, _, doc, u) in enumerate(scored)}

@@ -295,7 +295,8 @@ class ModelAnswerer:
         keyword = self.resources.keyword_index()
         selection = select(model_question, retrieval, documents, idf=keyword.idf, embed=self.resources.embed,
                            chunks=self.settings.llm_sources, limit=self.settings.llm_units,
-                           budget=self.settings.llm_evidence_chars, layout=self.settings.llm_layout)
+                           budget=self.settings.llm_evidence_chars, layout=self.settings.llm_layout,
+                           reserve=self.settings.llm_evidence_reserve)
         if not selection.units:
             yield Drafted(Draft(lead=[Segment(OFF_TOPIC)], evidence=[], abstained=True),
                           answered_by="abstained before the model", llm_skipped="no passage holds a usable unit")
