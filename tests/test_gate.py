@@ -279,3 +279,35 @@ def test_a_reserve_of_the_evidence_shows_the_unit_holding_a_word_the_top_chunks_
     assert not any(wanted in s for s in shown(0.0))  # the top chunk fills the budget
     assert any(wanted in s for s in shown(0.2))
     assert sum(len(s) for s in shown(0.2)) <= 400
+
+
+def test_a_list_cited_in_part_is_completed_from_its_own_list_or_table_only():
+    # governance document: the members are list items; the model cited two of three
+    council = _shown("pep-9099.txt", "# Council\n\n## Members\n\nThe 2031 council members are:\n\n- Ada Quill\n"
+                     "- Bram Okafor\n- Cy Tal\n\n## Staff\n\n- Dee Moss\n", "Council")
+    ids = [_number(council, "Ada Quill"), _number(council, "Bram Okafor")]
+    kept = check_answer("Ada Quill, Bram Okafor and Cy Tal.", ids, council, "Who sits on the 2031 council?").kept
+    assert kept and council[_number(council, "Cy Tal")].quote in kept[0].quotes
+    # a name from another section is not made up from elsewhere
+    assert not check_answer("Ada Quill, Bram Okafor and Dee Moss.", ids, council,
+                            "Who sits on the 2031 council?").kept
+    # report: the items of a bulleted list of exclusions
+    report = _shown("r.pdf", "# Scope\n\nThe duties left out these plants:\n\n- Kestrel Mine\n- Osprey Mill\n"
+                    "- Heron Smelter\n", "Duties")
+    kept = check_answer("Kestrel Mine, Osprey Mill and Heron Smelter.", [_number(report, "Kestrel")], report,
+                        "Which plants did the duties leave out?").kept
+    assert kept and len(kept[0].quotes) == 3
+    # a table: the records of one table, cited in part
+    table = _shown("tin.txt", TABLE, "Salient statistics")
+    kept = check_answer("1,040 and 1,150.", [_number(table, "Production › Tin › 2029")], table,
+                        "How much tin was produced?").kept
+    assert kept and len(kept[0].quotes) == 2
+
+
+def test_a_word_that_starts_like_a_month_is_no_date_and_a_pinned_version_makes_a_unit_about_the_question():
+    from assistant.answer.grounding import figures
+
+    assert figures("Steve Dower, Ned Deily, Julien Palard") == set()
+    assert figures("Mayor Decker met Marcus on Sept. 5, 2000") == {"month:september", "5", "2000"}
+    pep = _shown("pep-9051.txt", PEP.replace("- 5.1.0 final: Monday, 2031-10-13", "- 5.1.0 2031-10-13"), "pep-9051")
+    assert _kept("When was 5.1.0 released?", "2031-10-13", pep, "5.1.0 2031") == ["2031-10-13"]

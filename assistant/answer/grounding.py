@@ -36,7 +36,9 @@ _FIGURE = re.compile(
     r"(?:\s?(?P<pct>%|percent\b|per cent\b))?"
     r"(?:\s?(?P<mag>trillion|billion|million|thousand|bn\b|tn\b))?", re.I)
 _WORD_FIGURE = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")(?:[\s-](percent|per cent))?\b", re.I)
-_MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?=\s+\d|\s+of\b|\s*,|\s|$)",
+# a month's full name or its abbreviation, never a word that starts like one ("Julien", "Marcus", "Decker")
+_MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:uary|ruary|ch|il|e|y|ust|t|tember|ober|"
+                    r"ember)?\.?(?=\s+\d|\s+of\b|\s*,|\s|$)",
                     re.I)
 _MAG = {"bn": "billion", "tn": "trillion"}
 
@@ -216,6 +218,11 @@ def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"]
         own = _own_values(text, question)
         # the units that hold what the sentence states (all of them when it states no figure or name of its own)
         holders = [u for u in backing if not own or any(not _unsupported(v, [u], question) for v in own)]
+        if reason and backing and reason.startswith(("states", "names")):
+            # a list the model cited in part: the other items of the same list or table make up the rest
+            rest = _rest_of_section(text, question, backing, allowed)
+            if rest:
+                reason, holders = "", [*holders, *rest]
         if reason:
             # The model's ids were wrong but its answer may still be what a shown unit states: cite the units
             # (matching the question's constraints) that hold every value and name of the sentence.
@@ -233,11 +240,44 @@ def check_answer(answer: str, cited: list[int], units: dict[int, "EvidenceUnit"]
     return verdict
 
 
+MAX_ADDED_ITEMS = 8
+
+
+def _rest_of_section(text: str, question: str, cited: list["EvidenceUnit"],
+                     allowed: list["EvidenceUnit"]) -> list["EvidenceUnit"]:
+    """The fewest shown units of the cited units' own document and section (the other items of a list, the other
+    records of a table) that hold the values and names of ``text`` the cited units lack; [] when they cannot all be
+    found there. Every value of the sentence must still be stated by a unit, one list or table, cited."""
+    sections = {(u.document.source, u.heading) for u in cited}
+    pool = [u for u in allowed if (u.document.source, u.heading) in sections and u not in cited
+            and not contradicts(u.text, text)]
+    own = _own_values(text, question)
+
+    def lacking(units: list["EvidenceUnit"]) -> int:
+        return sum(1 for v in own if _unsupported(v, units, question))
+
+    chosen: list["EvidenceUnit"] = []
+    left = lacking(cited)
+    while left and pool and len(chosen) < MAX_ADDED_ITEMS:
+        best = min(pool, key=lambda u: lacking([*cited, *chosen, u]))
+        after = lacking([*cited, *chosen, best])
+        if after >= left:
+            return []
+        chosen.append(best)
+        pool.remove(best)
+        left = after
+    return chosen if not _unsupported(text, [*cited, *chosen], question) else []
+
+
 def _shares_words(unit: "EvidenceUnit", question: str) -> bool:
     """Whether the unit, with its title, heading path and paragraph, holds a word of the question (numbers aside):
     a unit that shares only a year or a number with the question is about something else."""
     asked = {t for t in terms(question) if not t[0].isdigit() and not t.startswith("$")}
-    return not asked or bool(asked & set(terms(f"{unit.text}\n{unit.heading}\n{unit.paragraph}")))
+    if not asked or asked & set(terms(f"{unit.text}\n{unit.heading}\n{unit.paragraph}")):
+        return True
+    # a unit that states the version or identifier the question pins is about it ("2.7.18 2020-04-20")
+    pins = [c for c in constraints.of_question(question) if c.kind in ("version", "identifier")]
+    return bool(pins) and not constraints.unmet(pins, unit.text)
 
 
 def _own_values(text: str, question: str) -> list[str]:
