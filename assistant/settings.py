@@ -97,11 +97,12 @@ class Settings(BaseSettings):
     llm_layout: Literal["units", "passages"] = Field(
         "passages", description="What the model reads: 'passages' (the top retrieved chunks read whole, every unit "
                              "numbered) or 'units' (the best-scored units wherever they are).")
-    llm_evidence_reserve: float = Field(0.0, ge=0, le=1, description="Share of the evidence characters kept for "
-                                                                     "the documents' best units outside the top "
-                                                                     "chunks (layout 'passages'): a long table's row "
-                                                                     "or a sentence pages away that holds the "
-                                                                     "question's words.")
+    llm_evidence_reserve: float = Field(0.0, ge=0, le=1, description="Share of the evidence characters kept from "
+                                                                     "the top chunks for units that hold a question "
+                                                                     "word no shown chunk holds (layout 'passages'): "
+                                                                     "a long table's row, a sentence pages away. Off "
+                                                                     "by default: it raised evidence recall but not "
+                                                                     "the model's answers (bench/README.md).")
     source_authority: Path | None = Field(None, description="JSON file of how much each document kind (front-matter "
                                                             "'kind') weighs when sources disagree, 0-3 (default: the "
                                                             "packaged assistant/answer/authority.json).")

@@ -233,13 +233,18 @@ def _passages(scored: list[tuple[float, int, Document, Unit]], chunks: int,
                     room -= _shown_size(s[3])
         picked += [(r, d, u) for _, r, d, u in chosen]
         used += sum(_shown_size(u) for _, _, _, u in chosen)
+    def words(d: Document, u: Unit) -> set[str]:
+        return set(terms(f"{d.text[u.start:u.end]} {SEPARATOR.join(u.path)}"))
+
     taken = {(d.source, u.start) for _, d, u in picked}
-    shown_terms = {t for _, d, u in picked for t in terms(f"{d.text[u.start:u.end]} {SEPARATOR.join(u.path)}")}
+    shown_terms = set().union(*(words(d, u) for _, d, u in picked))
     absent = {t for t in (asked or {}) if t not in shown_terms and not t[0].isdigit()}
     # the reserve first (units holding a word the chunks shown lack), then the documents' best units outside the
     # chunks, then (with a reserve) the chunks' units that did not fit, each best first
-    passes = [lambda r, d, u: bool(absent & set(terms(f"{d.text[u.start:u.end]} {SEPARATOR.join(u.path)}"))),
-              lambda r, d, u: r > chunks]
+    passes: list[Callable[[int, Document, Unit], bool]] = []
+    if absent:
+        passes.append(lambda r, d, u: bool(absent & words(d, u)))
+    passes.append(lambda r, d, u: r > chunks)
     if reserve:
         passes.append(lambda r, d, u: True)
     for wanted in passes:
