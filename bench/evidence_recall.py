@@ -47,8 +47,8 @@ def recall(corpus: str, budgets: list[int], units: int, sources: int, layout: st
         in_chunks = all(re.search(p, chunk_text, re.I) for p in case.expect)
         for b in budgets:
             sel = select(asked.query, found.retrieval, found.documents, idf=keyword.idf,
-                         embed=assistant.embeddings.embed_documents, chunks=sources, limit=units, budget=b, layout=layout,
-                         reserve=reserve)
+                         embed=assistant.embeddings.embed_documents, chunks=sources, limit=units, budget=b,
+                         layout=layout, reserve=reserve)
             shown = "\n".join(f"{u.heading}\n{u.text}" for u in sel.units)
             row = rows[b]
             row["cases"] += 1
@@ -73,11 +73,11 @@ def main() -> None:
     parser.add_argument("--sources", type=int, default=Settings().llm_sources)
     parser.add_argument("--layout", nargs="+", default=["units", "passages"], help="evidence layouts to compare")
     parser.add_argument("--reserve", nargs="+", type=float, default=[Settings().llm_evidence_reserve],
-                        help="shares of the budget kept for the documents' best units outside the top chunks "
-                             "(layout passages)")
+                        help="shares of the budget kept from the top chunks for units holding a question word "
+                             "no shown chunk holds (layout passages)")
     args = parser.parse_args()
-    print("| corpus | layout | reserve | evidence chars | evidence recall | answer in top chunks | median user prompt chars | "
-          "est. prompt eval s |")
+    print("| corpus | layout | reserve | evidence chars | evidence recall | answer in top chunks | "
+          "median user prompt chars | est. prompt eval s |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for corpus in args.corpus:
         for layout in args.layout:

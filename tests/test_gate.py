@@ -142,33 +142,34 @@ def test_a_year_the_question_pins_may_be_restated_once_the_cited_unit_meets_it()
     release = _shown("meals.md", "# Relief in 2030\n\nVolunteers served 4 million meals.\n", "Relief in 2030")
     assert _kept("How many meals were served in 2030?", "In 2030 volunteers served 4 million meals.", release,
                  "Volunteers")
-    report = _shown("r.pdf", "In tax year 2030, claims rose sharply. The average credit was $882.\n", "Credit")
-    assert _kept("What was the average credit in 2030?", "In 2030 it was $882.", report, "$882")
+    report = _shown("r.pdf", "In tax year 2030, claims rose sharply. The average credit was $915.\n", "Credit")
+    assert _kept("What was the average credit in 2030?", "In 2030 it was $915.", report, "$915")
     # a year the question does not pin is still a value the unit must state
-    assert not _kept("What was the average credit?", "In 2031 it was $882.", report, "$882")
+    assert not _kept("What was the average credit?", "In 2031 it was $915.", report, "$915")
     # and a unit of another year is refused whatever the answer says
-    assert not _kept("What was the average credit in 2031?", "In 2031 it was $882.", report, "$882")
+    assert not _kept("What was the average credit in 2031?", "In 2031 it was $915.", report, "$915")
 
 
 def test_a_negated_sentence_contradicts_a_claim_only_on_the_words_it_negates():
     # report: a list of what a measure left out answers "which did it leave out", though the quote says "not"
-    exempt = "The order did not impose duties on input materials (such as ores, concentrates and cathodes)."
-    assert not contradicts(exempt, "ores, concentrates and cathodes")
-    assert contradicts(exempt, "The order imposed duties on input materials.")
+    exempt = "The levy did not apply to raw inputs (such as pulp, resin and bark)."
+    assert not contradicts(exempt, "pulp, resin and bark")
+    assert contradicts(exempt, "The levy applied to raw inputs.")
     # White House style: a negated predicate against the same predicate affirmed
     assert contradicts("The Council does not report to the press office.", "The Council reports to the press office.")
     # standard's list item: the claim is one affirmative sentence of a long unit; another sentence's "not" is not it
-    tenet = ("Access to each resource is granted per session. Trust in the requester is evaluated before access is "
-             "granted. Authorization to one resource does not automatically grant access to another.")
-    assert not contradicts(tenet, "Trust in the requester is evaluated before access is granted.")
-    assert contradicts(tenet, "Authorization to one resource automatically grants access to another.")
+    rule = ("Each vault is opened for one visit at a time. Badge records are kept for a year. Approval for one vault "
+            "does not automatically grant entry to another vault.")
+    assert not contradicts(rule, "Badge records are kept for a year.")
+    assert contradicts(rule, "Approval for one vault automatically grants entry to another vault.")
 
 
 def test_a_sentence_the_answer_copies_is_quoted_alone():
-    tenet = ("Access to each resource is granted per session. Trust in the requester is evaluated before access is "
-             "granted. Access should also be granted with the least privileges needed for the task.")
-    cut = tighten(tenet, Quote("sp.pdf", 0, len(tenet)), "Trust in the requester is evaluated before access is granted")
-    assert tenet[cut.start:cut.end] == "Trust in the requester is evaluated before access is granted."
+    # the answer's first word ("Badge") stands lower-case in an earlier clause: the copied sentence is the quote
+    rule = ("Each vault is opened for one visit at a time, and a badge is checked at the door. Badge records are kept "
+            "for a year. Staff should open only the vaults the task needs.")
+    cut = tighten(rule, Quote("sp.pdf", 0, len(rule)), "Badge records are kept for a year")
+    assert rule[cut.start:cut.end] == "Badge records are kept for a year."
     legal = ("Sec. 2. The Secretary shall consult the Council. The Council shall meet within 30 days of its "
              "formation and shall report to the President on its findings, including any recommendations.")
     cut = tighten(legal, Quote("eo.md", 0, len(legal)), "The Council shall meet within 30 days of its formation.")
@@ -258,11 +259,12 @@ def _scored(doc: Document, chunk_end: int) -> list:
 
 @pytest.mark.parametrize("text, cut, wanted", [
     # a long table whose first rows ranked best; the row of the state asked about is far down
-    ("# Bridges by state\n\n| State | Poor |\n|---|---|\n" + "".join(f"| State{i:02d} | {i * 10} |\n" for i in range(40))
-     + "| Iowa | 4,423 |\n", "| State35", "Iowa"),
+    ("# Bridges by state\n\n| State | Poor |\n|---|---|\n"
+     + "".join(f"| State{i:02d} | {i * 10} |\n" for i in range(40)) + "| Westmarch | 9,321 |\n", "| State35",
+     "Westmarch"),
     # a report section's opening ranked best; the sentence that names the program is pages away
     ("# Funding\n\n" + "The program received funds each year from several accounts. " * 30 + "\n\n## Later\n\n"
-     + "Filler about other matters. " * 40 + "\n\nThe Lighthouse Grant received $5.2 million in FY2030.\n",
+     + "Filler about other matters. " * 40 + "\n\nThe Lighthouse Grant received $6.7 million in FY2030.\n",
      "Filler", "Lighthouse"),
     # a release schedule's first lines ranked best; the line of the release asked about is further down
     ("# Schedule\n\n" + "".join(f"- 4.{i}.0 beta: planned in month {i}\n" for i in range(30))

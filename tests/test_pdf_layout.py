@@ -15,7 +15,6 @@ from assistant.load.readers.pdf import page_label
 from conftest import REPORTS, needs_reports, report
 
 
-
 def frag(x0: float, top: float, x1: float, text: str, size: float = 10.0) -> layout.Fragment:
     return layout.Fragment(x0, top, x1, top + size * 1.2, size, text)
 

@@ -512,5 +512,5 @@ def _negation_disagrees(sentence: str, claim: str) -> bool:
 
 
 __all__ = ["AUTHORITY_FILE", "Stated", "amend", "authority", "authority_table", "contradicts", "correction_of",
-           "judged_wrong", "kind", "paragraph", "quoted_claim_corrected", "report_of", "reported_disagreement", "reports",
-           "resolve"]
+           "judged_wrong", "kind", "paragraph", "quoted_claim_corrected", "report_of", "reported_disagreement",
+           "reports", "resolve"]

@@ -233,6 +233,7 @@ def _passages(scored: list[tuple[float, int, Document, Unit]], chunks: int,
                     room -= _shown_size(s[3])
         picked += [(r, d, u) for _, r, d, u in chosen]
         used += sum(_shown_size(u) for _, _, _, u in chosen)
+
     def words(d: Document, u: Unit) -> set[str]:
         return set(terms(f"{d.text[u.start:u.end]} {SEPARATOR.join(u.path)}"))
 
