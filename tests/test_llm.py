@@ -271,6 +271,13 @@ def test_prompt_shows_numbered_units_under_document_and_section(tmp_path):
     schema = answer_schema(shown)
     assert list(schema["properties"]) == ["answer", "units"]
     assert schema["properties"]["units"]["items"]["enum"] == [u.number for u in shown]
+    # the fixed system prompt shows the same layout, on invented text, and the replies it asks for (a value with
+    # its unit's id; NOT_IN_SOURCES when the year asked is not among the units)
+    example = SYSTEM.split("Example (invented):", 1)[1]
+    assert "\nDocument: " in example and "\nSection: " in example and "\n[1] " in example
+    replies = [parse(line) for line in example.splitlines() if line.startswith("{")]
+    assert [(r.how, r.abstained, bool(r.units)) for r in replies] == [("json", False, True), ("json", False, True),
+                                                                       ("json", True, False)]
 
 
 def test_a_planted_instruction_is_never_shown_as_evidence(tmp_path):

@@ -32,7 +32,23 @@ Rules:
 - Answer in one short sentence (or a few words) using only what the cited units say. Copy numbers, dates and names exactly as written.
 - Give the exact value of the kind asked: a date as fully as the units write it (day, month, year), an amount or count with its unit, a name in full, and every item when a list is asked for.
 - Each unit is shown under its document and section. Cite a unit only if it is about the same version, year, document and thing the question asks about.
-- If no unit states the answer, reply {{"answer": "{NOT_IN_SOURCES}", "units": []}}."""
+- If no unit states the answer, reply {{"answer": "{NOT_IN_SOURCES}", "units": []}}.
+
+Example (invented):
+Evidence:
+Document: Annual Report of the Harbor Authority (2031-03-02)
+Section: Table 2. Cargo handled (thousand tonnes)
+[1] Grain › 2029: 410
+[2] Grain › 2030: 455
+[3] Coal › 2030: 120
+Section: Governance
+[4] The board appointed Lena Ortiz as director on 14 May 2030, after a six-month search.
+Question: How much grain did the harbor handle in 2030?
+{{"answer": "455 thousand tonnes", "units": [2]}}
+Question: When was Lena Ortiz appointed director?
+{{"answer": "14 May 2030", "units": [4]}}
+Question: How much coal did the harbor handle in 2029?
+{{"answer": "{NOT_IN_SOURCES}", "units": []}}"""
 
 
 def _escape(text: str) -> str:
