@@ -313,3 +313,19 @@ def test_a_word_that_starts_like_a_month_is_no_date_and_a_pinned_version_makes_a
     assert figures("Mayor Decker met Marcus on Sept. 5, 2000") == {"month:september", "5", "2000"}
     pep = _shown("pep-9051.txt", PEP.replace("- 5.1.0 final: Monday, 2031-10-13", "- 5.1.0 2031-10-13"), "pep-9051")
     assert _kept("When was 5.1.0 released?", "2031-10-13", pep, "5.1.0 2031") == ["2031-10-13"]
+
+
+def test_the_day_of_a_date_supports_that_date_never_a_count():
+    release = _shown("eastmoor.md", RELEASE, "Delegation")
+    assert not _kept("How many counties met on 2030-03-05?", "5 counties.", release, "first meeting")
+    assert _kept("When did the board first meet?", "March 5, 2030.", release, "first meeting") == ["March 5, 2030."]
+    pep = _shown("pep-9051.txt", PEP, "pep-9051")
+    assert not _kept("How many installers are there for 5.1?", "13.", pep, "5.1.0 final")
+    assert _kept("When is 5.1.0 final?", "Monday, 2031-10-13.", pep, "5.1.0 final") == ["Monday, 2031-10-13."]
+    report = _shown("r.pdf", "On 12 June 2030 the agency audited 12 plants and 30 vessels.\n", "Audit summary")
+    assert _kept("How many plants were audited in June 2030?", "12 plants.", report, "12 plants") == ["12 plants."]
+    assert not _kept("How many vessels were audited on 30 June?", "30 vessels.", _shown(
+        "s.pdf", "The audit closed on 30 June 2030 with 12 plants seen.\n", "Audit summary"), "12 plants")
+    # the quote of a date is the clause holding that date, not another date of the same year
+    text = "He was confirmed on January 27, 2031, and he was sworn in on January 28, 2031 as the 79th secretary."
+    assert tighten(text, Quote("n.md", 0, len(text)), "January 27, 2031").start == 0

@@ -10,6 +10,7 @@ unit, or stating a value its units lack, is dropped and counted with its reason.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field
@@ -79,8 +80,8 @@ def unsupported_figures(sentence: str, quotes: list[str], published: Sequence[st
     quoted: set[str] = set()
     days = [parse_date(p) for p in published] + [None] * (len(quotes) - len(published))
     quoted_dates = {v.norm for q, day in zip(quotes, days) for v in dates(q, day)}
-    for q in quotes:
-        quoted |= figures(q)
+    for q, day in zip(quotes, days):
+        quoted |= figures(_days_as_months(q, day))
         # "2.7 billion dollars" / "USD 2.7 billion" in a quote supports "$2.7 billion"
         for m in re.finditer(r"(\d+(?:[.,]\d+)*)\s?(trillion|billion|million|thousand)?\s?(?:US\s)?(?:dollars|USD)",
                              q, re.I):
@@ -97,6 +98,16 @@ def unsupported_figures(sentence: str, quotes: list[str], published: Sequence[st
         masked = masked[:v.start] + " " * (v.end - v.start) + masked[v.end:]
     missing = [v.surface for v in stated if not _date_supported(v.norm, quoted_dates, quoted)]
     return sorted(missing + [f.removeprefix("month:") for f in figures(masked) if f not in quoted])
+
+
+def _days_as_months(text: str, published: dt.date | None) -> str:
+    """``text`` with each full date written as its month and year ("January 12, 2026" as "January 2026"): the day of
+    a date supports that date (``dates``), never a count or amount the sentence states ("12" staff)."""
+    for v in sorted(dates(text, published), key=lambda v: -v.start):
+        if v.kind == "date":
+            year, month = v.norm.split("-")[:2]
+            text = f"{text[:v.start]}{MONTH_NAMES[int(month)]}{'' if year == '*' else ' ' + year}{text[v.end:]}"
+    return text
 
 
 def _date_supported(norm: str, quoted_dates: set[str], quoted: set[str]) -> bool:
