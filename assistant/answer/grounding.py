@@ -10,7 +10,6 @@ unit, or stating a value its units lack, is dropped and counted with its reason.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 from .citations import Quote
 from .corrections import contradicts
 from .instructions import addresses_model
-from .facts import MONTH_NAMES, NUMBER_WORDS, TENS_WORDS, dates, parse_date
+from .facts import MONTH_NAMES, NUMBER_WORDS, TENS_WORDS, Value, dates, parse_date
 from typing import TYPE_CHECKING, Sequence
 
 from ..index import constraints
@@ -79,9 +78,10 @@ def unsupported_figures(sentence: str, quotes: list[str], published: Sequence[st
     date (ISO), against which a quote's "July 13 this year" is read."""
     quoted: set[str] = set()
     days = [parse_date(p) for p in published] + [None] * (len(quotes) - len(published))
-    quoted_dates = {v.norm for q, day in zip(quotes, days) for v in dates(q, day)}
-    for q, day in zip(quotes, days):
-        quoted |= figures(_days_as_months(q, day))
+    found = [dates(q, day) for q, day in zip(quotes, days)]
+    quoted_dates = {v.norm for values in found for v in values}
+    for q, values in zip(quotes, found):
+        quoted |= figures(_days_as_months(q, values))
         # "2.7 billion dollars" / "USD 2.7 billion" in a quote supports "$2.7 billion"
         for m in re.finditer(r"(\d+(?:[.,]\d+)*)\s?(trillion|billion|million|thousand)?\s?(?:US\s)?(?:dollars|USD)",
                              q, re.I):
@@ -93,17 +93,23 @@ def unsupported_figures(sentence: str, quotes: list[str], published: Sequence[st
     # Rule "date as a whole": a date the sentence states must be a date of the quotes, however written
     # ("October 14, 2019" for "2019-10-14"); its day is not supported by any other "14" (or "one week").
     stated = dates(sentence)
-    masked = sentence
-    for v in stated:
-        masked = masked[:v.start] + " " * (v.end - v.start) + masked[v.end:]
+    masked = blanked(sentence, stated)
     missing = [v.surface for v in stated if not _date_supported(v.norm, quoted_dates, quoted)]
     return sorted(missing + [f.removeprefix("month:") for f in figures(masked) if f not in quoted])
 
 
-def _days_as_months(text: str, published: dt.date | None) -> str:
-    """``text`` with each full date written as its month and year ("January 12, 2026" as "January 2026"): the day of
-    a date supports that date (``dates``), never a count or amount the sentence states ("12" staff)."""
-    for v in sorted(dates(text, published), key=lambda v: -v.start):
+def blanked(text: str, values: Sequence[Value]) -> str:
+    """``text`` with each of ``values`` (found in it) blanked out, every other character where it was."""
+    for v in values:
+        text = text[:v.start] + " " * (v.end - v.start) + text[v.end:]
+    return text
+
+
+def _days_as_months(text: str, found: Sequence[Value]) -> str:
+    """``text`` with each full date of ``found`` (its ``dates``) written as its month and year ("January 12, 2026"
+    as "January 2026"): the day of a date supports that date, never a count or amount the sentence states ("12"
+    staff)."""
+    for v in sorted(found, key=lambda v: -v.start):
         if v.kind == "date":
             year, month = v.norm.split("-")[:2]
             text = f"{text[:v.start]}{MONTH_NAMES[int(month)]}{'' if year == '*' else ' ' + year}{text[v.end:]}"

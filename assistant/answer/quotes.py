@@ -14,7 +14,7 @@ import re
 
 from .citations import Quote
 from .facts import dates
-from .grounding import _FIGURE, _WORD_FIGURE, names, unsupported_figures
+from .grounding import _FIGURE, _WORD_FIGURE, blanked, names, unsupported_figures
 from ..text import sentence_spans
 
 MIN_QUOTE_CHARS = 60
@@ -100,10 +100,9 @@ def _copied_sentence(unit: str, sentence: str) -> tuple[int, int] | None:
 def _figures_of(sentence: str) -> list[str]:
     """The sentence's figures as written (dates, numbers, amounts), each checkable on its own; a date whole, as the
     gate reads it (its day is no number of its own)."""
-    found = []
-    for v in sorted(dates(sentence), key=lambda v: -v.start):
-        found.append(v.surface)
-        sentence = sentence[:v.start] + " " * (v.end - v.start) + sentence[v.end:]
+    stated = dates(sentence)
+    found = [v.surface for v in stated]
+    sentence = blanked(sentence, stated)
     found += [m.group(0).strip() for m in _FIGURE.finditer(sentence) if m.group(0).strip()]
     found += [m.group(0) for m in _WORD_FIGURE.finditer(sentence)]
     return found
